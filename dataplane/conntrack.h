@@ -1,0 +1,118 @@
+/*
+ * Per-worker connection table.
+ *
+ * Each worker owns one table: no locks, no atomics. Every connection is
+ * indexed twice (its original and its reply tuple) in a bucketed hash index
+ * whose buckets are one cache line; entries live in a fixed array sized from
+ * the config, so capacity and memory are known at start-up and a full table
+ * refuses new connections instead of evicting established ones.
+ * Idle expiry runs from a timer wheel in bounded slices (ct_expire budget),
+ * so no loop pass stalls however many connections time out together.
+ *
+ * Memory comes from the caller (ct_table_memsize / ct_table_init), so the
+ * worker can place it on its NUMA socket and unit tests can use malloc.
+ * Threading: every function is for the owning thread only; the control lcore
+ * may read ct_table_stats() fields (plain counters, torn reads acceptable).
+ */
+#ifndef SLUICE_CONNTRACK_H
+#define SLUICE_CONNTRACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conntrack_types.h"
+
+struct ct_table;
+
+struct ct_stats {
+	uint64_t inserted;
+	uint64_t expired;
+	uint64_t deleted;
+	uint64_t full;         /* inserts refused: no free entry or index slot */
+	uint32_t active;       /* entries in use */
+	uint32_t capacity;
+};
+
+/* Bytes of memory a table of `capacity` connections needs (64-byte aligned). */
+size_t ct_table_memsize(uint32_t capacity);
+
+/*
+ * Lay out a table in `mem` (ct_table_memsize(capacity) bytes, 64-byte
+ * aligned, zeroing not required). `now` is the current ms tick.
+ * Returns the table, or NULL if capacity is 0 or above CT_MAX_CAPACITY.
+ */
+#define CT_MAX_CAPACITY (1u << 28)
+struct ct_table *ct_table_init(void *mem, uint32_t capacity,
+			       const struct ct_timeouts *timeouts, uint32_t now);
+
+/* Replace the timeouts (config reload); existing expiries are kept. */
+void ct_set_timeouts(struct ct_table *t, const struct ct_timeouts *timeouts);
+
+/*
+ * Find the connection whose orig or reply tuple equals (proto, tuple).
+ * On a hit sets *dir and returns the entry; NULL on a miss.
+ */
+struct ct_conn *ct_lookup(struct ct_table *t, uint8_t proto,
+			  const struct ct_tuple *key, enum ct_dir *dir);
+
+/*
+ * Look up n keys (n <= 64) at once, prefetching index buckets and entries
+ * before comparing. conns[i] is NULL on a miss, dirs[i] set on a hit.
+ */
+void ct_lookup_bulk(struct ct_table *t, const uint8_t *protos,
+		    const struct ct_tuple *const *keys, unsigned int n,
+		    struct ct_conn **conns, enum ct_dir *dirs);
+
+/*
+ * Insert a new connection with both tuples; state is CT_SYN_SENT for TCP,
+ * CT_UDP for UDP, expiry set from the timeouts. Returns the entry for the
+ * caller to fill backend_id, svc_id, flags, out_port, lport_idx, or NULL when
+ * the table (or an index probe sequence) is full: counted in stats.full.
+ * The caller must have checked that neither tuple is present.
+ */
+struct ct_conn *ct_insert(struct ct_table *t, uint8_t proto,
+			  const struct ct_tuple *orig,
+			  const struct ct_tuple *reply, uint32_t now);
+
+/*
+ * Advance the TCP state machine for a packet with `tcp_flags` seen in `dir`
+ * (UDP: refresh only) and re-arm the idle timer. Returns the previous state.
+ */
+enum ct_state ct_update(struct ct_table *t, struct ct_conn *c, enum ct_dir dir,
+			uint8_t tcp_flags, uint32_t now);
+
+/* Remove a connection now (RST policy, flush). */
+void ct_delete(struct ct_table *t, struct ct_conn *c);
+
+/*
+ * Called for every connection removed by ct_expire() or ct_delete(), before
+ * its entry is reused, so the owner can release counters and local ports.
+ */
+typedef void (*ct_release_fn)(struct ct_conn *c, void *arg);
+void ct_set_release(struct ct_table *t, ct_release_fn fn, void *arg);
+
+/*
+ * Expire idle connections due at or before `now`, visiting at most `budget`
+ * entries. Returns the number removed. Call once per loop pass.
+ */
+unsigned int ct_expire(struct ct_table *t, uint32_t now, unsigned int budget);
+
+/* Visit every live connection (control dumps, flush). Stops when fn != 0. */
+typedef int (*ct_walk_fn)(struct ct_conn *c, void *arg);
+int ct_walk(struct ct_table *t, ct_walk_fn fn, void *arg);
+
+const struct ct_stats *ct_table_stats(const struct ct_table *t);
+
+/* Index of an entry in the table's array (stable for its lifetime). */
+uint32_t ct_conn_index(const struct ct_table *t, const struct ct_conn *c);
+
+/* True for states IPVS calls "active" (ESTABLISHED); others are inactive. */
+static inline int
+ct_state_is_active(uint8_t state)
+{
+	return state == CT_ESTABLISHED || state == CT_UDP;
+}
+
+const char *ct_state_name(enum ct_state s);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * Drop and exception reasons counted by workers.
+ *
+ * Every packet a worker does not forward is counted under exactly one reason,
+ * so an operator can tell malformed input from policy from resource exhaustion.
+ * Threading: constants only.
+ */
+#ifndef SLUICE_DROP_H
+#define SLUICE_DROP_H
+
+#define SL_DROP_REASONS(X) \
+	X(TRUNC_ETH,        "truncated ethernet header") \
+	X(TRUNC_VLAN,       "truncated 802.1Q tag") \
+	X(UNSUPP_ETHERTYPE, "unsupported ethertype") \
+	X(TRUNC_ARP,        "truncated ARP") \
+	X(BAD_ARP,          "ARP not Ethernet/IPv4") \
+	X(TRUNC_IP,         "truncated IPv4 header") \
+	X(BAD_IP_VERSION,   "IP version not 4") \
+	X(BAD_IP_HLEN,      "IPv4 header length invalid") \
+	X(BAD_IP_LEN,       "IPv4 total length invalid") \
+	X(BAD_IP_CSUM,      "IPv4 header checksum wrong") \
+	X(IP_FRAGMENT,      "IPv4 fragment") \
+	X(UNSUPP_L4,        "unsupported IPv4 protocol") \
+	X(TRUNC_L4,         "truncated TCP/UDP/ICMP header") \
+	X(BAD_TCP_HLEN,     "TCP data offset invalid") \
+	X(BAD_UDP_LEN,      "UDP length invalid") \
+	X(NOT_FOR_US,       "IPv4 not to a VIP, local address or connection") \
+	X(NO_CONN,          "TCP non-SYN without connection") \
+	X(NO_BACKEND,       "service has no available backend") \
+	X(CT_FULL,          "connection table full") \
+	X(LPORT_EXHAUSTED,  "no free FULLNAT local port") \
+	X(NO_ROUTE,         "no route to destination") \
+	X(NEIGH_MISS,       "next-hop MAC unresolved") \
+	X(TTL_EXCEEDED,     "TTL expired") \
+	X(STEER_FULL,       "hand-off ring to owning worker full") \
+	X(TX_FULL,          "TX queue full") \
+	X(ICMP_UNHANDLED,   "ICMP not echo request to a local address") \
+	X(ARP_IGNORED,      "ARP not for a local address") \
+	X(EXCEPTION_FULL,   "control ring full")
+
+enum sl_drop {
+#define SL_DROP_ENUM(name, text) SL_DROP_##name,
+	SL_DROP_REASONS(SL_DROP_ENUM)
+#undef SL_DROP_ENUM
+	SL_DROP__COUNT
+};
+
+/* Identifier of a reason ("TRUNC_ETH"); stats lower-case it for keys. */
+const char *sl_drop_name(enum sl_drop reason);
+/* Human description of a reason. */
+const char *sl_drop_text(enum sl_drop reason);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * Packet metadata and the header parser.
+ *
+ * pkt_parse() reads an Ethernet frame once and fills a small metadata struct
+ * that every later stage (conntrack, scheduler, rewrite) uses instead of
+ * touching the headers again. It works on a plain byte buffer so it can be
+ * tested without EAL; the worker passes rte_pktmbuf_mtod() of single-segment
+ * mbufs. Threading: pure functions, any thread.
+ *
+ * Addresses and ports in struct pkt_meta are in network byte order, exactly
+ * as on the wire, so they can be compared and copied into tuples without
+ * swapping on the hot path.
+ */
+#ifndef SLUICE_PKT_H
+#define SLUICE_PKT_H
+
+#include <stdint.h>
+
+#include "drop.h"
+
+enum pkt_kind {
+	PKT_KIND_ARP = 1,
+	PKT_KIND_IPV4 = 2,
+};
+
+/* pkt_parse() flags. */
+#define PKT_PARSE_VERIFY_IP_CSUM 0x1u /* check the IPv4 header checksum */
+
+struct pkt_meta {
+	uint32_t src_ip;     /* IPv4 (ARP: sender protocol address) */
+	uint32_t dst_ip;     /* IPv4 (ARP: target protocol address) */
+	uint16_t src_port;   /* TCP/UDP; ICMP echo: identifier */
+	uint16_t dst_port;   /* TCP/UDP; ICMP echo: identifier */
+	uint16_t l2_len;     /* Ethernet + optional 802.1Q tag */
+	uint16_t l3_len;     /* IPv4 header length incl. options */
+	uint16_t l4_len;     /* bytes from the L4 header to the IP end */
+	uint16_t vlan_tci;   /* host order; valid when has_vlan */
+	uint8_t kind;        /* enum pkt_kind */
+	uint8_t proto;       /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
+	uint8_t tcp_flags;   /* TCP flags byte (FIN 0x01 SYN 0x02 RST 0x04 ACK 0x10) */
+	uint8_t icmp_type;   /* ICMP type */
+	uint8_t has_vlan;
+	uint8_t arp_op;      /* host order ARP opcode (1 request, 2 reply) */
+	uint8_t ttl;
+	uint8_t pad;
+};
+
+/*
+ * Parse an Ethernet frame of len bytes.
+ * Returns the enum pkt_kind (> 0) on success, or pkt_parse_fail(reason)
+ * (negative); pkt_parse_reason() recovers the reason.
+ * Accepts: Ethernet II, one 802.1Q tag, ARP (Ethernet/IPv4, 28 bytes),
+ * IPv4 with options, TCP (data offset >= 5, within the packet), UDP (length
+ * consistent with the IP length), ICMP (>= 8 bytes). IPv4 fragments and other
+ * L4 protocols are reported as drops. Trailing Ethernet padding past the IPv4
+ * total length is allowed.
+ * Context: any thread; reads only frame[0..len).
+ */
+int pkt_parse(const uint8_t *frame, uint32_t len, unsigned int flags, struct pkt_meta *m);
+
+/* Reason encoded in a negative pkt_parse() result. */
+static inline enum sl_drop
+pkt_parse_reason(int ret)
+{
+	return (enum sl_drop)(-1 - ret);
+}
+
+static inline int
+pkt_parse_fail(enum sl_drop reason)
+{
+	return -1 - (int)reason;
+}
+
+#endif
