@@ -101,8 +101,14 @@ struct cfg_errors {
 
 /*
  * Parse and validate. On success returns 0 and *out (free with cfg_free).
- * On failure returns the number of errors (> 0), *out = NULL, and errs holds
- * each message. `name` is the file name used in messages.
+ * On failure returns the number of errors (> 0), *out = NULL, and each
+ * message is appended to errs (initialised by the caller with
+ * cfg_errors_init). `name` is the file name used in messages; for
+ * cfg_load_file it is `path`, and @include paths are relative to the file's
+ * directory. out may be NULL to validate only; errs may be NULL to count only.
+ * A message is "name:line: message", or "name: message" when no line applies
+ * (unreadable file, missing top-level "ports").
+ * Context: control lcore or tools, no EAL; calls sharing no errs are independent.
  */
 int cfg_load_file(const char *path, struct cfg **out, struct cfg_errors *errs);
 int cfg_load_string(const char *text, const char *name, struct cfg **out,
@@ -119,7 +125,11 @@ void cfg_errors_free(struct cfg_errors *e);
 
 const char *cfg_mode_name(enum svc_mode m);
 
-/* Parse "a.b.c.d" or "a.b.c.d/len" (len defaults to 32). 0 on success. */
+/*
+ * Parse a strict dotted quad "a.b.c.d" (no leading zeros) into *ip (network
+ * order), or "a.b.c.d/len" (len 0..32; 32 if absent) into *ip and *prefix.
+ * With prefix NULL, a "/len" suffix is rejected. 0 on success, else -EINVAL.
+ */
 int cfg_parse_ipv4(const char *s, uint32_t *ip, uint8_t *prefix);
 
 #endif

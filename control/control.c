@@ -1,1 +1,417 @@
-/* placeholder: being written */
+/*
+ * Control lcore loop.
+ *
+ * Neighbours: the control lcore is the single owner of ARP state. Workers
+ * report what they learn and what they miss through their event rings; this
+ * loop keeps the state, sends ARP requests from its own TX queue (at most one
+ * per second per address) and republishes the immutable table on change.
+ * Next hops of every backend and the gateway are resolved from start-up, so
+ * the first packet of a flow does not wait for ARP.
+ *
+ * Load: for lc/wlc it sums the workers' per-backend counters every
+ * load_interval_ms and publishes, per worker, the other workers' counts.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "../dataplane/neigh.h"
+#include "../dataplane/worker.h"
+#include "control.h"
+#include "snapshot.h"
+
+#define CTL_MAX_NEIGH 16384
+#define CTL_MAX_RETIRED 256
+#define CTL_ARP_RETRY_MS 1000
+#define CTL_ARP_REFRESH_MS 30000
+#define CTL_TICK_US 1000
+
+struct ctl_neigh {
+	uint32_t ip;
+	uint8_t port;
+	uint8_t resolved;
+	uint8_t wanted;              /* a next hop we keep resolved */
+	struct rte_ether_addr mac;
+	uint64_t updated_ms;
+	uint64_t requested_ms;
+};
+
+struct ctl_retired {
+	uint64_t token;
+	void *ptr;
+	void (*free_fn)(void *);
+};
+
+struct ctl_state {
+	struct ctl_neigh neigh[CTL_MAX_NEIGH];
+	uint32_t n_neigh;
+	int neigh_dirty;
+	struct ctl_retired retired[CTL_MAX_RETIRED];
+	uint32_t n_retired;
+	uint64_t last_load_ms;
+	uint64_t last_scan_ms;
+};
+
+static struct ctl_state *ctl;
+static pthread_mutex_t ctl_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void
+control_lock(void)
+{
+	pthread_mutex_lock(&ctl_mutex);
+}
+
+void
+control_unlock(void)
+{
+	pthread_mutex_unlock(&ctl_mutex);
+}
+
+static void
+reclaim(struct sl_app *app, int wait)
+{
+	uint32_t i = 0;
+
+	control_lock();
+	while (i < ctl->n_retired) {
+		struct ctl_retired *r = &ctl->retired[i];
+
+		if (rte_rcu_qsbr_check(app->rcu, r->token, wait) == 1) {
+			r->free_fn(r->ptr);
+			*r = ctl->retired[--ctl->n_retired];
+		} else {
+			i++;
+		}
+	}
+	control_unlock();
+}
+
+void
+control_publish(struct sl_app *app, void **slot, void *ptr, void (*free_fn)(void *))
+{
+	void *old;
+
+	control_lock();
+	old = __atomic_exchange_n(slot, ptr, __ATOMIC_ACQ_REL);
+	control_unlock();
+	if (old == NULL)
+		return;
+	if (ctl->n_retired == CTL_MAX_RETIRED)
+		reclaim(app, 1);
+	ctl->retired[ctl->n_retired++] = (struct ctl_retired){
+		.token = rte_rcu_qsbr_start(app->rcu), .ptr = old, .free_fn = free_fn };
+}
+
+static struct ctl_neigh *
+neigh_find(uint32_t ip, uint8_t port)
+{
+	uint32_t i;
+
+	for (i = 0; i < ctl->n_neigh; i++)
+		if (ctl->neigh[i].ip == ip && ctl->neigh[i].port == port)
+			return &ctl->neigh[i];
+	return NULL;
+}
+
+static struct ctl_neigh *
+neigh_add(uint32_t ip, uint8_t port)
+{
+	struct ctl_neigh *n = neigh_find(ip, port);
+
+	if (n != NULL)
+		return n;
+	if (ctl->n_neigh == CTL_MAX_NEIGH)
+		return NULL;
+	n = &ctl->neigh[ctl->n_neigh++];
+	memset(n, 0, sizeof(*n));
+	n->ip = ip;
+	n->port = port;
+	return n;
+}
+
+/* Our address on port in the subnet of ip (ARP sender), or the first one. */
+static uint32_t
+port_source_for(const struct cfg *c, uint8_t port, uint32_t ip)
+{
+	const struct cfg_port *p = &c->ports[port];
+	uint32_t a;
+
+	for (a = 0; a < p->n_addrs; a++) {
+		uint32_t mask = p->addrs[a].prefix ?
+			rte_cpu_to_be_32(~0u << (32 - p->addrs[a].prefix)) : 0;
+
+		if ((ip & mask) == (p->addrs[a].ip & mask))
+			return p->addrs[a].ip;
+	}
+	return p->addrs[0].ip;
+}
+
+static void
+send_arp_request(struct sl_app *app, uint8_t port, uint32_t ip)
+{
+	struct sl_port *sp = &app->ports[port];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(sp->pool);
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *arp;
+
+	if (m == NULL)
+		return;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
+	if (eth == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	arp = (struct rte_arp_hdr *)(eth + 1);
+	memset(&eth->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
+	eth->src_addr = sp->mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+	arp->arp_plen = 4;
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	arp->arp_data.arp_sha = sp->mac;
+	arp->arp_data.arp_sip = port_source_for(app->cfg, port, ip);
+	memset(&arp->arp_data.arp_tha, 0, RTE_ETHER_ADDR_LEN);
+	arp->arp_data.arp_tip = ip;
+	if (sp->tx_queue_ctl == SL_TXQ_VIA_WORKER) {
+		m->port = sp->port_id;
+		if (rte_ring_sp_enqueue(app->ctl_tx, m) != 0)
+			rte_pktmbuf_free(m);
+		return;
+	}
+	if (rte_eth_tx_burst(sp->port_id, sp->tx_queue_ctl, &m, 1) != 1)
+		rte_pktmbuf_free(m);
+}
+
+static void
+neigh_publish(struct sl_app *app)
+{
+	struct neigh_entry *e = calloc(ctl->n_neigh + 1, sizeof(*e));
+	struct neigh_table *t;
+	uint32_t i, n = 0;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < ctl->n_neigh; i++) {
+		if (!ctl->neigh[i].resolved)
+			continue;
+		e[n].ip = ctl->neigh[i].ip;
+		e[n].port = ctl->neigh[i].port;
+		e[n].mac = ctl->neigh[i].mac;
+		n++;
+	}
+	t = neigh_table_build(e, n);
+	free(e);
+	if (t == NULL)
+		return;
+	control_publish(app, (void **)&app->neigh, t, (void (*)(void *))neigh_table_free);
+	ctl->neigh_dirty = 0;
+}
+
+static void
+handle_event(struct sl_app *app, const struct sl_event *ev, uint64_t now)
+{
+	struct ctl_neigh *n;
+
+	if (ev->port >= app->n_ports)
+		return;
+	if (ev->type == SL_EV_NEIGH_LEARN) {
+		n = neigh_add(ev->ip, ev->port);
+		if (n == NULL)
+			return;
+		if (!n->resolved || !rte_is_same_ether_addr(&n->mac, &ev->mac))
+			ctl->neigh_dirty = 1;
+		n->mac = ev->mac;
+		n->resolved = 1;
+		n->updated_ms = now;
+	} else if (ev->type == SL_EV_NEIGH_MISS) {
+		n = neigh_add(ev->ip, ev->port);
+		if (n == NULL || n->resolved)
+			return;
+		if (now - n->requested_ms >= CTL_ARP_RETRY_MS) {
+			n->requested_ms = now;
+			send_arp_request(app, ev->port, ev->ip);
+		}
+	}
+}
+
+/* Keep next hops of backends and the gateway resolved. */
+static void
+want_next_hops(struct sl_app *app)
+{
+	const struct snapshot *s = app->snap;
+	uint32_t i, j, nh;
+	uint8_t port;
+
+	for (i = 0; i < ctl->n_neigh; i++)
+		ctl->neigh[i].wanted = 0;
+	for (i = 0; i < s->n_services; i++) {
+		for (j = 0; j < s->services[i].n_backends; j++) {
+			struct ctl_neigh *n;
+
+			if (snap_route(s, s->services[i].backends[j].ip, &port, &nh) != 0)
+				continue;
+			n = neigh_add(nh, port);
+			if (n != NULL)
+				n->wanted = 1;
+		}
+	}
+	if (s->gateway != 0) {
+		struct ctl_neigh *n = neigh_add(s->gateway, s->gateway_port);
+
+		if (n != NULL)
+			n->wanted = 1;
+	}
+}
+
+static void
+neigh_scan(struct sl_app *app, uint64_t now)
+{
+	uint32_t i;
+
+	for (i = 0; i < ctl->n_neigh; i++) {
+		struct ctl_neigh *n = &ctl->neigh[i];
+		uint64_t period = n->resolved ? CTL_ARP_REFRESH_MS : CTL_ARP_RETRY_MS;
+
+		if (!n->wanted && n->resolved)
+			continue;
+		if (now - n->requested_ms >= period &&
+		    (!n->resolved || now - n->updated_ms >= period)) {
+			n->requested_ms = now;
+			send_arp_request(app, n->port, n->ip);
+		}
+	}
+}
+
+static void
+load_free(void *p)
+{
+	struct sl_load *l = p;
+
+	free(l->others_active);
+	free(l->others_inactive);
+	free(l);
+}
+
+static void
+load_publish(struct sl_app *app)
+{
+	const struct snapshot *s = app->snap;
+	uint32_t nw = app->n_workers, ids = s->n_backends, w, id;
+	struct sl_load *l = calloc(1, sizeof(*l));
+	uint32_t *sum_a = calloc(ids + 1, sizeof(uint32_t));
+	uint32_t *sum_i = calloc(ids + 1, sizeof(uint32_t));
+
+	if (l == NULL || sum_a == NULL || sum_i == NULL)
+		goto out;
+	l->n_ids = ids;
+	l->n_workers = nw;
+	l->others_active = calloc((size_t)nw * ids + 1, sizeof(uint32_t));
+	l->others_inactive = calloc((size_t)nw * ids + 1, sizeof(uint32_t));
+	if (l->others_active == NULL || l->others_inactive == NULL) {
+		load_free(l);
+		l = NULL;
+		goto out;
+	}
+	for (w = 0; w < nw; w++) {
+		const struct worker *wk = app->workers[w];
+
+		for (id = 0; id < ids; id++) {
+			sum_a[id] += wk->active[id];
+			sum_i[id] += wk->inactive[id];
+		}
+	}
+	for (w = 0; w < nw; w++) {
+		const struct worker *wk = app->workers[w];
+		uint32_t *oa = l->others_active + (size_t)w * ids;
+		uint32_t *oi = l->others_inactive + (size_t)w * ids;
+
+		/* Same plain reads as above may differ by a few in-flight changes:
+		 * clamp at zero so a racing decrement cannot wrap. */
+		for (id = 0; id < ids; id++) {
+			uint32_t a = wk->active[id], i = wk->inactive[id];
+
+			oa[id] = sum_a[id] > a ? sum_a[id] - a : 0;
+			oi[id] = sum_i[id] > i ? sum_i[id] - i : 0;
+		}
+	}
+	control_publish(app, (void **)&app->load, l, load_free);
+	l = NULL;
+out:
+	if (l != NULL)
+		load_free(l);
+	free(sum_a);
+	free(sum_i);
+}
+
+int
+control_init(struct sl_app *app)
+{
+	ctl = calloc(1, sizeof(*ctl));
+	if (ctl == NULL)
+		return -ENOMEM;
+	want_next_hops(app);
+	return 0;
+}
+
+void
+control_loop(struct sl_app *app)
+{
+	struct sl_event ev;
+	uint32_t w;
+
+	while (!app->stop) {
+		uint64_t now = sl_now_ms(app, rte_rdtsc());
+
+		for (w = 0; w < app->n_workers; w++)
+			while (rte_ring_sc_dequeue_elem(app->workers[w]->events, &ev,
+							sizeof(ev)) == 0)
+				handle_event(app, &ev, now);
+		if (now - ctl->last_scan_ms >= 100) {
+			ctl->last_scan_ms = now;
+			neigh_scan(app, now);
+		}
+		if (ctl->neigh_dirty)
+			neigh_publish(app);
+		if (app->snap->needs_load &&
+		    now - ctl->last_load_ms >= app->cfg->load_interval_ms) {
+			ctl->last_load_ms = now;
+			load_publish(app);
+		}
+		reclaim(app, 0);
+		rte_delay_us_sleep(CTL_TICK_US);
+	}
+}
+
+void
+control_fini(struct sl_app *app)
+{
+	uint32_t i;
+
+	if (ctl == NULL)
+		return;
+	/* Workers are stopped: nothing can still read a retired pointer. */
+	control_lock();
+	for (i = 0; i < ctl->n_retired; i++)
+		ctl->retired[i].free_fn(ctl->retired[i].ptr);
+	ctl->n_retired = 0;
+	neigh_table_free(app->neigh);
+	app->neigh = NULL;
+	if (app->load != NULL)
+		load_free(app->load);
+	app->load = NULL;
+	control_unlock();
+	free(ctl);
+	ctl = NULL;
+}
+

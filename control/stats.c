@@ -1,1 +1,271 @@
-/* placeholder: being written */
+/*
+ * Counters and the /sluice/ telemetry commands:
+ *   /sluice/stats     appliance totals and drops by reason
+ *   /sluice/workers   per-worker packets, hand-offs and connections
+ *   /sluice/backends  list: service, address, port, weight, scheduled,
+ *                     active and inactive connections
+ *   /sluice/neigh     list: address, port, mac of resolved next hops
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "../dataplane/neigh.h"
+#include "control.h"
+#include "snapshot.h"
+#include "stats.h"
+
+static struct sl_app *stats_app;
+
+void
+stats_sum(const struct sl_app *app, struct wk_stats *out)
+{
+	uint32_t w, r;
+
+	memset(out, 0, sizeof(*out));
+	for (w = 0; w < app->n_workers; w++) {
+		const struct wk_stats *s = &app->workers[w]->stats;
+
+		out->rx_packets += s->rx_packets;
+		out->rx_bytes += s->rx_bytes;
+		out->tx_packets += s->tx_packets;
+		out->tx_bytes += s->tx_bytes;
+		out->steered_out += s->steered_out;
+		out->steered_in += s->steered_in;
+		out->conns_created += s->conns_created;
+		out->arp_replies += s->arp_replies;
+		out->arp_other += s->arp_other;
+		out->icmp_echo_replies += s->icmp_echo_replies;
+		out->events_lost += s->events_lost;
+		for (r = 0; r < SL_DROP__COUNT; r++)
+			out->drops[r] += s->drops[r];
+	}
+}
+
+static uint64_t
+conns_active(const struct sl_app *app)
+{
+	uint64_t n = 0;
+	uint32_t w;
+
+	for (w = 0; w < app->n_workers; w++)
+		n += ct_table_stats(app->workers[w]->ct)->active;
+	return n;
+}
+
+static void
+drop_key(enum sl_drop r, char *buf, size_t len)
+{
+	const char *name = sl_drop_name(r);
+	size_t i;
+
+	snprintf(buf, len, "drop_%s", name);
+	for (i = 0; buf[i] != '\0'; i++)
+		buf[i] = (char)tolower((unsigned char)buf[i]);
+}
+
+struct stat_field {
+	const char *key;
+	size_t off;
+};
+
+#define STAT_FIELD(f) { #f, offsetof(struct wk_stats, f) }
+static const struct stat_field stat_fields[] = {
+	STAT_FIELD(rx_packets),
+	STAT_FIELD(rx_bytes),
+	STAT_FIELD(tx_packets),
+	STAT_FIELD(tx_bytes),
+	STAT_FIELD(steered_out),
+	STAT_FIELD(steered_in),
+	STAT_FIELD(conns_created),
+	STAT_FIELD(arp_replies),
+	STAT_FIELD(arp_other),
+	STAT_FIELD(icmp_echo_replies),
+	STAT_FIELD(events_lost),
+};
+
+static uint64_t
+field(const struct wk_stats *s, const struct stat_field *f)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)s + f->off, sizeof(v));
+	return v;
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct wk_stats s;
+	char key[64];
+	size_t i;
+
+	(void)cmd;
+	(void)params;
+	stats_sum(stats_app, &s);
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < RTE_DIM(stat_fields); i++)
+		rte_tel_data_add_dict_u64(d, stat_fields[i].key, field(&s, &stat_fields[i]));
+	rte_tel_data_add_dict_u64(d, "steered", s.steered_out);
+	rte_tel_data_add_dict_u64(d, "conns_active", conns_active(stats_app));
+	for (i = 0; i < SL_DROP__COUNT; i++) {
+		drop_key((enum sl_drop)i, key, sizeof(key));
+		rte_tel_data_add_dict_u64(d, key, s.drops[i]);
+	}
+	return 0;
+}
+
+static int
+tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint32_t w;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (w = 0; w < stats_app->n_workers; w++) {
+		const struct worker *wk = stats_app->workers[w];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char name[16];
+
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "lcore", wk->lcore);
+		rte_tel_data_add_dict_u64(c, "rx_packets", wk->stats.rx_packets);
+		rte_tel_data_add_dict_u64(c, "tx_packets", wk->stats.tx_packets);
+		rte_tel_data_add_dict_u64(c, "steered_in", wk->stats.steered_in);
+		rte_tel_data_add_dict_u64(c, "steered_out", wk->stats.steered_out);
+		rte_tel_data_add_dict_u64(c, "conns_created", wk->stats.conns_created);
+		rte_tel_data_add_dict_u64(c, "conns_active", ct_table_stats(wk->ct)->active);
+		snprintf(name, sizeof(name), "%u", w);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	return 0;
+}
+
+/*
+ * Telemetry dict keys allow only [A-Za-z0-9_/] and DPDK 22.11 arrays cannot
+ * hold dicts, so entries are dicts keyed by their position ("0", "1", ...)
+ * with the addresses in values.
+ */
+static int
+tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct snapshot *s;
+	uint32_t i, j, w, n = 0;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	control_lock();
+	s = stats_app->snap;
+	for (i = 0; i < s->n_services; i++) {
+		for (j = 0; j < s->services[i].n_backends; j++) {
+			const struct snap_backend *b = &s->services[i].backends[j];
+			struct rte_tel_data *c;
+			char ip[INET_ADDRSTRLEN], key[16];
+			uint64_t total = 0, active = 0, inactive = 0;
+
+			if (n == RTE_TEL_MAX_DICT_ENTRIES)
+				goto out;
+			c = rte_tel_data_alloc();
+			if (c == NULL)
+				goto out;
+			for (w = 0; w < stats_app->n_workers; w++) {
+				total += stats_app->workers[w]->scheduled[b->id];
+				active += stats_app->workers[w]->active[b->id];
+				inactive += stats_app->workers[w]->inactive[b->id];
+			}
+			inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
+			rte_tel_data_start_dict(c);
+			rte_tel_data_add_dict_string(c, "service", s->services[i].name);
+			rte_tel_data_add_dict_string(c, "address", ip);
+			rte_tel_data_add_dict_u64(c, "port", rte_be_to_cpu_16(b->port));
+			rte_tel_data_add_dict_u64(c, "weight", b->weight);
+			rte_tel_data_add_dict_u64(c, "scheduled", total);
+			rte_tel_data_add_dict_u64(c, "active", active);
+			rte_tel_data_add_dict_u64(c, "inactive", inactive);
+			snprintf(key, sizeof(key), "%u", n++);
+			rte_tel_data_add_dict_container(d, key, c, 0);
+		}
+	}
+out:
+	control_unlock();
+	return 0;
+}
+
+static int
+tel_neigh(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct neigh_table *t;
+	uint32_t i, n = 0;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	control_lock();
+	t = stats_app->neigh;
+	for (i = 0; t != NULL && i <= t->mask && n < RTE_TEL_MAX_DICT_ENTRIES; i++) {
+		char ip[INET_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE], key[16];
+		struct rte_tel_data *c;
+
+		if (t->e[i].ip == 0)
+			continue;
+		c = rte_tel_data_alloc();
+		if (c == NULL)
+			break;
+		inet_ntop(AF_INET, &t->e[i].ip, ip, sizeof(ip));
+		rte_ether_format_addr(mac, sizeof(mac), &t->e[i].mac);
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "address", ip);
+		rte_tel_data_add_dict_string(c, "port", stats_app->ports[t->e[i].port].name);
+		rte_tel_data_add_dict_string(c, "mac", mac);
+		snprintf(key, sizeof(key), "%u", n++);
+		rte_tel_data_add_dict_container(d, key, c, 0);
+	}
+	control_unlock();
+	return 0;
+}
+
+int
+stats_register(struct sl_app *app)
+{
+	int rc = 0;
+
+	stats_app = app;
+	rc |= rte_telemetry_register_cmd("/sluice/stats", tel_stats,
+		"Appliance counters and drops by reason. No parameters");
+	rc |= rte_telemetry_register_cmd("/sluice/workers", tel_workers,
+		"Per-worker counters. No parameters");
+	rc |= rte_telemetry_register_cmd("/sluice/backends", tel_backends,
+		"Connections scheduled per service/backend. No parameters");
+	rc |= rte_telemetry_register_cmd("/sluice/neigh", tel_neigh,
+		"Resolved next hops. No parameters");
+	return rc == 0 ? 0 : -EINVAL;
+}
+
+void
+stats_print(const struct sl_app *app, FILE *f)
+{
+	struct wk_stats s;
+	char key[64];
+	size_t i;
+
+	stats_sum(app, &s);
+	for (i = 0; i < RTE_DIM(stat_fields); i++)
+		fprintf(f, "%-28s %" PRIu64 "\n", stat_fields[i].key,
+			field(&s, &stat_fields[i]));
+	fprintf(f, "%-28s %" PRIu64 "\n", "conns_active", conns_active(app));
+	for (i = 0; i < SL_DROP__COUNT; i++) {
+		if (s.drops[i] == 0)
+			continue;
+		drop_key((enum sl_drop)i, key, sizeof(key));
+		fprintf(f, "%-28s %" PRIu64 "  (%s)\n", key, s.drops[i],
+			sl_drop_text((enum sl_drop)i));
+	}
+}

@@ -1,1 +1,559 @@
-/* placeholder: being written */
+/*
+ * Per-worker connection table: entry array, bucketed index, timer wheel.
+ *
+ * The caller's memory is laid out as [table | entries | buckets | wheel],
+ * each part 64-byte aligned. Free entries are a LIFO list through
+ * wheel_next, so a connection that just ended lends a warm line to the next.
+ * Live entries have state != CT_NONE and are always on exactly one wheel
+ * list. The packet path (lookup, update of an established connection)
+ * reads one bucket line and writes one entry line; the wheel is touched
+ * only by insert, delete, state changes that shorten the timeout, and the
+ * bounded ct_expire() slices.
+ * Threading: owning worker only (see conntrack.h).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_prefetch.h>
+
+#include "conntrack.h"
+#include "conntrack_impl.h"
+
+#define CT_TCP_FIN 0x01u
+#define CT_TCP_SYN 0x02u
+#define CT_TCP_RST 0x04u
+#define CT_TCP_ACK 0x10u
+
+#define CT_BULK_MAX 64u
+#define CT_CAND_MISS CT_NIL       /* bulk: home bucket proves a miss */
+#define CT_CAND_SLOW (CT_NIL - 1) /* bulk: needs the full probe */
+
+static_assert(CT_F_FIN_REPLY == CT_F_FIN_ORIG << CT_DIR_REPLY, "FIN bit per direction");
+
+struct ct_layout {
+	uint32_t nb_buckets;
+	size_t conns_off;
+	size_t buckets_off;
+	size_t wheel_off;
+	size_t total;
+};
+
+static size_t
+ct_align64(size_t n)
+{
+	return (n + 63) & ~(size_t)63;
+}
+
+/* Buckets: a power of two >= 2 keys per connection / 7 slots / 0.8 load. */
+static void
+ct_layout(uint32_t capacity, struct ct_layout *l)
+{
+	uint64_t need = ((uint64_t)capacity * 20 + 55) / 56;
+	uint32_t nb = CT_MAX_PROBE;
+
+	while (nb < need)
+		nb <<= 1;
+	l->nb_buckets = nb;
+	l->conns_off = ct_align64(sizeof(struct ct_table));
+	l->buckets_off = l->conns_off + (size_t)capacity * sizeof(struct ct_conn);
+	l->wheel_off = l->buckets_off + (size_t)nb * sizeof(struct ct_bucket);
+	l->total = ct_align64(l->wheel_off + CT_WHEEL_LISTS * sizeof(uint32_t));
+}
+
+size_t
+ct_table_memsize(uint32_t capacity)
+{
+	struct ct_layout l;
+
+	if (capacity == 0 || capacity > CT_MAX_CAPACITY)
+		return 0;
+	ct_layout(capacity, &l);
+	return l.total;
+}
+
+/* Errors set errno, not rte_errno: this module must link without EAL. */
+struct ct_table *
+ct_table_init(void *mem, uint32_t capacity, const struct ct_timeouts *timeouts,
+	      uint32_t now)
+{
+	struct ct_table *t = mem;
+	struct ct_layout l;
+	uint32_t i;
+
+	if (mem == NULL || timeouts == NULL || capacity == 0 ||
+	    capacity > CT_MAX_CAPACITY || ((uintptr_t)mem & 63) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	ct_layout(capacity, &l);
+	memset(t, 0, sizeof(*t));
+	t->conns = (struct ct_conn *)((char *)mem + l.conns_off);
+	t->buckets = (struct ct_bucket *)((char *)mem + l.buckets_off);
+	t->wheel = (uint32_t *)((char *)mem + l.wheel_off);
+	t->bucket_mask = l.nb_buckets - 1;
+	t->capacity = capacity;
+	t->timeouts = *timeouts;
+	t->stats.capacity = capacity;
+	t->wheel_ms = now & ~(CT_WHEEL_GRAN - 1);
+
+	for (i = 0; i < capacity; i++)
+		t->conns[i] = (struct ct_conn){
+			.state = CT_NONE,
+			.wheel_next = i + 1 < capacity ? i + 1 : CT_NIL,
+			.wheel_prev = CT_NIL,
+		};
+	t->free_head = 0;
+	for (i = 0; i < l.nb_buckets; i++) {
+		struct ct_bucket *b = &t->buckets[i];
+
+		memset(b->sig, 0, sizeof(b->sig));
+		memset(b->ref, 0xff, sizeof(b->ref));
+		b->overflow = 0;
+		b->pad = 0;
+	}
+	for (i = 0; i < CT_WHEEL_LISTS; i++)
+		t->wheel[i] = CT_NIL;
+	return t;
+}
+
+void
+ct_set_timeouts(struct ct_table *t, const struct ct_timeouts *timeouts)
+{
+	t->timeouts = *timeouts;
+}
+
+void
+ct_set_release(struct ct_table *t, ct_release_fn fn, void *arg)
+{
+	t->release = fn;
+	t->release_arg = arg;
+}
+
+const struct ct_stats *
+ct_table_stats(const struct ct_table *t)
+{
+	return &t->stats;
+}
+
+uint32_t
+ct_conn_index(const struct ct_table *t, const struct ct_conn *c)
+{
+	return (uint32_t)(c - t->conns);
+}
+
+/* Index */
+
+/* Place a key in the first bucket with room; the skipped ones count it. */
+static int
+ct_index_add(struct ct_table *t, uint64_t h, uint32_t ref)
+{
+	uint32_t home = (uint32_t)h & t->bucket_mask;
+	unsigned int i, j;
+
+	for (i = 0; i < CT_MAX_PROBE; i++) {
+		struct ct_bucket *b = &t->buckets[(home + i) & t->bucket_mask];
+		uint32_t m = ct_match7(b->sig, CT_SIG_EMPTY);
+
+		if (m != 0) {
+			unsigned int s = (unsigned int)__builtin_ctz(m);
+
+			b->sig[s] = ct_hash_sig(h);
+			b->ref[s] = ref;
+			for (j = 0; j < i; j++)
+				t->buckets[(home + j) & t->bucket_mask].overflow++;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* Remove a key by its ref (unique), undoing the overflow counts of its insert. */
+static void
+ct_index_del(struct ct_table *t, uint64_t h, uint32_t ref)
+{
+	uint32_t home = (uint32_t)h & t->bucket_mask;
+	unsigned int i, j;
+
+	for (i = 0; i < CT_MAX_PROBE; i++) {
+		struct ct_bucket *b = &t->buckets[(home + i) & t->bucket_mask];
+		uint32_t m = ct_match7(b->ref, ref);
+
+		if (m != 0) {
+			unsigned int s = (unsigned int)__builtin_ctz(m);
+
+			b->sig[s] = CT_SIG_EMPTY;
+			b->ref[s] = CT_REF_EMPTY;
+			for (j = 0; j < i; j++)
+				t->buckets[(home + j) & t->bucket_mask].overflow--;
+			return;
+		}
+	}
+}
+
+/* Timer wheel */
+
+static void
+ct_wheel_unlink(struct ct_table *t, struct ct_conn *c)
+{
+	uint32_t next = c->wheel_next;
+	uint32_t prev = c->wheel_prev;
+
+	if (next != CT_NIL)
+		t->conns[next].wheel_prev = prev;
+	if (prev & CT_HEAD_BIT)
+		t->wheel[prev & ~CT_HEAD_BIT] = next;
+	else
+		t->conns[prev].wheel_next = next;
+}
+
+/*
+ * Park an entry in the slot of `expire`, clamped to the slots not yet
+ * processed: a past expiry goes to the next slot, a far one to the last
+ * slot of the span and is re-armed when visited. The slot is never later
+ * than expire (rounded down), which is what bounds the removal delay.
+ */
+static void
+ct_wheel_link(struct ct_table *t, uint32_t idx, uint32_t expire)
+{
+	int32_t d = (int32_t)(expire - t->wheel_ms);
+	struct ct_conn *c = &t->conns[idx];
+	uint32_t list, head;
+
+	if (d < 0)
+		d = 0;
+	else if (d >= (int32_t)CT_WHEEL_SPAN)
+		d = CT_WHEEL_SPAN - 1;
+	list = ((t->wheel_ms + (uint32_t)d) >> CT_WHEEL_SHIFT) & (CT_WHEEL_SLOTS - 1);
+	head = t->wheel[list];
+	c->wheel_next = head;
+	c->wheel_prev = CT_HEAD_BIT | list;
+	if (head != CT_NIL)
+		t->conns[head].wheel_prev = idx;
+	t->wheel[list] = idx;
+}
+
+/* Lookup */
+
+struct ct_conn *
+ct_lookup(struct ct_table *t, uint8_t proto, const struct ct_tuple *key,
+	  enum ct_dir *dir)
+{
+	return ct_find(t, proto, key, ct_hash(proto, key), dir);
+}
+
+/*
+ * Three passes so the memory loads of a burst overlap: hash and prefetch the
+ * home buckets, take the first signature match and prefetch its entry, then
+ * compare. Anything the home bucket cannot settle (signature false
+ * positive, key pushed to a later bucket) takes the full probe, so results
+ * equal ct_lookup()'s.
+ */
+static void
+ct_lookup_burst(struct ct_table *t, const uint8_t *protos,
+		const struct ct_tuple *const *keys, unsigned int n,
+		struct ct_conn **conns, enum ct_dir *dirs)
+{
+	uint64_t h[CT_BULK_MAX];
+	uint32_t cand[CT_BULK_MAX];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		h[i] = ct_hash(protos[i], keys[i]);
+		rte_prefetch0(&t->buckets[(uint32_t)h[i] & t->bucket_mask]);
+	}
+	for (i = 0; i < n; i++) {
+		const struct ct_bucket *b = &t->buckets[(uint32_t)h[i] & t->bucket_mask];
+		uint32_t m = ct_match7(b->sig, ct_hash_sig(h[i]));
+
+		if (likely(m != 0)) {
+			cand[i] = b->ref[__builtin_ctz(m)];
+			rte_prefetch0(&t->conns[cand[i] >> 1]);
+		} else {
+			cand[i] = b->overflow == 0 ? CT_CAND_MISS : CT_CAND_SLOW;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t ref = cand[i];
+
+		if (likely(ref < CT_CAND_SLOW) &&
+		    likely(ct_key_eq(&t->conns[ref >> 1], ref & 1, protos[i], keys[i]))) {
+			conns[i] = &t->conns[ref >> 1];
+			dirs[i] = (enum ct_dir)(ref & 1);
+		} else if (ref == CT_CAND_MISS) {
+			conns[i] = NULL;
+		} else {
+			conns[i] = ct_find(t, protos[i], keys[i], h[i], &dirs[i]);
+		}
+	}
+}
+
+void
+ct_lookup_bulk(struct ct_table *t, const uint8_t *protos,
+	       const struct ct_tuple *const *keys, unsigned int n,
+	       struct ct_conn **conns, enum ct_dir *dirs)
+{
+	unsigned int done, k;
+
+	for (done = 0; done < n; done += k) {
+		k = n - done < CT_BULK_MAX ? n - done : CT_BULK_MAX;
+		ct_lookup_burst(t, protos + done, keys + done, k, conns + done, dirs + done);
+	}
+}
+
+/* Insert and remove */
+
+struct ct_conn *
+ct_insert(struct ct_table *t, uint8_t proto, const struct ct_tuple *orig,
+	  const struct ct_tuple *reply, uint32_t now)
+{
+	uint32_t idx = t->free_head;
+	uint64_t h_orig, h_reply;
+	struct ct_conn *c;
+	uint8_t state;
+
+	if (unlikely(idx == CT_NIL))
+		goto full;
+	h_orig = ct_hash(proto, orig);
+	h_reply = ct_hash(proto, reply);
+	if (unlikely(ct_index_add(t, h_orig, idx << 1 | CT_DIR_ORIG) != 0))
+		goto full;
+	if (unlikely(ct_index_add(t, h_reply, idx << 1 | CT_DIR_REPLY) != 0)) {
+		ct_index_del(t, h_orig, idx << 1 | CT_DIR_ORIG);
+		goto full;
+	}
+
+	c = &t->conns[idx];
+	t->free_head = c->wheel_next;
+	if (t->free_head != CT_NIL)
+		rte_prefetch0(&t->conns[t->free_head]);
+	state = proto == IPPROTO_TCP ? CT_SYN_SENT : CT_UDP;
+	*c = (struct ct_conn){
+		.orig = *orig,
+		.reply = *reply,
+		.proto = proto,
+		.state = state,
+		.expire = now + t->timeouts.ms[state],
+		.created = now,
+	};
+	ct_wheel_link(t, idx, c->expire);
+	t->stats.inserted++;
+	t->stats.active++;
+	return c;
+full:
+	t->stats.full++;
+	return NULL;
+}
+
+/* Release, unindex and free an entry already off the wheel. */
+static void
+ct_free(struct ct_table *t, struct ct_conn *c)
+{
+	uint32_t idx = ct_conn_index(t, c);
+
+	if (t->release != NULL)
+		t->release(c, t->release_arg);
+	ct_index_del(t, ct_hash(c->proto, &c->orig), idx << 1 | CT_DIR_ORIG);
+	ct_index_del(t, ct_hash(c->proto, &c->reply), idx << 1 | CT_DIR_REPLY);
+	c->state = CT_NONE;
+	c->wheel_prev = CT_NIL;
+	c->wheel_next = t->free_head;
+	t->free_head = idx;
+	t->stats.active--;
+}
+
+void
+ct_delete(struct ct_table *t, struct ct_conn *c)
+{
+	/* A second delete of the same entry would corrupt the free list. */
+	if (unlikely(c->state == CT_NONE))
+		return;
+	ct_wheel_unlink(t, c);
+	ct_free(t, c);
+	t->stats.deleted++;
+}
+
+/* TCP state machine */
+
+/*
+ * Per-direction transitions, close to IPVS; `dir` is who sent the packet.
+ *   RST, either side                          -> CLOSE
+ *   SYN from orig in NONE, SYN_SENT           -> SYN_SENT
+ *   SYN from orig in TIME_WAIT, CLOSE         -> SYN_SENT (port reuse)
+ *   SYN+ACK from reply in SYN_SENT, SYN_RECV  -> SYN_RECV
+ *   ACK in SYN_RECV, either side              -> ESTABLISHED (the backend
+ *       only sends non-SYN segments once it has the client's ACK)
+ *   FIN in SYN_RECV, ESTABLISHED              -> FIN_WAIT
+ *   ACK from the side without a FIN, FIN_WAIT -> CLOSE_WAIT
+ *   FIN from the side without a FIN, FIN_WAIT or CLOSE_WAIT -> TIME_WAIT
+ * Anything else keeps the state (retransmissions, stray segments).
+ */
+static uint8_t
+ct_tcp_next(struct ct_conn *c, enum ct_dir dir, uint8_t fl)
+{
+	uint8_t fin_self = (uint8_t)(CT_F_FIN_ORIG << dir);
+	uint8_t s = c->state;
+
+	if (fl & CT_TCP_RST)
+		return CT_CLOSE;
+	if (fl & CT_TCP_SYN) {
+		if (fl & CT_TCP_ACK)
+			return dir == CT_DIR_REPLY &&
+			       (s == CT_SYN_SENT || s == CT_SYN_RECV) ? CT_SYN_RECV : s;
+		if (dir != CT_DIR_ORIG)
+			return s;
+		if (s == CT_TIME_WAIT || s == CT_CLOSE) {
+			c->flags &= (uint8_t)~(CT_F_FIN_ORIG | CT_F_FIN_REPLY);
+			return CT_SYN_SENT;
+		}
+		return s == CT_NONE ? CT_SYN_SENT : s;
+	}
+	if (fl & CT_TCP_FIN) {
+		switch (s) {
+		case CT_SYN_RECV:
+		case CT_ESTABLISHED:
+			c->flags |= fin_self;
+			return CT_FIN_WAIT;
+		case CT_FIN_WAIT:
+		case CT_CLOSE_WAIT:
+			if (c->flags & fin_self)
+				return s;
+			c->flags |= fin_self;
+			return CT_TIME_WAIT;
+		default:
+			return s;
+		}
+	}
+	if (fl & CT_TCP_ACK) {
+		if (s == CT_SYN_RECV)
+			return CT_ESTABLISHED;
+		if (s == CT_FIN_WAIT && !(c->flags & fin_self))
+			return CT_CLOSE_WAIT;
+	}
+	return s;
+}
+
+/*
+ * Established traffic only writes expire: the entry stays where it is on
+ * the wheel and is re-armed when its old slot comes round. Only an expiry
+ * that moves earlier (a state with a shorter timeout) relinks, so such a
+ * connection still goes within its new timeout plus one slot.
+ */
+enum ct_state
+ct_update(struct ct_table *t, struct ct_conn *c, enum ct_dir dir,
+	  uint8_t tcp_flags, uint32_t now)
+{
+	uint8_t prev = c->state;
+	uint8_t next = prev;
+	uint32_t expire;
+
+	c->pkts_orig += dir == CT_DIR_ORIG;
+	c->pkts_reply += dir == CT_DIR_REPLY;
+	if (unlikely(prev != CT_UDP &&
+		     (prev != CT_ESTABLISHED ||
+		      (tcp_flags & (CT_TCP_SYN | CT_TCP_FIN | CT_TCP_RST)) != 0))) {
+		next = ct_tcp_next(c, dir, tcp_flags);
+		c->state = next;
+	}
+	expire = now + t->timeouts.ms[next];
+	if (unlikely((int32_t)(expire - c->expire) < 0)) {
+		ct_wheel_unlink(t, c);
+		ct_wheel_link(t, ct_conn_index(t, c), expire);
+	}
+	c->expire = expire;
+	return (enum ct_state)prev;
+}
+
+/* Expiry */
+
+/*
+ * A slot is processed once it lies wholly in the past (its last ms <= now),
+ * so every entry in it is due unless refreshed since; refreshed ones are
+ * re-armed. Each slot is first moved to the pending list, so re-arming can
+ * never feed the list being walked and a budget cut resumes mid-slot.
+ * After a gap longer than the span, only the last span of slots is walked:
+ * every slot number occurs once in it, so every entry is still visited.
+ */
+unsigned int
+ct_expire(struct ct_table *t, uint32_t now, unsigned int budget)
+{
+	unsigned int visited = 0, removed = 0;
+	uint32_t *pending = &t->wheel[CT_WHEEL_PENDING];
+
+	if ((int32_t)(now + 1 - t->wheel_ms) >= (int32_t)(CT_WHEEL_SPAN + CT_WHEEL_GRAN))
+		t->wheel_ms = ((now + 1) & ~(CT_WHEEL_GRAN - 1)) - CT_WHEEL_SPAN;
+
+	while (visited < budget) {
+		uint32_t idx = *pending;
+		struct ct_conn *c;
+
+		if (idx == CT_NIL) {
+			uint32_t slot;
+
+			if ((int32_t)(now - t->wheel_ms) < (int32_t)(CT_WHEEL_GRAN - 1))
+				break;
+			slot = (t->wheel_ms >> CT_WHEEL_SHIFT) & (CT_WHEEL_SLOTS - 1);
+			*pending = t->wheel[slot];
+			t->wheel[slot] = CT_NIL;
+			if (*pending != CT_NIL)
+				t->conns[*pending].wheel_prev = CT_HEAD_BIT | CT_WHEEL_PENDING;
+			t->wheel_ms += CT_WHEEL_GRAN;
+			continue;
+		}
+		visited++;
+		c = &t->conns[idx];
+		*pending = c->wheel_next;
+		if (*pending != CT_NIL) {
+			t->conns[*pending].wheel_prev = CT_HEAD_BIT | CT_WHEEL_PENDING;
+			rte_prefetch0(&t->conns[*pending]);
+		}
+		if ((int32_t)(c->expire - now) > 0) {
+			ct_wheel_link(t, idx, c->expire);
+			continue;
+		}
+		ct_free(t, c);
+		t->stats.expired++;
+		removed++;
+	}
+	return removed;
+}
+
+/* Control */
+
+int
+ct_walk(struct ct_table *t, ct_walk_fn fn, void *arg)
+{
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < t->capacity; i++) {
+		if (t->conns[i].state == CT_NONE)
+			continue;
+		ret = fn(&t->conns[i], arg);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+static const char *const ct_state_names[CT_STATE__COUNT] = {
+	[CT_NONE] = "NONE",
+	[CT_SYN_SENT] = "SYN_SENT",
+	[CT_SYN_RECV] = "SYN_RECV",
+	[CT_ESTABLISHED] = "ESTABLISHED",
+	[CT_FIN_WAIT] = "FIN_WAIT",
+	[CT_CLOSE_WAIT] = "CLOSE_WAIT",
+	[CT_TIME_WAIT] = "TIME_WAIT",
+	[CT_CLOSE] = "CLOSE",
+	[CT_UDP] = "UDP",
+};
+
+const char *
+ct_state_name(enum ct_state s)
+{
+	if ((unsigned int)s >= CT_STATE__COUNT)
+		return "?";
+	return ct_state_names[s];
+}

@@ -44,6 +44,9 @@ struct ct_timeouts {
 #define CT_F_MODE_MASK 0x03u /* forwarding mode, enum svc_mode */
 #define CT_F_SYNCED    0x04u /* installed by session sync */
 #define CT_F_DEAD      0x08u /* backend removed: reset on next packet */
+/* Which side has sent a FIN (TCP state machine); REPLY is ORIG << CT_DIR_REPLY. */
+#define CT_F_FIN_ORIG  0x10u
+#define CT_F_FIN_REPLY 0x20u
 
 /*
  * One tracked connection: both tuples as they appear on the wire, so an

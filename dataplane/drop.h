@@ -28,6 +28,7 @@
 	X(NO_CONN,          "TCP non-SYN without connection") \
 	X(NO_BACKEND,       "service has no available backend") \
 	X(CT_FULL,          "connection table full") \
+	X(TUPLE_CLASH,      "reply tuple already used by another connection") \
 	X(LPORT_EXHAUSTED,  "no free FULLNAT local port") \
 	X(NO_ROUTE,         "no route to destination") \
 	X(NEIGH_MISS,       "next-hop MAC unresolved") \

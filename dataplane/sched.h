@@ -23,14 +23,15 @@
 
 #include <stdint.h>
 
+/* SCHED_ALGO_ prefix: <sched.h> (POSIX) already defines SCHED_RR. */
 enum sched_algo {
-	SCHED_WLC = 0, /* weighted least-connections (default) */
-	SCHED_RR,      /* round robin */
-	SCHED_WRR,     /* weighted round robin */
-	SCHED_LC,      /* least-connections */
-	SCHED_SH,      /* source-IP hash, weighted */
-	SCHED_MH,      /* Maglev consistent hashing */
-	SCHED__COUNT
+	SCHED_ALGO_WLC = 0, /* weighted least-connections (default) */
+	SCHED_ALGO_RR,      /* round robin */
+	SCHED_ALGO_WRR,     /* weighted round robin */
+	SCHED_ALGO_LC,      /* least-connections */
+	SCHED_ALGO_SH,      /* source-IP hash, weighted */
+	SCHED_ALGO_MH,      /* Maglev consistent hashing */
+	SCHED_ALGO__COUNT
 };
 
 #define SCHED_MH_DEFAULT_SIZE 65537u

@@ -1,1 +1,553 @@
-/* placeholder: being written */
+/*
+ * THE worker loop: rx burst -> parse -> bulk conntrack lookup -> (hand-off to
+ * the owning worker | schedule a new connection) -> rewrite -> buffered tx;
+ * then hand-off rings, a bounded expiry slice and an RCU quiescent report.
+ *
+ * Flow ownership rules live in steer.h; a table hit proves ownership, so
+ * the owner is only computed on a miss.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "neigh.h"
+#include "pkt.h"
+#include "sched.h"
+#include "steer.h"
+#include "worker.h"
+#include "xlate.h"
+
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
+#define TCP_FLAG_ACK 0x10
+
+#define MAX_BURST 256
+
+static inline void
+wk_drop(struct worker *w, struct rte_mbuf *m, enum sl_drop reason)
+{
+	w->stats.drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+static void
+wk_tx_flush(struct worker *w, uint32_t port)
+{
+	struct wk_txq *q = &w->tx[port];
+	uint16_t sent, i;
+
+	/* Counted after the fact: bytes of packets the queue refused are drops. */
+	if (q->n == 0)
+		return;
+	sent = rte_eth_tx_burst(w->app->ports[port].port_id, (uint16_t)w->id,
+				q->m, q->n);
+	w->stats.tx_packets += sent;
+	for (i = 0; i < sent; i++)
+		w->stats.tx_bytes += rte_pktmbuf_pkt_len(q->m[i]);
+	for (i = sent; i < q->n; i++)
+		wk_drop(w, q->m[i], SL_DROP_TX_FULL);
+	q->n = 0;
+}
+
+static inline void
+wk_tx(struct worker *w, uint32_t port, struct rte_mbuf *m)
+{
+	struct wk_txq *q = &w->tx[port];
+
+	q->m[q->n++] = m;
+	if (unlikely(q->n == WK_TX_BURST))
+		wk_tx_flush(w, port);
+}
+
+static void
+wk_event(struct worker *w, uint8_t type, uint8_t port, uint32_t ip,
+	 const struct rte_ether_addr *mac)
+{
+	struct sl_event ev = { .type = type, .port = port, .ip = ip };
+
+	if (mac != NULL)
+		ev.mac = *mac;
+	if (rte_ring_sp_enqueue_elem(w->events, &ev, sizeof(ev)) != 0)
+		w->stats.events_lost++;
+}
+
+static inline uint32_t
+wk_tuple_hash(uint8_t proto, const struct ct_tuple *t)
+{
+	uint32_t h = rte_hash_crc_8byte(((uint64_t)t->src_ip << 32) | t->dst_ip, proto);
+
+	return rte_hash_crc_4byte(((uint32_t)t->src_port << 16) | t->dst_port, h);
+}
+
+static void
+wk_count_state(struct worker *w, const struct ct_conn *c, uint8_t state, int delta)
+{
+	uint32_t *ctr = ct_state_is_active(state) ? w->active : w->inactive;
+
+	ctr[c->backend_id] += (uint32_t)delta;
+}
+
+static void
+wk_release(struct ct_conn *c, void *arg)
+{
+	struct worker *w = arg;
+
+	wk_count_state(w, c, c->state, -1);
+	if ((c->flags & CT_F_MODE_MASK) == SVC_MODE_FULLNAT) {
+		struct wk_lport_pool *p = &w->lports[c->lport_idx];
+
+		p->free[p->n_free++] = rte_be_to_cpu_16(c->reply.dst_port);
+	}
+}
+
+static void
+wk_arp(struct worker *w, struct rte_mbuf *m, uint8_t in_port,
+       const struct pkt_meta *meta)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct snap_local *local;
+	struct rte_ether_addr sha;
+	const struct rte_ether_addr *known;
+	uint8_t rport;
+	uint32_t nh;
+
+	memcpy(&sha, frame + meta->l2_len + 8, sizeof(sha));
+	/* Learn senders on our own subnets only: one truth, no spoofed routes. */
+	if (meta->src_ip != 0 && snap_route(w->snap, meta->src_ip, &rport, &nh) == 0 &&
+	    rport == in_port && nh == meta->src_ip) {
+		known = neigh_lookup(w->neigh, in_port, meta->src_ip);
+		if (known == NULL || !rte_is_same_ether_addr(known, &sha))
+			wk_event(w, SL_EV_NEIGH_LEARN, in_port, meta->src_ip, &sha);
+	}
+	local = snap_find_local(w->snap, meta->dst_ip);
+	if (meta->arp_op == 1 && local != NULL && local->arp_port == in_port &&
+	    xlate_arp_reply(frame, meta, w->app->ports[in_port].mac.addr_bytes) == 0) {
+		w->stats.arp_replies++;
+		wk_tx(w, in_port, m);
+		return;
+	}
+	if (meta->arp_op == 2 || local != NULL) {
+		w->stats.arp_other++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	wk_drop(w, m, SL_DROP_ARP_IGNORED);
+}
+
+static void
+wk_icmp(struct worker *w, struct rte_mbuf *m, uint8_t in_port, struct pkt_meta *meta)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (meta->icmp_type == 8 && snap_find_local(w->snap, meta->dst_ip) != NULL &&
+	    xlate_icmp_echo_reply(frame, meta) == 0) {
+		w->stats.icmp_echo_replies++;
+		wk_tx(w, in_port, m);
+		return;
+	}
+	wk_drop(w, m, SL_DROP_ICMP_UNHANDLED);
+}
+
+static int
+wk_lport_alloc(struct worker *w, const struct snap_service *svc, uint32_t hash,
+	       uint16_t *laddr_idx, uint16_t *lport)
+{
+	uint32_t i;
+
+	for (i = 0; i < svc->n_laddrs; i++) {
+		uint16_t li = svc->laddr_idx[(hash + i) % svc->n_laddrs];
+		struct wk_lport_pool *p = &w->lports[li];
+
+		if (p->n_free > 0) {
+			*laddr_idx = li;
+			*lport = rte_cpu_to_be_16(p->free[--p->n_free]);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Create the connection for a new flow to svc; NULL when dropped (counted). */
+static struct ct_conn *
+wk_new_conn(struct worker *w, const struct snap_service *svc,
+	    const struct pkt_meta *meta, const struct ct_tuple *orig,
+	    struct rte_mbuf *m)
+{
+	struct sched_load_view view = { .mine_active = w->active,
+					.mine_inactive = w->inactive };
+	const struct sl_load *load = w->load;
+	const struct snap_backend *be;
+	struct ct_tuple reply;
+	struct ct_conn *c;
+	uint16_t laddr_idx = 0;
+	enum ct_dir dir;
+	uint32_t hash;
+	int idx;
+
+	if (meta->proto == IPPROTO_TCP &&
+	    (meta->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN) {
+		wk_drop(w, m, SL_DROP_NO_CONN);
+		return NULL;
+	}
+	if (load != NULL && load->n_ids == w->snap->n_backends) {
+		view.others_active = load->others_active + (size_t)w->id * load->n_ids;
+		view.others_inactive = load->others_inactive + (size_t)w->id * load->n_ids;
+	}
+	hash = wk_tuple_hash(meta->proto, orig);
+	idx = sched_pick(svc->sched, &w->cursors[svc->id], hash, meta->src_ip, &view);
+	if (idx < 0) {
+		wk_drop(w, m, SL_DROP_NO_BACKEND);
+		return NULL;
+	}
+	be = &svc->backends[idx];
+	reply.src_ip = be->ip;
+	reply.src_port = be->port;
+	reply.dst_ip = meta->src_ip;
+	reply.dst_port = meta->src_port;
+	if (svc->mode == SVC_MODE_FULLNAT) {
+		if (wk_lport_alloc(w, svc, hash, &laddr_idx, &reply.dst_port) != 0) {
+			wk_drop(w, m, SL_DROP_LPORT_EXHAUSTED);
+			return NULL;
+		}
+		reply.dst_ip = w->snap->laddrs[laddr_idx];
+	}
+	if (ct_lookup(w->ct, meta->proto, &reply, &dir) != NULL) {
+		c = NULL;
+		wk_drop(w, m, SL_DROP_TUPLE_CLASH);
+	} else {
+		c = ct_insert(w->ct, meta->proto, orig, &reply, w->now);
+		if (c == NULL)
+			wk_drop(w, m, SL_DROP_CT_FULL);
+	}
+	if (c == NULL) {
+		if (svc->mode == SVC_MODE_FULLNAT) {
+			struct wk_lport_pool *p = &w->lports[laddr_idx];
+
+			p->free[p->n_free++] = rte_be_to_cpu_16(reply.dst_port);
+		}
+		return NULL;
+	}
+	c->backend_id = be->id;
+	c->svc_id = svc->id;
+	c->flags = (uint8_t)(c->flags | svc->mode);
+	c->lport_idx = laddr_idx;
+	wk_count_state(w, c, c->state, 1);
+	w->scheduled[be->id]++;
+	w->stats.conns_created++;
+	return c;
+}
+
+static void
+wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
+	   struct ct_conn *c, enum ct_dir dir)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct ct_tuple *other = dir == CT_DIR_ORIG ? &c->reply : &c->orig;
+	const struct rte_ether_addr *mac;
+	uint8_t prev, port;
+	uint32_t nh;
+
+	prev = (uint8_t)ct_update(w->ct, c, dir, meta->tcp_flags, w->now);
+	if (ct_state_is_active(prev) != ct_state_is_active(c->state)) {
+		wk_count_state(w, c, prev, -1);
+		wk_count_state(w, c, c->state, 1);
+	}
+	if (dir == CT_DIR_ORIG)
+		c->pkts_orig++;
+	else
+		c->pkts_reply++;
+
+	if ((c->flags & CT_F_MODE_MASK) != SVC_MODE_DR &&
+	    xlate_l3l4(frame, meta, other->dst_ip, other->src_ip, other->dst_port,
+		       other->src_port, 1) != 0) {
+		wk_drop(w, m, SL_DROP_TTL_EXCEEDED);
+		return;
+	}
+	if (snap_route(w->snap, other->src_ip, &port, &nh) != 0) {
+		wk_drop(w, m, SL_DROP_NO_ROUTE);
+		return;
+	}
+	mac = neigh_lookup(w->neigh, port, nh);
+	if (unlikely(mac == NULL)) {
+		wk_event(w, SL_EV_NEIGH_MISS, port, nh, NULL);
+		wk_drop(w, m, SL_DROP_NEIGH_MISS);
+		return;
+	}
+	xlate_set_macs(frame, w->app->ports[port].mac.addr_bytes, mac->addr_bytes);
+	wk_tx(w, port, m);
+}
+
+static void
+wk_l4(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
+      const struct ct_tuple *key, struct ct_conn *c, enum ct_dir dir, int steered)
+{
+	const struct snap_service *svc;
+	uint32_t owner;
+
+	if (c == NULL) {
+		svc = snap_find_service(w->snap, meta->dst_ip, meta->dst_port, meta->proto);
+		if (!steered) {
+			owner = steer_owner(w->snap, svc, meta, w->id);
+			if (owner != w->id) {
+				struct rte_ring *r = w->app->steer[owner * w->app->n_workers + w->id];
+
+				if (rte_ring_sp_enqueue(r, m) != 0) {
+					wk_drop(w, m, SL_DROP_STEER_FULL);
+					return;
+				}
+				w->stats.steered_out++;
+				return;
+			}
+		}
+		if (svc == NULL) {
+			wk_drop(w, m, SL_DROP_NOT_FOR_US);
+			return;
+		}
+		c = wk_new_conn(w, svc, meta, key, m);
+		if (c == NULL)
+			return;
+		dir = CT_DIR_ORIG;
+	}
+	wk_forward(w, m, meta, c, dir);
+}
+
+/* Process n packets received on port in_port (or from hand-off rings). */
+static void
+wk_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, int steered)
+{
+	struct pkt_meta meta[MAX_BURST];
+	struct ct_tuple keys[MAX_BURST];
+	const struct ct_tuple *keyp[64];
+	uint8_t protos[64];
+	struct ct_conn *conns[64];
+	enum ct_dir dirs[64];
+	uint16_t l4idx[64];
+	uint16_t i, j, n_l4;
+	uint16_t base;
+
+	for (base = 0; base < n; base += 64) {
+		uint16_t end = (uint16_t)RTE_MIN(n, base + 64);
+
+		n_l4 = 0;
+		for (i = base; i < end; i++) {
+			struct rte_mbuf *m = pkts[i];
+			uint8_t in_port = w->port_index[m->port];
+			int kind;
+
+			if (i + 1 < end)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+			if (!steered) {
+				w->stats.rx_packets++;
+				w->stats.rx_bytes += rte_pktmbuf_pkt_len(m);
+			}
+			kind = pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *),
+					 rte_pktmbuf_data_len(m),
+					 PKT_PARSE_VERIFY_IP_CSUM, &meta[i]);
+			if (unlikely(kind < 0)) {
+				wk_drop(w, m, pkt_parse_reason(kind));
+				pkts[i] = NULL;
+				continue;
+			}
+			if (unlikely(kind == PKT_KIND_ARP)) {
+				wk_arp(w, m, in_port, &meta[i]);
+				pkts[i] = NULL;
+				continue;
+			}
+			if (unlikely(meta[i].proto == IPPROTO_ICMP)) {
+				wk_icmp(w, m, in_port, &meta[i]);
+				pkts[i] = NULL;
+				continue;
+			}
+			keys[i].src_ip = meta[i].src_ip;
+			keys[i].dst_ip = meta[i].dst_ip;
+			keys[i].src_port = meta[i].src_port;
+			keys[i].dst_port = meta[i].dst_port;
+			keyp[n_l4] = &keys[i];
+			protos[n_l4] = meta[i].proto;
+			l4idx[n_l4++] = i;
+		}
+		if (n_l4 == 0)
+			continue;
+		ct_lookup_bulk(w->ct, protos, keyp, n_l4, conns, dirs);
+		for (j = 0; j < n_l4; j++) {
+			i = l4idx[j];
+			wk_l4(w, pkts[i], &meta[i], &keys[i], conns[j], dirs[j], steered);
+		}
+	}
+}
+
+void
+worker_lport_range(const struct snapshot *snap, uint32_t id, uint16_t *first,
+		   uint32_t *count)
+{
+	*first = (uint16_t)(snap->lport_min + id * snap->lport_span);
+	*count = snap->lport_span;
+}
+
+int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct sl_app *app = w->app;
+	struct rte_mbuf *pkts[MAX_BURST];
+	uint32_t p, s;
+
+	rte_rcu_qsbr_thread_register(app->rcu, w->id);
+	rte_rcu_qsbr_thread_online(app->rcu, w->id);
+	while (!app->stop) {
+		uint32_t got = 0;
+
+		w->now = (uint32_t)sl_now_ms(app, rte_rdtsc());
+		w->snap = __atomic_load_n(&app->snap, __ATOMIC_ACQUIRE);
+		w->neigh = __atomic_load_n(&app->neigh, __ATOMIC_ACQUIRE);
+		w->load = __atomic_load_n(&app->load, __ATOMIC_ACQUIRE);
+
+		for (p = 0; p < app->n_ports; p++) {
+			uint16_t n = rte_eth_rx_burst(app->ports[p].port_id,
+						      (uint16_t)w->id, pkts,
+						      (uint16_t)w->burst);
+
+			if (n > 0) {
+				got += n;
+				wk_burst(w, pkts, n, 0);
+			}
+		}
+		for (s = 0; s < app->n_workers; s++) {
+			unsigned int n;
+
+			if (s == w->id)
+				continue;
+			n = rte_ring_sc_dequeue_burst(app->steer[w->id * app->n_workers + s],
+						      (void **)pkts, w->burst, NULL);
+			if (n > 0) {
+				got += n;
+				w->stats.steered_in += n;
+				wk_burst(w, pkts, (uint16_t)n, 1);
+			}
+		}
+		if (w->id == 0) {
+			unsigned int n = rte_ring_sc_dequeue_burst(app->ctl_tx, (void **)pkts,
+								   w->burst, NULL);
+
+			for (s = 0; s < n; s++)
+				wk_tx(w, w->port_index[pkts[s]->port], pkts[s]);
+		}
+		for (p = 0; p < app->n_ports; p++)
+			wk_tx_flush(w, p);
+		ct_expire(w->ct, w->now, w->expire_budget);
+		rte_rcu_qsbr_quiescent(app->rcu, w->id);
+		if (got == 0 && w->idle_sleep_us != 0)
+			rte_delay_us_sleep(w->idle_sleep_us);
+	}
+	rte_rcu_qsbr_thread_offline(app->rcu, w->id);
+	rte_rcu_qsbr_thread_unregister(app->rcu, w->id);
+	return 0;
+}
+
+struct worker *
+worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
+	      const struct cfg *c, const struct snapshot *snap)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+	struct worker *w;
+	size_t ct_bytes = ct_table_memsize(c->ct_capacity);
+	void *ct_mem;
+	char name[RTE_RING_NAMESIZE];
+	uint32_t i, k, count;
+	uint16_t first;
+
+	w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL) {
+		fprintf(stderr, "sluice: worker %u: cannot allocate its state on socket %d\n",
+			id, socket);
+		return NULL;
+	}
+	w->id = id;
+	w->lcore = lcore;
+	w->app = app;
+	w->burst = c->burst;
+	w->idle_sleep_us = c->idle_sleep_us;
+	w->expire_budget = c->expire_budget;
+	for (i = 0; i < app->n_ports; i++)
+		w->port_index[app->ports[i].port_id] = (uint8_t)i;
+
+	ct_mem = rte_malloc_socket("conntrack", ct_bytes, RTE_CACHE_LINE_SIZE, socket);
+	w->ct_mem = ct_mem;
+	if (ct_mem == NULL) {
+		fprintf(stderr,
+			"sluice: worker %u: cannot allocate %zu MiB for %u connections on socket %d;"
+			" lower conntrack.capacity or give EAL more memory (-m, --socket-mem, hugepages)\n",
+			id, ct_bytes >> 20, c->ct_capacity, socket);
+		goto fail;
+	}
+	w->ct = ct_table_init(ct_mem, c->ct_capacity, &c->timeouts,
+			      (uint32_t)sl_now_ms(app, rte_rdtsc()));
+	if (w->ct == NULL) {
+		fprintf(stderr, "sluice: worker %u: invalid conntrack capacity %u\n",
+			id, c->ct_capacity);
+		goto fail;
+	}
+	ct_set_release(w->ct, wk_release, w);
+
+	w->active = rte_zmalloc_socket("active", sizeof(uint32_t) * SL_MAX_BACKEND_IDS, 0, socket);
+	w->inactive = rte_zmalloc_socket("inactive", sizeof(uint32_t) * SL_MAX_BACKEND_IDS, 0, socket);
+	w->scheduled = rte_zmalloc_socket("sched", sizeof(uint64_t) * SL_MAX_BACKEND_IDS, 0, socket);
+	if (w->active == NULL || w->inactive == NULL || w->scheduled == NULL) {
+		fprintf(stderr, "sluice: worker %u: cannot allocate backend counters\n", id);
+		goto fail;
+	}
+
+	worker_lport_range(snap, id, &first, &count);
+	for (i = 0; i < snap->n_laddrs; i++) {
+		struct wk_lport_pool *pool = &w->lports[i];
+
+		pool->free = rte_malloc_socket("lports", sizeof(uint16_t) * count, 0, socket);
+		if (pool->free == NULL) {
+			fprintf(stderr, "sluice: worker %u: cannot allocate local ports\n", id);
+			goto fail;
+		}
+		/* Stack pops from the end: hand out the lowest port first. */
+		for (k = 0; k < count; k++)
+			pool->free[k] = (uint16_t)(first + count - 1 - k);
+		pool->n_free = count;
+	}
+
+	snprintf(name, sizeof(name), "sl_ev_%u", id);
+	w->events = rte_ring_create_elem(name, sizeof(struct sl_event), SL_EVENT_RING_SIZE,
+					 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->events == NULL) {
+		fprintf(stderr, "sluice: worker %u: cannot create event ring: %s\n",
+			id, rte_strerror(rte_errno));
+		goto fail;
+	}
+	return w;
+fail:
+	worker_destroy(w);
+	return NULL;
+}
+
+void
+worker_destroy(struct worker *w)
+{
+	uint32_t i;
+
+	if (w == NULL)
+		return;
+	rte_ring_free(w->events);
+	for (i = 0; i < SNAP_MAX_LADDRS; i++)
+		rte_free(w->lports[i].free);
+	rte_free(w->active);
+	rte_free(w->inactive);
+	rte_free(w->scheduled);
+	rte_free(w->ct_mem);
+	rte_free(w);
+}

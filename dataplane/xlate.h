@@ -15,9 +15,13 @@
 
 #include "pkt.h"
 
-/* RFC 1624 eqn. 3: checksum after one 16-bit word changes from old to new. */
+/*
+ * RFC 1624 eqn. 3: checksum after one 16-bit word changes from old to new.
+ * All arguments in one byte order, either: as read from the frame (network)
+ * or all swapped to host; the result is in that same order.
+ */
 uint16_t xlate_csum_update16(uint16_t csum, uint16_t old_word, uint16_t new_word);
-/* Same for a 32-bit field (an address). */
+/* Same for a 32-bit field (an address), same byte-order rule. */
 uint16_t xlate_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val);
 
 /*
@@ -25,7 +29,10 @@ uint16_t xlate_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val);
  * given addresses and ports (network order), decrementing TTL when
  * dec_ttl != 0. Updates the IPv4 header checksum and the L4 checksum
  * (pseudo-header included) incrementally, and updates m to match.
- * Returns 0, or -1 when TTL would reach zero (frame untouched).
+ * m must come from pkt_parse() of this frame (PKT_KIND_IPV4). ICMP has no
+ * pseudo header and no ports: only the addresses and TTL change, and the
+ * ports given are ignored (m keeps the echo identifier).
+ * Returns 0, or -1 when TTL would reach zero (frame and m untouched).
  */
 int xlate_l3l4(uint8_t *frame, struct pkt_meta *m, uint32_t src_ip,
 	       uint32_t dst_ip, uint16_t src_port, uint16_t dst_port,
@@ -36,19 +43,21 @@ void xlate_set_macs(uint8_t *frame, const uint8_t *src_mac, const uint8_t *dst_m
 
 /*
  * Turn an ICMP echo request (parsed into m) into its echo reply in place:
- * swap MACs and addresses, type 0, checksums updated. Returns 0, or -1 if m
- * is not an echo request.
+ * swap MACs and addresses, TTL 64, type 0 code 0, checksums updated.
+ * Returns 0, or -1 if m is not an echo request.
  */
 int xlate_icmp_echo_reply(uint8_t *frame, struct pkt_meta *m);
 
 /*
  * Turn an ARP request (parsed into m) for an address we own into its reply
- * in place, answering with `mac`. Returns 0, or -1 if not a request.
+ * in place, answering with `mac`; the Ethernet destination becomes the
+ * requester's ARP sender address. Returns 0, or -1 if not a request.
  */
 int xlate_arp_reply(uint8_t *frame, const struct pkt_meta *m, const uint8_t *mac);
 
 /* Full recomputation of the IPv4 header checksum and the L4 checksum (tests,
- * and packets the appliance originates). */
+ * and packets the appliance originates). UDP always gets a real checksum
+ * over its own length field's bytes (0 is sent as 0xffff). */
 void xlate_csum_full(uint8_t *frame, const struct pkt_meta *m);
 
 #endif

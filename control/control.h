@@ -1,0 +1,30 @@
+/*
+ * The control lcore: neighbour resolution, load publication for lc/wlc,
+ * RCU reclamation. It never blocks a worker: it only publishes pointers and
+ * frees what workers can no longer see.
+ * Threading: control_* on the main lcore only, except control_lock/unlock,
+ * which the telemetry thread uses to read control-owned state.
+ */
+#ifndef SLUICE_CONTROL_H
+#define SLUICE_CONTROL_H
+
+#include "../dataplane/app.h"
+
+/* Set up control state for app (after ports and workers exist). 0 or -errno. */
+int control_init(struct sl_app *app);
+
+/* Publish ptr at *slot and free the previous value after a grace period. */
+void control_publish(struct sl_app *app, void **slot, void *ptr,
+		     void (*free_fn)(void *));
+
+/* Run until app->stop is set. */
+void control_loop(struct sl_app *app);
+
+/* Free everything still retired (workers stopped). */
+void control_fini(struct sl_app *app);
+
+/* Serialises readers of control-owned state (telemetry) with reclamation. */
+void control_lock(void);
+void control_unlock(void);
+
+#endif

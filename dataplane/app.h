@@ -1,0 +1,93 @@
+/*
+ * Appliance-wide state shared by main, the workers and the control lcore.
+ *
+ * Everything here is either set up before the workers launch and read-only
+ * afterwards (ports, rings, limits), or a pointer the control lcore publishes
+ * by RCU (snapshot, neighbours, load view), or counters a single worker writes
+ * and the control lcore only reads. Nothing in it is written by two lcores.
+ */
+#ifndef SLUICE_APP_H
+#define SLUICE_APP_H
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "../control/config.h"
+
+#define SL_MAX_WORKERS 64
+#define SL_MAX_BACKEND_IDS CFG_MAX_BACKENDS
+#define SL_STEER_RING_SIZE 2048
+#define SL_EVENT_RING_SIZE 1024
+
+struct snapshot;
+struct neigh_table;
+struct worker;
+
+#define SL_TXQ_VIA_WORKER UINT16_MAX
+
+struct sl_port {
+	uint16_t port_id;
+	uint16_t tx_queue_ctl;       /* control lcore's TX queue, or SL_TXQ_VIA_WORKER */
+	uint8_t started;
+	int socket;
+	struct rte_ether_addr mac;
+	char name[CFG_NAME_LEN];
+	struct rte_mempool *pool;
+};
+
+/*
+ * Load view for lc/wlc, published by the control lcore: for worker w,
+ * others_active[w * n_ids + id] is the other workers' count for backend id.
+ */
+struct sl_load {
+	uint32_t n_ids;
+	uint32_t n_workers;
+	uint32_t *others_active;
+	uint32_t *others_inactive;
+};
+
+/* Worker -> control events (fixed 16-byte ring elements). */
+enum sl_event_type {
+	SL_EV_NEIGH_LEARN = 1,       /* ip is at mac on port */
+	SL_EV_NEIGH_MISS = 2,        /* please resolve ip on port */
+};
+
+struct sl_event {
+	uint8_t type;
+	uint8_t port;
+	uint16_t pad;
+	uint32_t ip;                 /* network order */
+	struct rte_ether_addr mac;
+	uint16_t pad2;
+};
+
+struct sl_app {
+	uint32_t n_ports;
+	struct sl_port ports[CFG_MAX_PORTS];
+	uint32_t n_workers;
+	struct worker *workers[SL_MAX_WORKERS];
+	/* steer[dst * n_workers + src]: single-producer single-consumer */
+	struct rte_ring **steer;
+	/* control -> worker 0: packets for ports without a control TX queue */
+	struct rte_ring *ctl_tx;
+	struct rte_rcu_qsbr *rcu;
+	uint64_t tsc_per_ms;
+	struct cfg *cfg;             /* running config, control lcore only */
+	/* RCU-published pointers: read with __atomic_load_n(ACQUIRE). */
+	struct snapshot *snap;
+	struct neigh_table *neigh;
+	struct sl_load *load;
+	volatile int stop;
+};
+
+static inline uint64_t
+sl_now_ms(const struct sl_app *app, uint64_t tsc)
+{
+	return tsc / app->tsc_per_ms;
+}
+
+#endif

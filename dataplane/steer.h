@@ -1,0 +1,58 @@
+/*
+ * Flow ownership: which worker owns a packet's connection.
+ *
+ * Every connection lives in one worker's table; both directions must be
+ * processed there. Where the NIC cannot steer replies itself (virtual ports,
+ * NICs without flow rules), a worker that receives a packet it does not own
+ * hands it over through a single-producer ring (app.h: steer rings).
+ *  - nat:     owner = hash(client address, client port): the client is the
+ *             source of requests and the destination of replies, so both
+ *             directions agree without any shared state;
+ *  - fullnat: the worker that received the client's first packet owns the
+ *             flow and takes the local port from its own range, so a reply's
+ *             destination port names its owner;
+ *  - dr:      the receiving worker; replies bypass the appliance.
+ * Only evaluated on a table miss: a hit proves ownership.
+ * Threading: pure inline functions, any lcore.
+ */
+#ifndef SLUICE_STEER_H
+#define SLUICE_STEER_H
+
+#include <stdint.h>
+
+#include <rte_hash_crc.h>
+
+#include "../control/snapshot.h"
+#include "pkt.h"
+
+/* Owner of a nat client endpoint (ip, port in network order). */
+static inline uint32_t
+steer_nat_owner(uint32_t n_workers, uint32_t ip, uint16_t port)
+{
+	uint32_t h = rte_hash_crc_4byte(ip, port);
+
+	return (uint32_t)(((uint64_t)h * n_workers) >> 32);
+}
+
+/*
+ * Worker that must process a packet that missed in worker self's table.
+ * svc is the service the packet is addressed to, or NULL.
+ */
+static inline uint32_t
+steer_owner(const struct snapshot *s, const struct snap_service *svc,
+	    const struct pkt_meta *meta, uint32_t self)
+{
+	const struct snap_local *local;
+
+	if (s->n_workers == 1)
+		return 0;
+	if (svc != NULL)
+		return svc->mode == SVC_MODE_NAT ?
+			steer_nat_owner(s->n_workers, meta->src_ip, meta->src_port) : self;
+	local = snap_find_local(s, meta->dst_ip);
+	if (local != NULL && (local->kinds & SNAP_LOCAL_LADDR))
+		return snap_lport_owner(s, meta->dst_port);
+	return steer_nat_owner(s->n_workers, meta->dst_ip, meta->dst_port);
+}
+
+#endif

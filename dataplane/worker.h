@@ -1,0 +1,92 @@
+/*
+ * The worker lcore: one per RX/TX queue pair of every port.
+ *
+ * A worker polls queue `id` of every port and its hand-off rings, owns its
+ * connection table and its counters, and reads the control lcore's RCU
+ * snapshots. Nothing it writes is written by any other lcore.
+ * Threading: worker_main runs on its own lcore; worker_create/destroy on the
+ * main lcore before launch / after join; the control lcore reads `stats`,
+ * `active`, `inactive` and `scheduled` without synchronisation (plain
+ * counters; a stale or torn read only skews a statistic).
+ */
+#ifndef SLUICE_WORKER_H
+#define SLUICE_WORKER_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "../control/snapshot.h"
+#include "app.h"
+#include "conntrack.h"
+#include "drop.h"
+
+#define WK_TX_BURST 64
+
+struct wk_stats {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t steered_out;
+	uint64_t steered_in;
+	uint64_t conns_created;
+	uint64_t arp_replies;
+	uint64_t arp_other;          /* ARP replies and requests we only learn from */
+	uint64_t icmp_echo_replies;
+	uint64_t events_lost;        /* control event ring full */
+	uint64_t drops[SL_DROP__COUNT];
+} __rte_cache_aligned;
+
+struct wk_lport_pool {
+	uint16_t *free;              /* stack of free ports, host order */
+	uint32_t n_free;
+};
+
+struct wk_txq {
+	uint16_t n;
+	struct rte_mbuf *m[WK_TX_BURST];
+};
+
+struct worker {
+	struct wk_stats stats;
+	uint32_t id;
+	unsigned int lcore;
+	struct sl_app *app;
+	struct ct_table *ct;
+	void *ct_mem;                /* what ct lives in */
+	struct rte_ring *events;     /* to the control lcore */
+	uint32_t burst;
+	uint32_t idle_sleep_us;
+	uint32_t expire_budget;
+	uint32_t now;                /* ms tick of this pass */
+	const struct snapshot *snap; /* valid during a pass */
+	const struct neigh_table *neigh;
+	const struct sl_load *load;
+	uint8_t port_index[RTE_MAX_ETHPORTS];
+	uint32_t *active;            /* per backend id, own connections */
+	uint32_t *inactive;
+	uint64_t *scheduled;         /* per backend id, connections scheduled */
+	struct wk_txq tx[CFG_MAX_PORTS];
+	struct wk_lport_pool lports[SNAP_MAX_LADDRS];
+	struct sched_cursor cursors[CFG_MAX_SERVICES];
+} __rte_cache_aligned;
+
+/*
+ * Allocate worker `id` for lcore, with its connection table on the lcore's
+ * socket. Returns NULL and prints why (memory) on failure.
+ * Context: main lcore, before launch.
+ */
+struct worker *worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
+			     const struct cfg *c, const struct snapshot *snap);
+void worker_destroy(struct worker *w);
+
+/* lcore entry point; arg is the struct worker. Returns 0 when app->stop. */
+int worker_main(void *arg);
+
+/* Ports a worker may hand out for FULLNAT: [first, first + count). */
+void worker_lport_range(const struct snapshot *snap, uint32_t id,
+			uint16_t *first, uint32_t *count);
+
+#endif

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Test backend for Sluice: tells every client who it is and whom it saw.
+
+Runs inside a backend namespace:
+  backend.py --name b1 [--http-port 8080] [--udp-port 5353]
+    HTTP/1.1 keep-alive on 0.0.0.0:HTTP_PORT: GET / -> "b1 PEERIP:PEERPORT\\n"
+    UDP on 0.0.0.0:UDP_PORT: each datagram -> "b1 PEERIP:PEERPORT"
+  backend.py --probe [--http-port P] [--udp-port P] [--deadline S]
+    Polls (bounded) until a local server answers both; exit 0 when it does.
+Standard library only. Exits cleanly on SIGTERM/SIGINT.
+"""
+import argparse
+import http.server
+import signal
+import socket
+import socketserver
+import sys
+import threading
+import time
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "sluice-test-backend"
+
+    def do_GET(self):  # noqa: N802 (http.server naming)
+        peer = "%s:%d" % self.client_address[:2]
+        body = ("%s %s\n" % (self.server.backend_name, peer)).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, fmt, *args):  # quiet
+        pass
+
+
+class HTTPServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+class UDPHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        _data, sock = self.request
+        peer = "%s:%d" % self.client_address[:2]
+        sock.sendto(("%s %s" % (self.server.backend_name, peer)).encode(),
+                    self.client_address)
+
+
+class UDPServer(socketserver.UDPServer):
+    allow_reuse_address = True
+
+
+def serve(args):
+    httpd = HTTPServer(("0.0.0.0", args.http_port), Handler)
+    udpd = UDPServer(("0.0.0.0", args.udp_port), UDPHandler)
+    httpd.backend_name = udpd.backend_name = args.name
+    threads = [threading.Thread(target=s.serve_forever, daemon=True)
+               for s in (httpd, udpd)]
+    for t in threads:
+        t.start()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    httpd.shutdown()
+    udpd.shutdown()
+    httpd.server_close()
+    udpd.server_close()
+    return 0
+
+
+def probe_once(http_port, udp_port):
+    with socket.create_connection(("127.0.0.1", http_port), timeout=1) as s:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n")
+        if not s.recv(64).startswith(b"HTTP/1.1 200"):
+            raise OSError("bad HTTP reply")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+        u.settimeout(1)
+        u.sendto(b"probe", ("127.0.0.1", udp_port))
+        u.recvfrom(256)
+
+
+def probe(args):
+    end = time.monotonic() + args.deadline
+    last = None
+    while time.monotonic() < end:
+        try:
+            probe_once(args.http_port, args.udp_port)
+            return 0
+        except OSError as e:
+            last = e
+            time.sleep(0.1)
+    print("backend probe: not serving after %.0f s: %s" % (args.deadline, last),
+          file=sys.stderr)
+    return 1
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--name", default="backend")
+    p.add_argument("--http-port", type=int, default=8080)
+    p.add_argument("--udp-port", type=int, default=5353)
+    p.add_argument("--probe", action="store_true",
+                   help="wait until a local server answers, then exit")
+    p.add_argument("--deadline", type=float, default=10.0)
+    args = p.parse_args()
+    return probe(args) if args.probe else serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
