@@ -184,7 +184,8 @@ cfg_finish(struct cfg_ctx *x)
 {
 	uint32_t i;
 
-	qsort(x->pending, x->n_pending, sizeof(*x->pending), msg_cmp);
+	if (x->n_pending > 1)
+		qsort(x->pending, x->n_pending, sizeof(*x->pending), msg_cmp);
 	for (i = 0; i < x->n_pending; i++)
 		errs_push(x->errs, x->pending[i].text);
 	free(x->pending);
@@ -226,7 +227,8 @@ cfg_verr(struct cfg_ctx *x, const config_setting_t *s, const char *file,
 	/* libconfig names an included file as written; make it a usable path. */
 	if (x->include_dir != NULL && strcmp(x->include_dir, ".") != 0 &&
 	    file[0] != '/' && strcmp(file, x->name) != 0 &&
-	    asprintf(&full, "%s/%s", x->include_dir, file) >= 0)
+	    asprintf(&full, "%s%s%s", x->include_dir,
+		     strcmp(x->include_dir, "/") ? "/" : "", file) >= 0)
 		file = full;
 	if (vasprintf(&body, fmt, ap) < 0) {
 		free(full);
@@ -332,7 +334,7 @@ check_literal(struct cfg_ctx *x, const char *w, size_t len, int line)
 	if (errno == 0 && v <= (lit[0] == '-' ? (unsigned long long)INT_MAX + 1 :
 				(unsigned long long)INT_MAX))
 		return;
-	cfg_err_line(x, NULL, line, "integer %s does not fit in 32 bits", lit);
+	cfg_err_line(x, NULL, line, "integer %s is outside the 32-bit signed range", lit);
 	if (x->n_wide < CFG_WIDE_MAX)
 		x->wide_lines[x->n_wide++] = line;
 }
@@ -750,7 +752,7 @@ cfg_set_defaults(struct cfg *c)
 	c->timeouts.ms[CT_NONE] = c->timeouts.ms[CT_CLOSE];
 	c->lport_min = 1024;
 	c->lport_max = 65535;
-	c->load_interval_ms = 100;
+	c->load_interval_ms = 10;
 }
 
 static void
@@ -934,8 +936,8 @@ parse_port(struct cfg_ctx *x, const config_setting_t *ps, struct cfg_port *p)
 	}
 	get_ip(x, ps, "gateway", &p->gateway);
 	s = config_setting_get_member(ps, "mtu");
-	if (s != NULL && get_int(x, s, 0, CFG_MAX_MTU, &mtu) == GOT_VALUE) {
-		if (mtu != 0 && mtu < CFG_MIN_MTU)
+	if (s != NULL && get_int(x, s, LLONG_MIN, LLONG_MAX, &mtu) == GOT_VALUE) {
+		if (mtu != 0 && (mtu < CFG_MIN_MTU || mtu > CFG_MAX_MTU))
 			cfg_err(x, s, "%lld out of range %d..%d (or 0: port default)",
 				mtu, CFG_MIN_MTU, CFG_MAX_MTU);
 		else
@@ -1218,12 +1220,39 @@ dev_id_len(const char *dev)
 	return strcspn(dev, ",");
 }
 
+/* Address a of port i seen earlier: on an earlier port, or before a on i. */
+static void
+check_port_addr(struct cfg_ctx *x, uint32_t i, uint32_t a)
+{
+	const config_setting_t *s = member(x->port_set[i], "addresses", (int)a);
+	uint32_t ip = x->ports[i].addrs[a].ip;
+	char buf[INET_ADDRSTRLEN];
+	uint32_t k, b;
+
+	if (ip == 0)
+		return;
+	for (k = 0; k <= i; k++) {
+		const struct cfg_port *q = &x->ports[k];
+
+		for (b = 0; b < (k == i ? a : q->n_addrs); b++) {
+			if (q->addrs[b].ip != ip)
+				continue;
+			if (k == i)
+				cfg_err(x, s, "address %s listed twice", ip_str(ip, buf));
+			else
+				cfg_err(x, s, "address %s is already on port \"%s\" (line %d)",
+					ip_str(ip, buf), q->name, q->line);
+			return;
+		}
+	}
+}
+
 static void
 check_ports(struct cfg_ctx *x)
 {
 	char buf[INET_ADDRSTRLEN];
 	int gw_port = -1;
-	uint32_t i, k, a, b;
+	uint32_t i, k, a;
 
 	for (i = 0; i < x->n_ports; i++) {
 		const struct cfg_port *p = &x->ports[i];
@@ -1243,28 +1272,8 @@ check_ports(struct cfg_ctx *x)
 					"device \"%.*s\" is already port \"%s\" (line %d)",
 					(int)dl, p->device, q->name, q->line);
 		}
-		for (a = 0; a < p->n_addrs; a++) {
-			uint32_t ip = p->addrs[a].ip;
-			int dup = 0;
-
-			for (k = 0; k <= i && !dup && ip != 0; k++) {
-				const struct cfg_port *q = &x->ports[k];
-
-				for (b = 0; b < (k == i ? a : q->n_addrs) && !dup; b++) {
-					if (q->addrs[b].ip != ip)
-						continue;
-					dup = 1;
-					if (k == i)
-						cfg_err(x, member(ps, "addresses", (int)a),
-							"address %s listed twice",
-							ip_str(ip, buf));
-					else
-						cfg_err(x, member(ps, "addresses", (int)a),
-							"address %s is already on port \"%s\" (line %d)",
-							ip_str(ip, buf), q->name, q->line);
-				}
-			}
-		}
+		for (a = 0; a < p->n_addrs; a++)
+			check_port_addr(x, i, a);
 		if (p->gateway == 0)
 			continue;
 		for (a = 0; a < p->n_addrs; a++)
@@ -1650,9 +1659,9 @@ cfg_load_string(const char *text, const char *name, struct cfg **out,
 	return load_text(text, name, NULL, out, errs);
 }
 
-/* Whole file, NUL-terminated; NULL with errno set. */
+/* Whole file, NUL-terminated, its length in *lenp; NULL with errno set. */
 static char *
-read_file(const char *path)
+read_file(const char *path, size_t *lenp)
 {
 	char *buf = NULL, *grown;
 	size_t len = 0, cap = 0, n;
@@ -1690,12 +1699,7 @@ read_file(const char *path)
 		return NULL;
 	}
 	buf[len] = '\0';
-	/* libconfig would stop at a NUL byte and ignore the rest unseen. */
-	if (strlen(buf) != len) {
-		free(buf);
-		errno = EILSEQ;
-		return NULL;
-	}
+	*lenp = len;
 	return buf;
 }
 
@@ -1703,15 +1707,23 @@ int
 cfg_load_file(const char *path, struct cfg **out, struct cfg_errors *errs)
 {
 	char *text, *dir, *slash;
+	size_t len;
 	int n;
 
 	if (out != NULL)
 		*out = NULL;
-	text = read_file(path);
-	if (text == NULL) {
+	text = read_file(path, &len);
+	if (text == NULL || strlen(text) != len) {
 		struct cfg_ctx x = { .name = path, .errs = errs };
 
-		cfg_err_line(&x, NULL, 0, "cannot read: %s", strerror(errno));
+		/* libconfig would stop at a NUL byte and ignore the rest unseen. */
+		if (text != NULL)
+			cfg_err_line(&x, NULL, 0,
+				     "cannot read: NUL byte at offset %zu, not a text file",
+				     strlen(text));
+		else
+			cfg_err_line(&x, NULL, 0, "cannot read: %s", strerror(errno));
+		free(text);
 		return cfg_finish(&x);
 	}
 	/* @include "x.conf" means next to this file, not next to the cwd. */

@@ -388,6 +388,9 @@ ct_delete(struct ct_table *t, struct ct_conn *c)
  *   FIN in SYN_RECV, ESTABLISHED              -> FIN_WAIT
  *   ACK from the side without a FIN, FIN_WAIT -> CLOSE_WAIT
  *   FIN from the side without a FIN, FIN_WAIT or CLOSE_WAIT -> TIME_WAIT
+ *   ACK from orig in SYN_SENT, CT_F_ONEWAY    -> ESTABLISHED (dr: the
+ *       backend's SYN+ACK goes straight to the client, as IPVS's input-only
+ *       state table assumes)
  * Anything else keeps the state (retransmissions, stray segments).
  */
 static uint8_t
@@ -429,6 +432,8 @@ ct_tcp_next(struct ct_conn *c, enum ct_dir dir, uint8_t fl)
 	if (fl & CT_TCP_ACK) {
 		if (s == CT_SYN_RECV)
 			return CT_ESTABLISHED;
+		if (s == CT_SYN_SENT && (c->flags & CT_F_ONEWAY) && dir == CT_DIR_ORIG)
+			return CT_ESTABLISHED;
 		if (s == CT_FIN_WAIT && !(c->flags & fin_self))
 			return CT_CLOSE_WAIT;
 	}
@@ -439,7 +444,8 @@ ct_tcp_next(struct ct_conn *c, enum ct_dir dir, uint8_t fl)
  * Established traffic only writes expire: the entry stays where it is on
  * the wheel and is re-armed when its old slot comes round. Only an expiry
  * that moves earlier (a state with a shorter timeout) relinks, so such a
- * connection still goes within its new timeout plus one slot.
+ * connection still goes within its new timeout plus one slot. Packet
+ * counters are the caller's (the worker bumps pkts_orig/pkts_reply).
  */
 enum ct_state
 ct_update(struct ct_table *t, struct ct_conn *c, enum ct_dir dir,
@@ -449,8 +455,6 @@ ct_update(struct ct_table *t, struct ct_conn *c, enum ct_dir dir,
 	uint8_t next = prev;
 	uint32_t expire;
 
-	c->pkts_orig += dir == CT_DIR_ORIG;
-	c->pkts_reply += dir == CT_DIR_REPLY;
 	if (unlikely(prev != CT_UDP &&
 		     (prev != CT_ESTABLISHED ||
 		      (tcp_flags & (CT_TCP_SYN | CT_TCP_FIN | CT_TCP_RST)) != 0))) {

@@ -39,7 +39,9 @@ size_t ct_table_memsize(uint32_t capacity);
 /*
  * Lay out a table in `mem` (ct_table_memsize(capacity) bytes, 64-byte
  * aligned, zeroing not required). `now` is the current ms tick.
- * Returns the table, or NULL if capacity is 0 or above CT_MAX_CAPACITY.
+ * Returns the table, or NULL with errno = EINVAL if capacity is 0 or above
+ * CT_MAX_CAPACITY, or mem is NULL or not 64-byte aligned.
+ * Ticks are compared wrap-safely: timeouts must stay below 2^31 ms.
  */
 #define CT_MAX_CAPACITY (1u << 28)
 struct ct_table *ct_table_init(void *mem, uint32_t capacity,
@@ -56,8 +58,9 @@ struct ct_conn *ct_lookup(struct ct_table *t, uint8_t proto,
 			  const struct ct_tuple *key, enum ct_dir *dir);
 
 /*
- * Look up n keys (n <= 64) at once, prefetching index buckets and entries
- * before comparing. conns[i] is NULL on a miss, dirs[i] set on a hit.
+ * Look up n keys at once (64 per pass), prefetching index buckets and entries
+ * before comparing. conns[i] is NULL on a miss, dirs[i] set on a hit;
+ * results are those of ct_lookup().
  */
 void ct_lookup_bulk(struct ct_table *t, const uint8_t *protos,
 		    const struct ct_tuple *const *keys, unsigned int n,
@@ -77,23 +80,27 @@ struct ct_conn *ct_insert(struct ct_table *t, uint8_t proto,
 /*
  * Advance the TCP state machine for a packet with `tcp_flags` seen in `dir`
  * (UDP: refresh only) and re-arm the idle timer. Returns the previous state.
+ * Packet counters (pkts_orig, pkts_reply) are left to the caller.
  */
 enum ct_state ct_update(struct ct_table *t, struct ct_conn *c, enum ct_dir dir,
 			uint8_t tcp_flags, uint32_t now);
 
-/* Remove a connection now (RST policy, flush). */
+/* Remove a connection now (RST policy, flush). A freed entry is ignored. */
 void ct_delete(struct ct_table *t, struct ct_conn *c);
 
 /*
  * Called for every connection removed by ct_expire() or ct_delete(), before
  * its entry is reused, so the owner can release counters and local ports.
+ * The entry is still intact; the callback must not insert or delete.
  */
 typedef void (*ct_release_fn)(struct ct_conn *c, void *arg);
 void ct_set_release(struct ct_table *t, ct_release_fn fn, void *arg);
 
 /*
  * Expire idle connections due at or before `now`, visiting at most `budget`
- * entries. Returns the number removed. Call once per loop pass.
+ * entries (removed or re-armed); the next call resumes where this one
+ * stopped. Returns the number removed. Call once per loop pass: with enough
+ * total budget an entry goes within one 16 ms wheel slot of its expiry.
  */
 unsigned int ct_expire(struct ct_table *t, uint32_t now, unsigned int budget);
 

@@ -29,7 +29,12 @@
 
 #define CT_BUCKET_SLOTS 7
 #define CT_SLOT_MASK ((1u << CT_BUCKET_SLOTS) - 1)
-#define CT_MAX_PROBE 32u        /* buckets an insert may try; also the minimum count */
+/*
+ * Buckets an insert may try (also the minimum bucket count). Simulated churn
+ * at the 80% design load with a random hash: 16 refuses 7e-4 of inserts,
+ * 32 refuses 1e-5. Hits never get near it; misses stop at overflow == 0.
+ */
+#define CT_MAX_PROBE 32u
 #define CT_SIG_EMPTY 0u         /* free slot; real signatures are never 0 */
 #define CT_REF_EMPTY UINT32_MAX
 
@@ -93,11 +98,15 @@ struct ct_table {
 } __attribute__((aligned(64)));
 
 /*
- * Low 32 bits: CRC32-C of the key, for the bucket. High 32 bits: the
- * signature from a multiply mix, not a second CRC: CRC is linear, so any
- * CRC-derived signature would collide whenever the bucket bits do.
- * rte_hash_crc.h is not used: its constructor calls EAL (rte_log, cpu flags),
- * which pure modules must not link.
+ * Low 32 bits pick the bucket: CRC32-C of the key, then the high half of a
+ * multiply. CRC alone is linear, so structured keys (one client's sequential
+ * ports, adjacent addresses) fill correlated buckets: in the randomized test
+ * at 80% load it refused 36 inserts for a full probe window against 16 with
+ * the multiply (and 0 with the 32-bucket window).
+ * High 32 bits: the signature, from a separate multiply mix of the key, not
+ * from the CRC, whose remaining bits would collide whenever the bucket bits
+ * do. rte_hash_crc.h is not used: its constructor calls EAL (rte_log, CPU
+ * flags), which pure modules must not link.
  */
 #define CT_HASH_SEED 0x9e3779b9u
 #define CT_MIX_A 0x9e3779b97f4a7c15ull
@@ -107,23 +116,20 @@ static inline uint64_t
 ct_hash(uint8_t proto, const struct ct_tuple *k)
 {
 	uint64_t addrs, rest, mix;
-	uint32_t ports, lo, sig;
+	uint32_t ports, crc, sig;
 
 	memcpy(&addrs, k, sizeof(addrs));
 	memcpy(&ports, &k->src_port, sizeof(ports));
 	rest = ports | (uint64_t)proto << 32;
 #if defined(__SSE4_2__)
-	lo = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(CT_HASH_SEED, addrs), rest);
-	lo = (uint32_t)((lo * CT_MIX_A) >> 32);
+	crc = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(CT_HASH_SEED, addrs), rest);
 #else
-	mix = (addrs ^ CT_HASH_SEED) * CT_MIX_B + rest;
-	mix *= CT_MIX_A;
-	lo = (uint32_t)(mix >> 32);
+	crc = (uint32_t)((((addrs ^ CT_HASH_SEED) * CT_MIX_B + rest) * CT_MIX_A) >> 32);
 #endif
 	mix = ((addrs * CT_MIX_A) ^ rest) * CT_MIX_B;
 	sig = (uint32_t)(mix >> 32);
 	sig += sig == CT_SIG_EMPTY;
-	return (uint64_t)sig << 32 | lo;
+	return (uint64_t)sig << 32 | (uint32_t)((crc * CT_MIX_A) >> 32);
 }
 
 static inline uint32_t

@@ -47,6 +47,8 @@ struct ct_timeouts {
 /* Which side has sent a FIN (TCP state machine); REPLY is ORIG << CT_DIR_REPLY. */
 #define CT_F_FIN_ORIG  0x10u
 #define CT_F_FIN_REPLY 0x20u
+/* Only the orig direction passes the appliance (dr): its ACK establishes. */
+#define CT_F_ONEWAY    0x40u
 
 /*
  * One tracked connection: both tuples as they appear on the wire, so an

@@ -96,17 +96,20 @@ wk_count_state(struct worker *w, const struct ct_conn *c, uint8_t state, int del
 	ctr[c->backend_id] += (uint32_t)delta;
 }
 
+static inline void
+wk_lport_free(struct wk_lport_pool *p, uint16_t port_be)
+{
+	p->ring[(p->head + p->n_free++) % p->size] = rte_be_to_cpu_16(port_be);
+}
+
 static void
 wk_release(struct ct_conn *c, void *arg)
 {
 	struct worker *w = arg;
 
 	wk_count_state(w, c, c->state, -1);
-	if ((c->flags & CT_F_MODE_MASK) == SVC_MODE_FULLNAT) {
-		struct wk_lport_pool *p = &w->lports[c->lport_idx];
-
-		p->free[p->n_free++] = rte_be_to_cpu_16(c->reply.dst_port);
-	}
+	if ((c->flags & CT_F_MODE_MASK) == SVC_MODE_FULLNAT)
+		wk_lport_free(&w->lports[c->lport_idx], c->reply.dst_port);
 }
 
 static void
@@ -169,7 +172,9 @@ wk_lport_alloc(struct worker *w, const struct snap_service *svc, uint32_t hash,
 
 		if (p->n_free > 0) {
 			*laddr_idx = li;
-			*lport = rte_cpu_to_be_16(p->free[--p->n_free]);
+			*lport = rte_cpu_to_be_16(p->ring[p->head]);
+			p->head = (p->head + 1) % p->size;
+			p->n_free--;
 			return 0;
 		}
 	}
@@ -229,16 +234,14 @@ wk_new_conn(struct worker *w, const struct snap_service *svc,
 			wk_drop(w, m, SL_DROP_CT_FULL);
 	}
 	if (c == NULL) {
-		if (svc->mode == SVC_MODE_FULLNAT) {
-			struct wk_lport_pool *p = &w->lports[laddr_idx];
-
-			p->free[p->n_free++] = rte_be_to_cpu_16(reply.dst_port);
-		}
+		if (svc->mode == SVC_MODE_FULLNAT)
+			wk_lport_free(&w->lports[laddr_idx], reply.dst_port);
 		return NULL;
 	}
 	c->backend_id = be->id;
 	c->svc_id = svc->id;
-	c->flags = (uint8_t)(c->flags | svc->mode);
+	c->flags = (uint8_t)(c->flags | svc->mode |
+			     (svc->mode == SVC_MODE_DR ? CT_F_ONEWAY : 0));
 	c->lport_idx = laddr_idx;
 	wk_count_state(w, c, c->state, 1);
 	w->scheduled[be->id]++;
@@ -510,14 +513,15 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 	for (i = 0; i < snap->n_laddrs; i++) {
 		struct wk_lport_pool *pool = &w->lports[i];
 
-		pool->free = rte_malloc_socket("lports", sizeof(uint16_t) * count, 0, socket);
-		if (pool->free == NULL) {
+		pool->ring = rte_malloc_socket("lports", sizeof(uint16_t) * count, 0, socket);
+		if (pool->ring == NULL) {
 			fprintf(stderr, "sluice: worker %u: cannot allocate local ports\n", id);
 			goto fail;
 		}
-		/* Stack pops from the end: hand out the lowest port first. */
 		for (k = 0; k < count; k++)
-			pool->free[k] = (uint16_t)(first + count - 1 - k);
+			pool->ring[k] = (uint16_t)(first + k);
+		pool->size = count;
+		pool->head = 0;
 		pool->n_free = count;
 	}
 
@@ -544,7 +548,7 @@ worker_destroy(struct worker *w)
 		return;
 	rte_ring_free(w->events);
 	for (i = 0; i < SNAP_MAX_LADDRS; i++)
-		rte_free(w->lports[i].free);
+		rte_free(w->lports[i].ring);
 	rte_free(w->active);
 	rte_free(w->inactive);
 	rte_free(w->scheduled);

@@ -39,8 +39,15 @@ struct wk_stats {
 	uint64_t drops[SL_DROP__COUNT];
 } __rte_cache_aligned;
 
+/*
+ * Free FULLNAT ports of one local address, host order, as a FIFO: a released
+ * port goes to the back, so it is reused as late as possible and a backend's
+ * own TIME_WAIT for the old connection has long ended.
+ */
 struct wk_lport_pool {
-	uint16_t *free;              /* stack of free ports, host order */
+	uint16_t *ring;
+	uint32_t size;
+	uint32_t head;               /* next to hand out */
 	uint32_t n_free;
 };
 

@@ -232,7 +232,9 @@ topo_mode() {
 		ip -n "$SLC_NS_SW" addr add 198.18.2.1/30 dev rt0
 		ip -n "$SLC_NS_CLI" addr add 198.18.2.2/30 dev eth1
 		ip -n "$SLC_NS_SW" route add 198.18.0.0/24 via 198.18.2.2
-		ip netns exec "$SLC_NS_SW" sysctl -qw net.ipv4.ip_forward=1 >/dev/null
+		ip netns exec "$SLC_NS_SW" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.br0.rp_filter=0 \
+			net.ipv4.conf.rt0.rp_filter=0 >/dev/null
 		# Replies from the VIP arrive on eth1, requests leave on eth0.
 		ip netns exec "$SLC_NS_CLI" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
 			net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0 \
@@ -350,6 +352,21 @@ slc_kill_leftover() {
 	rm -rf "/var/run/dpdk/$prefix"
 }
 
+# slc_foreign: print "PID ARGS" of every sluice process this bench did not
+# start. The topology's names are fixed (slc-p0, slc-p1, slc-*), so a second
+# appliance on them, or a second test run, would garble both runs.
+slc_foreign() {
+	local pid comm f mine=" "
+	for f in "$SLC_RUN_DIR"/sluice-*.pid; do
+		[ -e "$f" ] && mine+="$(cat "$f") "
+	done
+	while read -r pid comm; do
+		[ "$comm" = sluice ] || continue
+		case "$mine" in *" $pid "*) continue ;; esac
+		echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+	done < <(ps -eo pid=,comm=)
+}
+
 # slc_wait_backends URL: wait (bounded, ~20 s) until /sluice/neigh has every
 # backend; meanwhile send up to 20 short warm-up requests through URL so that
 # an appliance resolving on demand gets the chance. Warm-up failures are
@@ -357,7 +374,8 @@ slc_kill_leftover() {
 slc_wait_backends() {
 	local url=$1 i conds=() b
 	for b in "${SLC_BACKENDS[@]}"; do
-		conds+=(--cond "$(topo_backend_ip "$b") exists")
+		# Either {"IP": "MAC"} or entries {"address": "IP", ...}.
+		conds+=(--cond ". mentions $(topo_backend_ip "$b")")
 	done
 	for i in $(seq 1 20); do
 		slc_tel wait /sluice/neigh "${conds[@]}" --deadline 0.5 >/dev/null 2>&1 && return 0

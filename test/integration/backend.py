@@ -10,10 +10,12 @@ Runs inside a backend namespace:
 Standard library only. Exits cleanly on SIGTERM/SIGINT.
 """
 import argparse
+import http.client
 import http.server
 import signal
 import socket
 import socketserver
+import struct
 import sys
 import threading
 import time
@@ -41,22 +43,46 @@ class HTTPServer(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def handle_error(self, request, client_address):
+        pass  # a client that resets or times out is normal here: stay quiet
 
-class UDPHandler(socketserver.BaseRequestHandler):
-    def handle(self):
-        _data, sock = self.request
-        peer = "%s:%d" % self.client_address[:2]
-        sock.sendto(("%s %s" % (self.server.backend_name, peer)).encode(),
-                    self.client_address)
+
+IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)
+PKTINFO = struct.Struct("=I4s4s")  # struct in_pktinfo: ifindex, spec_dst, addr
 
 
 class UDPServer(socketserver.UDPServer):
+    """Answers from the address each datagram was sent to (IP_PKTINFO), as a
+    DR backend must: there the VIP on lo, not the address of eth0."""
     allow_reuse_address = True
+    max_packet_size = 2048
+
+    def server_bind(self):
+        super().server_bind()
+        self.socket.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+
+    def get_request(self):
+        data, anc, _flags, addr = self.socket.recvmsg(
+            self.max_packet_size, socket.CMSG_SPACE(PKTINFO.size))
+        local = None
+        for level, typ, cdata in anc:
+            if level == socket.IPPROTO_IP and typ == IP_PKTINFO:
+                local = PKTINFO.unpack(cdata[:PKTINFO.size])[2]  # ipi_addr
+        return (data, local), addr
+
+    def process_request(self, request, client_address):
+        _data, local = request
+        peer = "%s:%d" % client_address[:2]
+        anc = []
+        if local is not None:
+            anc = [(socket.IPPROTO_IP, IP_PKTINFO, PKTINFO.pack(0, local, b"\0" * 4))]
+        self.socket.sendmsg([("%s %s" % (self.backend_name, peer)).encode()],
+                           anc, 0, client_address)
 
 
 def serve(args):
     httpd = HTTPServer(("0.0.0.0", args.http_port), Handler)
-    udpd = UDPServer(("0.0.0.0", args.udp_port), UDPHandler)
+    udpd = UDPServer(("0.0.0.0", args.udp_port), None)
     httpd.backend_name = udpd.backend_name = args.name
     threads = [threading.Thread(target=s.serve_forever, daemon=True)
                for s in (httpd, udpd)]
@@ -74,10 +100,17 @@ def serve(args):
 
 
 def probe_once(http_port, udp_port):
-    with socket.create_connection(("127.0.0.1", http_port), timeout=1) as s:
-        s.sendall(b"GET / HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n")
-        if not s.recv(64).startswith(b"HTTP/1.1 200"):
-            raise OSError("bad HTTP reply")
+    conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=1)
+    try:
+        conn.request("GET", "/")
+        resp = conn.getresponse()
+        resp.read()
+        if resp.status != 200:
+            raise OSError("HTTP status %d" % resp.status)
+    except http.client.HTTPException as e:
+        raise OSError("bad HTTP reply: %s" % e) from e
+    finally:
+        conn.close()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
         u.settimeout(1)
         u.sendto(b"probe", ("127.0.0.1", udp_port))

@@ -9,9 +9,9 @@ Each targeted frame is wrong in exactly one way and names the drop counter
   expect          {"drop_<reason>": frames sent for it}
   sent            frames sent in all (targeted + random)
   random_counted  random frames that must each raise some drop_* counter
-  not_sent        [{name, why}] frames the kernel refused to send
-  kernel_held     [{name, why}] frames sent that the kernel keeps from the
-                  af_packet PMD (not counted anywhere)
+  not_sent        [{name, why, frames}] frames the kernel refused to send
+  kernel_held     [{name, why, frames}] frames sent that the kernel keeps
+                  from the af_packet PMD (not counted anywhere)
 The random frames (fixed seed, so the same every run) are for robustness: only
 "still alive" and "some drop counter per frame" can be asserted about them.
 
@@ -95,7 +95,7 @@ def targeted(a):
 
     good_udp = udp(40000, a.udp_port, b"garbage-test")
     f = [
-        ("trunc_eth", "drop_trunc_eth", eth[:13]),
+        ("trunc_eth", "drop_trunc_eth", eth + b"\x08"),
         ("trunc_ip", "drop_trunc_ip", l2(ETH_IP, ipv4(a.src_ip, a.dst_ip, PROTO_UDP, b"")[:10])),
         ("ip_version_6_in_0800", "drop_bad_ip_version", ip(PROTO_UDP, good_udp, version=6)),
         ("ip_version_0", "drop_bad_ip_version", ip(PROTO_UDP, good_udp, version=0)),
@@ -161,6 +161,12 @@ def random_frames(a):
     return out
 
 
+def note(table, name, why):
+    """Count a frame that did not reach the appliance, by name and reason."""
+    e = table.setdefault(name, {"name": name, "why": why, "frames": 0})
+    e["frames"] += 1
+
+
 def write_pcap(path, frames):
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
@@ -206,21 +212,20 @@ def main():
 
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((a.iface, 0))
-    expect, not_sent, held = {}, [], []
-    sent, random_counted = 0, 0
     counters = {n: c for n, c, _ in tgt}
+    expect, not_sent, held = {}, {}, {}
+    sent, random_counted = 0, 0
     for i, (name, fr) in enumerate(frames):
+        group = name if name in counters else "random"
         try:
             s.send(fr)
         except OSError as e:
-            if not any(x["name"] == name for x in not_sent):
-                not_sent.append({"name": name, "why": "%s (%d bytes)" % (e.strerror, len(fr))})
+            note(not_sent, group, "%s (%d bytes)" % (e.strerror, len(fr)))
             continue
         sent += 1
         why = kernel_holds(fr)
         if why:
-            if not any(x["name"] == name for x in held):
-                held.append({"name": name, "why": why})
+            note(held, group, why)
         elif name in counters:
             expect[counters[name]] = expect.get(counters[name], 0) + 1
         else:
@@ -229,7 +234,8 @@ def main():
             time.sleep(0.002)  # stay far below the PMD's ring size
     s.close()
     print(json.dumps({"expect": expect, "sent": sent, "random_counted": random_counted,
-                      "not_sent": not_sent, "kernel_held": held}, sort_keys=True))
+                      "not_sent": list(not_sent.values()),
+                      "kernel_held": list(held.values())}, sort_keys=True))
     return 0
 
 

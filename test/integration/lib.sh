@@ -54,6 +54,13 @@ it_require() {
 		echo "no sluice binary at $SLUICE_BIN: build first (meson setup build && ninja -C build) or set SLUICE_BIN" >&2
 		exit 2
 	fi
+	local others
+	others=$(slc_foreign)
+	if [ -n "$others" ]; then
+		echo "another sluice is running; the test topology (slc-p0, slc-p1, slc-*) takes the machine alone. Stop it first:" >&2
+		echo "$others" >&2
+		exit 2
+	fi
 	for cmd in ip ethtool python3 jq ping; do
 		command -v "$cmd" >/dev/null || missing+=" $cmd"
 	done

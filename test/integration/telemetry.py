@@ -11,9 +11,10 @@
 CMD is a telemetry command, e.g. /sluice/stats or /ethdev/stats,0.
 PATH walks nested dicts with '.', preferring the longest key that exists at
 each level, so '198.18.1.11' and '0.rx_packets' both work; a number indexes
-a list.
+a list; '.' alone is the whole reply.
 OP: exists, missing, ==, !=, >, >=, <, <=, len>= (compare as numbers when
-both sides are numbers).
+both sides are numbers), mentions (VALUE is a key or a string value anywhere
+below PATH).
 
 Socket: /var/run/dpdk/<prefix>/dpdk_telemetry.v2 (SOCK_SEQPACKET); the server
 sends a JSON greeting on connect, then one JSON reply per command.
@@ -27,7 +28,8 @@ import sys
 import time
 
 BUF = 1 << 20
-OPS = ("exists", "missing", "==", "!=", ">", ">=", "<", "<=", "len>=")
+OPS = ("exists", "missing", "==", "!=", ">", ">=", "<", "<=", "len>=",
+       "mentions")
 
 
 class TelemetryError(Exception):
@@ -88,7 +90,7 @@ _MISSING = object()
 def lookup(value, path):
     """Walk PATH ('.'-separated, longest existing key first) into value.
     A list is indexed by a number."""
-    parts = path.split(".") if path else []
+    parts = path.split(".") if path not in ("", ".") else []
     i = 0
     while i < len(parts):
         if isinstance(value, list):
@@ -106,6 +108,14 @@ def lookup(value, path):
         else:
             return _MISSING
     return value
+
+
+def mentions(value, text):
+    if isinstance(value, dict):
+        return any(k == text or mentions(v, text) for k, v in value.items())
+    if isinstance(value, list):
+        return any(mentions(v, text) for v in value)
+    return isinstance(value, str) and value == text
 
 
 def _num(x):
@@ -136,6 +146,8 @@ def check(value, cond):
         raise SystemExit("telemetry: condition %r needs a value" % cond)
     if got is _MISSING:
         return False
+    if op == "mentions":
+        return mentions(got, want)
     if op == "len>=":
         return hasattr(got, "__len__") and len(got) >= int(want)
     a, b = _num(got), _num(want)

@@ -6,7 +6,7 @@ it_init test_check_config
 
 # check_valid NAME FILE
 check_valid() {
-	local err=$IT_TMP/$1.err
+	local err=$IT_TMP/${1//\//_}.err
 	if "$SLUICE_BIN" --check -c "$2" 2>"$err" >/dev/null; then
 		pass "valid $1 accepted"
 	else

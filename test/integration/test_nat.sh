@@ -74,7 +74,10 @@ n=$(jget "$st" '.steered // 0')
 
 # Scheduled connections per backend are visible.
 bk=$(slc_tel /sluice/backends) || fatal "telemetry /sluice/backends failed" backends
-n=$(jq '[to_entries[] | select(.key | startswith("web/")) | .value] | add // 0' <<<"$bk")
+# Either {"web/IP:PORT": n} or entries {"service": "web", "scheduled": n, ...}.
+n=$(jq '[to_entries[] | if (.value | type) == "object"
+	then (select(.value.service == "web") | .value.scheduled)
+	else (select(.key | startswith("web/")) | .value) end] | add // 0' <<<"$bk")
 [ "$n" -ge 1000 ] && pass "/sluice/backends counts $n web connections" ||
 	fail "/sluice/backends" "web connections $n < 1000: $bk"
 

@@ -12,7 +12,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -380,9 +379,12 @@ test_bulk_equals_single(void)
 	for (i = 0; i < cap; i += 10) {
 		enum ct_dir d;
 		struct ct_tuple o, r;
+		struct ct_conn *c;
 
 		conn_tuples(i, &o, &r);
-		ct_delete(t, ct_lookup(t, (i & 1) ? IPPROTO_UDP : IPPROTO_TCP, &o, &d));
+		c = ct_lookup(t, (i & 1) ? IPPROTO_UDP : IPPROTO_TCP, &o, &d);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		ct_delete(t, c);
 	}
 	for (round = 0; round < 300; round++) {
 		unsigned int n = round < 3 ? (unsigned int[]){ 0, 1, 33 }[round] : 64;
@@ -493,49 +495,54 @@ test_delete_release(void)
 }
 
 /*
- * Keys crafted onto one home bucket fill its 16-bucket probe window; the
- * next key homed there is refused, and a connection whose second key is
- * refused leaves no trace of its first.
+ * Keys crafted onto one home bucket fill its probe window; the next key
+ * homed there is refused, and a connection whose second key is refused
+ * leaves no trace of its first.
  */
+#define WIN_KEYS (CT_MAX_PROBE * CT_BUCKET_SLOTS)
+#define WIN_CONNS (WIN_KEYS / 2)
+
 static void
 test_index_full_rollback(void)
 {
 	const uint32_t cap = 200;
 	struct ct_table *t = table_new(cap, 0, NULL);
-	static struct ct_tuple at0[160], at64[8];
-	struct ct_conn *c[56], *x;
-	uint32_t n0 = 0, n64 = 0, ip;
+	static struct ct_tuple at0[WIN_KEYS + 2], at64[8];
+	static struct ct_conn *c[WIN_CONNS];
+	uint32_t n0 = 0, n64 = 0, ip, i;
+	struct ct_conn *x;
 	enum ct_dir d;
-	int i;
 
 	CU_ASSERT_EQUAL_FATAL(t->bucket_mask, 127);
-	for (ip = 1; n0 < 160 || n64 < 8; ip++) {
+	CU_ASSERT_FATAL(WIN_CONNS < cap && 64 >= CT_MAX_PROBE);
+	for (ip = 1; n0 < WIN_KEYS + 2 || n64 < 8; ip++) {
 		struct ct_tuple k = tup(0x0b000000 + ip, VIP, 1000, 80);
 		uint32_t home = (uint32_t)ct_hash(IPPROTO_TCP, &k) & t->bucket_mask;
 
-		if (home == 0 && n0 < 160)
+		if (home == 0 && n0 < WIN_KEYS + 2)
 			at0[n0++] = k;
 		else if (home == 64 && n64 < 8)
 			at64[n64++] = k;
 	}
-	for (i = 0; i < 56; i++) {
+	for (i = 0; i < WIN_CONNS; i++) {
 		c[i] = ct_insert(t, IPPROTO_TCP, &at0[2 * i], &at0[2 * i + 1], 0);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(c[i]);
 	}
-	CU_ASSERT_EQUAL(t->buckets[0].overflow, 112 - 7);
-	CU_ASSERT_EQUAL(t->buckets[15].overflow, 0);
+	CU_ASSERT_EQUAL(t->buckets[0].overflow, WIN_KEYS - CT_BUCKET_SLOTS);
+	CU_ASSERT_EQUAL(t->buckets[1].overflow, WIN_KEYS - 2 * CT_BUCKET_SLOTS);
+	CU_ASSERT_EQUAL(t->buckets[CT_MAX_PROBE - 1].overflow, 0);
 	CU_ASSERT_EQUAL(check_table(t), 0);
 
 	/* first key refused */
-	CU_ASSERT_PTR_NULL(ct_insert(t, IPPROTO_TCP, &at0[112], &at64[0], 0));
+	CU_ASSERT_PTR_NULL(ct_insert(t, IPPROTO_TCP, &at0[WIN_KEYS], &at64[0], 0));
 	/* second key refused: the first must be rolled back */
-	CU_ASSERT_PTR_NULL(ct_insert(t, IPPROTO_TCP, &at64[1], &at0[113], 0));
+	CU_ASSERT_PTR_NULL(ct_insert(t, IPPROTO_TCP, &at64[1], &at0[WIN_KEYS + 1], 0));
 	CU_ASSERT_PTR_NULL(ct_lookup(t, IPPROTO_TCP, &at64[1], &d));
-	CU_ASSERT_PTR_NULL(ct_lookup(t, IPPROTO_TCP, &at0[112], &d));
+	CU_ASSERT_PTR_NULL(ct_lookup(t, IPPROTO_TCP, &at0[WIN_KEYS], &d));
 	CU_ASSERT_EQUAL(ct_table_stats(t)->full, 2);
-	CU_ASSERT_EQUAL(ct_table_stats(t)->active, 56);
+	CU_ASSERT_EQUAL(ct_table_stats(t)->active, WIN_CONNS);
 	CU_ASSERT_EQUAL(check_table(t), 0);
-	for (i = 0; i < 56; i++) {
+	for (i = 0; i < WIN_CONNS; i++) {
 		CU_ASSERT_PTR_EQUAL(ct_lookup(t, IPPROTO_TCP, &at0[2 * i + 1], &d), c[i]);
 		CU_ASSERT_EQUAL(d, CT_DIR_REPLY);
 	}
@@ -545,9 +552,9 @@ test_index_full_rollback(void)
 	CU_ASSERT_PTR_NOT_NULL(x);
 	/* freeing a crowded connection makes room again */
 	ct_delete(t, c[0]);
-	x = ct_insert(t, IPPROTO_TCP, &at0[112], &at0[113], 0);
+	x = ct_insert(t, IPPROTO_TCP, &at0[WIN_KEYS], &at0[WIN_KEYS + 1], 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
-	CU_ASSERT_PTR_EQUAL(ct_lookup(t, IPPROTO_TCP, &at0[113], &d), x);
+	CU_ASSERT_PTR_EQUAL(ct_lookup(t, IPPROTO_TCP, &at0[WIN_KEYS + 1], &d), x);
 	CU_ASSERT_EQUAL(check_table(t), 0);
 	free(t);
 }
@@ -598,13 +605,32 @@ test_tcp_handshake(void)
 	STEP(t, c, CT_DIR_ORIG, TCP_SYN, 41, CT_ESTABLISHED, CT_ESTABLISHED);
 	STEP(t, c, CT_DIR_REPLY, TCP_SYN | TCP_ACK, 42, CT_ESTABLISHED, CT_ESTABLISHED);
 	CU_ASSERT_EQUAL(c->flags, 0x02);
-	CU_ASSERT_EQUAL(c->pkts_orig, 6);
-	CU_ASSERT_EQUAL(c->pkts_reply, 4);
+	/* packet counters belong to the caller */
+	CU_ASSERT_EQUAL(c->pkts_orig, 0);
+	CU_ASSERT_EQUAL(c->pkts_reply, 0);
 
 	/* Reply data after the SYN-ACK proves the handshake completed. */
 	c = tcp_conn(t, 2, 0);
 	STEP(t, c, CT_DIR_REPLY, TCP_SYN | TCP_ACK, 1, CT_SYN_SENT, CT_SYN_RECV);
 	STEP(t, c, CT_DIR_REPLY, TCP_ACK, 2, CT_SYN_RECV, CT_ESTABLISHED);
+	CU_ASSERT_EQUAL(check_table(t), 0);
+	free(t);
+}
+
+/* dr: only the client's segments pass, so its ACK completes the handshake. */
+static void
+test_tcp_oneway(void)
+{
+	struct ct_table *t = table_new(16, 0, NULL);
+	struct ct_conn *c = tcp_conn(t, 1, 0);
+
+	c->flags = CT_F_ONEWAY;
+	STEP(t, c, CT_DIR_ORIG, TCP_SYN, 10, CT_SYN_SENT, CT_SYN_SENT);
+	STEP(t, c, CT_DIR_ORIG, TCP_ACK, 11, CT_SYN_SENT, CT_ESTABLISHED);
+	STEP(t, c, CT_DIR_ORIG, TCP_ACK, 12, CT_ESTABLISHED, CT_ESTABLISHED);
+	STEP(t, c, CT_DIR_ORIG, TCP_FIN | TCP_ACK, 13, CT_ESTABLISHED, CT_FIN_WAIT);
+	STEP(t, c, CT_DIR_ORIG, TCP_ACK, 14, CT_FIN_WAIT, CT_FIN_WAIT);
+	CU_ASSERT_EQUAL(c->flags & CT_F_ONEWAY, CT_F_ONEWAY);
 	CU_ASSERT_EQUAL(check_table(t), 0);
 	free(t);
 }
@@ -715,8 +741,6 @@ test_udp_update(void)
 	STEP(t, c, CT_DIR_ORIG, 0, 10, CT_UDP, CT_UDP);
 	STEP(t, c, CT_DIR_REPLY, TCP_RST | TCP_FIN | TCP_SYN, 20, CT_UDP, CT_UDP);
 	STEP(t, c, CT_DIR_REPLY, 0, 30, CT_UDP, CT_UDP);
-	CU_ASSERT_EQUAL(c->pkts_orig, 1);
-	CU_ASSERT_EQUAL(c->pkts_reply, 2);
 	CU_ASSERT(ct_state_is_active(c->state));
 	free(t);
 }
@@ -1151,7 +1175,6 @@ test_model_random(void)
 			}
 		}
 	}
-	fprintf(stderr, "full %u idx_full %u found %u expired %u n %u now %u\n", full, idx_full, found, expired, m.n, m.now);
 	CU_ASSERT_EQUAL(m.bad, 0);
 	CU_ASSERT_EQUAL(check_table(t), 0);
 	CU_ASSERT_EQUAL(ct_table_stats(t)->full, full);
@@ -1160,7 +1183,7 @@ test_model_random(void)
 	CU_ASSERT(full > 100);
 	CU_ASSERT(found > 10000);
 	CU_ASSERT(expired > 10000);
-	/* at <= 80% load a 16-bucket window essentially never fills */
+	/* at <= 80% load a full probe window is (almost) never the reason */
 	CU_ASSERT(idx_full * 1000 < full);
 	free(t);
 }
@@ -1205,17 +1228,23 @@ test_high_load(void)
 	free(t);
 }
 
-/* At the 80% design load the 16-bucket probe bound never refuses a key. */
+/*
+ * At the 80% design load every connection fits, and keeps fitting under
+ * churn: deleting and inserting random connections must (almost) never
+ * find a full probe window.
+ */
 static void
 test_design_load(void)
 {
-	const uint32_t cap = 45875; /* 2.8 * 16384: exactly 80% of 16384 buckets */
+	const uint32_t cap = 45875; /* 2.8 * 16384: 80% of 16384 buckets */
 	struct ct_table *t = table_new(cap, 0, NULL);
-	uint32_t i, ok = 0;
+	uint32_t i, ok = 0, refused = 0, next = cap;
+	uint64_t seed = 0xd1b54a32d192ed03ull;
 
 	CU_ASSERT_EQUAL(t->bucket_mask + 1, 16384);
-	for (i = 0; i < cap; i++)
+	for (i = 0; i < cap; i++) {
 		ok += add_conn(t, i, IPPROTO_TCP, 0) != NULL;
+	}
 	CU_ASSERT_EQUAL(ok, cap);
 	CU_ASSERT_EQUAL(ct_table_stats(t)->full, 0);
 	CU_ASSERT_EQUAL(check_table(t), 0);
@@ -1223,6 +1252,21 @@ test_design_load(void)
 		if (!conn_found(t, i, IPPROTO_TCP, &t->conns[i]))
 			break;
 	CU_ASSERT_EQUAL(i, cap);
+
+	for (i = 0; i < 200000; i++) {
+		uint32_t e = m_rand(&seed) % cap;
+
+		if (t->conns[e].state != CT_NONE)
+			ct_delete(t, &t->conns[e]);
+		/* fresh ids, so the keys wander over the whole table */
+		if (add_conn(t, next++ % (1u << 20), IPPROTO_TCP, 0) == NULL)
+			refused++;
+	}
+	CU_ASSERT(refused <= 10);
+	CU_ASSERT_EQUAL(ct_table_stats(t)->active,
+			ct_table_stats(t)->inserted - ct_table_stats(t)->deleted);
+	CU_ASSERT_EQUAL(ct_table_stats(t)->full, refused);
+	CU_ASSERT_EQUAL(check_table(t), 0);
 	free(t);
 }
 
@@ -1241,6 +1285,7 @@ unit_register(void)
 		{ "delete_release", test_delete_release },
 		{ "index_full_rollback", test_index_full_rollback },
 		{ "tcp_handshake", test_tcp_handshake },
+		{ "tcp_oneway", test_tcp_oneway },
 		{ "tcp_close_orig_first", test_tcp_close_orig_first },
 		{ "tcp_close_reply_first", test_tcp_close_reply_first },
 		{ "tcp_rst", test_tcp_rst },

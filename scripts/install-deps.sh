@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install what building, running and testing Sluice needs on Debian 12.
+# Idempotent: when every package is present it touches nothing (and needs no
+# network); otherwise one apt-get update, then one install.
+set -euo pipefail
+
+packages=(
+	# build
+	gcc pkg-config meson ninja-build python3
+	libdpdk-dev libnuma-dev libconfig-dev libcunit1-dev
+	# DPDK runtime drivers and tools (testpmd, pdump, proc-info, telemetry)
+	dpdk dpdk-dev
+	# demo and integration tests: namespaces, offload control, clients, servers
+	iproute2 ethtool iputils-ping procps curl socat
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: run as root (apt-get install)" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#packages[@]} packages present"
+	exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

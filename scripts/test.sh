@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Install, build and run every test: unit suites (normal and ASan/UBSan
+# builds), then the integration tests (real binary, namespaces, af_packet).
+# Prints one closing line "tests: N passed, M failed"; exit status 0 only
+# when everything passed. This is what .ci/run runs.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh || { echo "tests: 0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+count_meson() { # $1 = meson test log
+	local ok fail
+	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$1" | tail -n 1)
+	fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$1" | tail -n 1)
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + ${fail:-0}))
+}
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+for variant in build build-asan; do
+	if [ "$variant" = build-asan ]; then
+		opts=(-Db_sanitize=address,undefined -Db_lundef=false)
+	else
+		opts=()
+	fi
+	if ! bash scripts/build.sh "$variant" "${opts[@]}"; then
+		echo "FAIL: $variant does not build"
+		failed=$((failed + 1))
+		continue
+	fi
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C "$variant" --suite unit --print-errorlogs | tee "$log/$variant.txt"
+	count_meson "$log/$variant.txt"
+	if ! grep -q '^Ok:' "$log/$variant.txt"; then
+		echo "FAIL: $variant unit tests did not run"
+		failed=$((failed + 1))
+	fi
+done
+
+if [ -x build/sluice ]; then
+	bash test/integration/run.sh | tee "$log/integration.txt"
+	line=$(grep -E '^integration: [0-9]+ passed, [0-9]+ failed' "$log/integration.txt" | tail -n 1)
+	if [ -n "$line" ]; then
+		p=$(echo "$line" | sed -E 's/.* ([0-9]+) passed.*/\1/')
+		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+		passed=$((passed + p))
+		failed=$((failed + f))
+	else
+		echo "FAIL: integration tests gave no result line"
+		failed=$((failed + 1))
+	fi
+fi
+
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
