@@ -46,15 +46,31 @@ stats_sum(const struct sl_app *app, struct wk_stats *out)
 	}
 }
 
-static uint64_t
-conns_active(const struct sl_app *app)
-{
-	uint64_t n = 0;
-	uint32_t w;
+/*
+ * Connections in the workers' tables (every state), and among them the
+ * active (ESTABLISHED, UDP) and inactive ones as the schedulers count them.
+ */
+struct conn_counts {
+	uint64_t tracked;
+	uint64_t active;
+	uint64_t inactive;
+};
 
-	for (w = 0; w < app->n_workers; w++)
-		n += ct_table_stats(app->workers[w]->ct)->active;
-	return n;
+static void
+conn_counts(const struct sl_app *app, struct conn_counts *cc)
+{
+	uint32_t w, id, n_ids = app->snap->n_backends;
+
+	memset(cc, 0, sizeof(*cc));
+	for (w = 0; w < app->n_workers; w++) {
+		const struct worker *wk = app->workers[w];
+
+		cc->tracked += ct_table_stats(wk->ct)->active;
+		for (id = 0; id < n_ids; id++) {
+			cc->active += wk->active[id];
+			cc->inactive += wk->inactive[id];
+		}
+	}
 }
 
 static void
@@ -100,6 +116,7 @@ field(const struct wk_stats *s, const struct stat_field *f)
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct conn_counts cc;
 	struct wk_stats s;
 	char key[64];
 	size_t i;
@@ -111,7 +128,12 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (i = 0; i < RTE_DIM(stat_fields); i++)
 		rte_tel_data_add_dict_u64(d, stat_fields[i].key, field(&s, &stat_fields[i]));
 	rte_tel_data_add_dict_u64(d, "steered", s.steered_out);
-	rte_tel_data_add_dict_u64(d, "conns_active", conns_active(stats_app));
+	control_lock();
+	conn_counts(stats_app, &cc);
+	control_unlock();
+	rte_tel_data_add_dict_u64(d, "conns_tracked", cc.tracked);
+	rte_tel_data_add_dict_u64(d, "conns_active", cc.active);
+	rte_tel_data_add_dict_u64(d, "conns_inactive", cc.inactive);
 	for (i = 0; i < SL_DROP__COUNT; i++) {
 		drop_key((enum sl_drop)i, key, sizeof(key));
 		rte_tel_data_add_dict_u64(d, key, s.drops[i]);
@@ -141,7 +163,7 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "steered_in", wk->stats.steered_in);
 		rte_tel_data_add_dict_u64(c, "steered_out", wk->stats.steered_out);
 		rte_tel_data_add_dict_u64(c, "conns_created", wk->stats.conns_created);
-		rte_tel_data_add_dict_u64(c, "conns_active", ct_table_stats(wk->ct)->active);
+		rte_tel_data_add_dict_u64(c, "conns_tracked", ct_table_stats(wk->ct)->active);
 		snprintf(name, sizeof(name), "%u", w);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
@@ -252,6 +274,7 @@ stats_register(struct sl_app *app)
 void
 stats_print(const struct sl_app *app, FILE *f)
 {
+	struct conn_counts cc;
 	struct wk_stats s;
 	char key[64];
 	size_t i;
@@ -260,7 +283,10 @@ stats_print(const struct sl_app *app, FILE *f)
 	for (i = 0; i < RTE_DIM(stat_fields); i++)
 		fprintf(f, "%-28s %" PRIu64 "\n", stat_fields[i].key,
 			field(&s, &stat_fields[i]));
-	fprintf(f, "%-28s %" PRIu64 "\n", "conns_active", conns_active(app));
+	conn_counts(app, &cc);
+	fprintf(f, "%-28s %" PRIu64 "\n", "conns_tracked", cc.tracked);
+	fprintf(f, "%-28s %" PRIu64 "\n", "conns_active", cc.active);
+	fprintf(f, "%-28s %" PRIu64 "\n", "conns_inactive", cc.inactive);
 	for (i = 0; i < SL_DROP__COUNT; i++) {
 		if (s.drops[i] == 0)
 			continue;

@@ -50,8 +50,12 @@ steer_owner(const struct snapshot *s, const struct snap_service *svc,
 		return svc->mode == SVC_MODE_NAT ?
 			steer_nat_owner(s->n_workers, meta->src_ip, meta->src_port) : self;
 	local = snap_find_local(s, meta->dst_ip);
-	if (local != NULL && (local->kinds & SNAP_LOCAL_LADDR))
-		return snap_lport_owner(s, meta->dst_port);
+	if (local != NULL)
+		/* Not a service: only FULLNAT replies are owned elsewhere; the
+		 * rest (a VIP's unconfigured port, a port address) is dropped or
+		 * punted where it arrived, without a hand-off. */
+		return (local->kinds & SNAP_LOCAL_LADDR) ?
+			snap_lport_owner(s, meta->dst_port) : self;
 	return steer_nat_owner(s->n_workers, meta->dst_ip, meta->dst_port);
 }
 

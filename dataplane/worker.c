@@ -112,6 +112,35 @@ wk_release(struct ct_conn *c, void *arg)
 		wk_lport_free(&w->lports[c->lport_idx], c->reply.dst_port);
 }
 
+static inline struct wk_neigh_cache *
+wk_neigh_slot(struct worker *w, uint8_t port, uint32_t ip)
+{
+	return &w->neigh_cache[neigh_hash(ip, port) % WK_NEIGH_CACHE];
+}
+
+/*
+ * A new connection from an on-link host the published table does not know:
+ * remember its MAC locally and ask the control lcore to publish it. ARP
+ * stays the authority: a published entry is never overridden from here.
+ */
+static void
+wk_learn_source(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta)
+{
+	uint8_t in_port = w->port_index[m->port], rport;
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct wk_neigh_cache *slot;
+	uint32_t nh;
+
+	if (snap_route(w->snap, meta->src_ip, &rport, &nh) != 0 || rport != in_port ||
+	    nh != meta->src_ip || neigh_lookup(w->neigh, in_port, nh) != NULL)
+		return;
+	slot = wk_neigh_slot(w, in_port, nh);
+	slot->ip = nh;
+	slot->port = in_port;
+	slot->mac = eth->src_addr;
+	wk_event(w, SL_EV_NEIGH_LEARN, in_port, nh, &eth->src_addr);
+}
+
 static void
 wk_arp(struct worker *w, struct rte_mbuf *m, uint8_t in_port,
        const struct pkt_meta *meta)
@@ -281,9 +310,15 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 	}
 	mac = neigh_lookup(w->neigh, port, nh);
 	if (unlikely(mac == NULL)) {
-		wk_event(w, SL_EV_NEIGH_MISS, port, nh, NULL);
-		wk_drop(w, m, SL_DROP_NEIGH_MISS);
-		return;
+		const struct wk_neigh_cache *slot = wk_neigh_slot(w, port, nh);
+
+		if (slot->ip == nh && slot->port == port) {
+			mac = &slot->mac;
+		} else {
+			wk_event(w, SL_EV_NEIGH_MISS, port, nh, NULL);
+			wk_drop(w, m, SL_DROP_NEIGH_MISS);
+			return;
+		}
 	}
 	xlate_set_macs(frame, w->app->ports[port].mac.addr_bytes, mac->addr_bytes);
 	wk_tx(w, port, m);
@@ -318,6 +353,7 @@ wk_l4(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		c = wk_new_conn(w, svc, meta, key, m);
 		if (c == NULL)
 			return;
+		wk_learn_source(w, m, meta);
 		dir = CT_DIR_ORIG;
 	}
 	wk_forward(w, m, meta, c, dir);

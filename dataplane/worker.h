@@ -51,6 +51,19 @@ struct wk_lport_pool {
 	uint32_t n_free;
 };
 
+/*
+ * Neighbours this worker saw but the control lcore has not published yet:
+ * a client's first SYN teaches its MAC (it is on-link), and the backend's
+ * SYN-ACK usually comes back before the next publication.
+ */
+#define WK_NEIGH_CACHE 256
+
+struct wk_neigh_cache {
+	uint32_t ip;                 /* network order, 0 = empty */
+	uint8_t port;
+	struct rte_ether_addr mac;
+};
+
 struct wk_txq {
 	uint16_t n;
 	struct rte_mbuf *m[WK_TX_BURST];
@@ -76,6 +89,7 @@ struct worker {
 	uint32_t *inactive;
 	uint64_t *scheduled;         /* per backend id, connections scheduled */
 	struct wk_txq tx[CFG_MAX_PORTS];
+	struct wk_neigh_cache neigh_cache[WK_NEIGH_CACHE];
 	struct wk_lport_pool lports[SNAP_MAX_LADDRS];
 	struct sched_cursor cursors[CFG_MAX_SERVICES];
 } __rte_cache_aligned;

@@ -4,9 +4,10 @@
 # UDP requests through the VIP, shows how they were spread against the
 # configured weights and what the appliance counted, then removes everything.
 #
-#   sudo scripts/demo.sh        (from the repo root, after building)
+#   sudo bash scripts/demo.sh   (installs what is missing and builds first;
+#                                SLC_DEMO_NO_BUILD=1 skips both)
 #
-# Exit status: 0 only if every request succeeded. Builds nothing.
+# Exit status: 0 only if every request succeeded.
 set -u
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=topology.sh
@@ -23,6 +24,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: run as root (it creates network namespaces)" >&2
 	exit 2
 fi
+if [ "${SLC_DEMO_NO_BUILD:-0}" != 1 ]; then
+	bash "$REPO/scripts/install-deps.sh" || { echo "demo: installing dependencies failed" >&2; exit 2; }
+	bash "$REPO/scripts/build.sh" >/dev/null || { echo "demo: build failed (run scripts/build.sh to see why)" >&2; exit 2; }
+fi
 if [ ! -x "$SLUICE_BIN" ]; then
 	echo "demo: no binary at $SLUICE_BIN: build first (meson setup build && ninja -C build)" >&2
 	exit 2
@@ -37,14 +42,15 @@ for cmd in ip ethtool python3 jq; do
 	command -v "$cmd" >/dev/null || { echo "demo: needs $cmd" >&2; exit 2; }
 done
 
-TMP=$(mktemp -d /tmp/slc-demo.XXXXXX)
+TMP=$(slc_tmpdir /tmp/slc-demo) || { echo "demo: cannot create a temp dir" >&2; exit 1; }
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	slc_stop >/dev/null 2>&1
 	topo_down >/dev/null 2>&1 || echo "demo: warning: topology not fully removed" >&2
 	rm -rf "$TMP"
-	exit $rc
+	rmdir /tmp/slc-demo 2>/dev/null
+	exit "$rc"
 }
 trap cleanup EXIT
 trap 'echo "demo: interrupted" >&2; exit 130' INT TERM
@@ -56,7 +62,9 @@ die() {
 }
 
 echo "== topology: client ns slc-cli -- slc-p0 [sluice] slc-p1 -- slc-sw bridge -- b1 b2 b3 (nat)"
-topo_up && topo_mode nat && topo_backends_start || die "topology set-up failed"
+if ! { topo_up && topo_mode nat && topo_backends_start; }; then
+	die "topology set-up failed"
+fi
 
 echo "== starting sluice with its embedded default configuration"
 slc_start "$PREFIX" "$TMP/sluice.log" || die "sluice did not start"
@@ -89,11 +97,12 @@ echo "== appliance counters (telemetry /sluice/stats, non-zero)"
 slc_tel /sluice/stats | jq -r 'to_entries[] | select(.value != 0) | "\(.key) \(.value)"' |
 	awk '{ printf "  %-24s %12s\n", $1, $2 }'
 echo "== per worker (/sluice/workers)"
-slc_tel /sluice/workers | jq -r 'to_entries[] | "  worker \(.key): rx \(.value.rx_packets)  tx \(.value.tx_packets)  steered_in \(.value.steered_in)  conns_active \(.value.conns_active)"'
+slc_tel /sluice/workers | jq -r 'to_entries[] | "  worker \(.key): rx \(.value.rx_packets)  tx \(.value.tx_packets)  steered_in \(.value.steered_in)  conns_tracked \(.value.conns_tracked)"'
 echo "== connections per backend (/sluice/backends)"
-slc_tel /sluice/backends | jq -r 'to_entries[] | "\(.key) \(.value)"' |
-	awk '{ printf "  %-28s %8s\n", $1, $2 }'
-
+# Entries {"0": {"service", "address", "port", "weight", "scheduled", "active", "inactive"}, ...}.
+slc_tel /sluice/backends | jq -r '.[] | "\(.service)/\(.address):\(.port) \(.scheduled) \(.active) \(.inactive)"' |
+	awk 'BEGIN { printf "  %-24s %9s %7s %9s\n", "service/backend", "scheduled", "active", "inactive" }
+	     { printf "  %-24s %9s %7s %9s\n", $1, $2, $3, $4 }'
 echo
 echo "== stopping sluice"
 slc_stop

@@ -11,7 +11,7 @@ packages=(
 	# DPDK runtime drivers and tools (testpmd, pdump, proc-info, telemetry)
 	dpdk dpdk-dev
 	# demo and integration tests: namespaces, offload control, clients, servers
-	iproute2 ethtool iputils-ping procps curl socat
+	iproute2 ethtool iputils-ping procps curl socat jq
 )
 
 if [ "$(id -u)" -ne 0 ]; then

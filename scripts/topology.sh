@@ -9,15 +9,16 @@
 #   eth1 198.18.2.2/30 ------------------------------------ rt0 198.18.2.1/30    +- b2 -- ns slc-b2 eth0 198.18.1.12
 #   (eth1/rt0 exist in dr mode only: the direct-return path)                     +- b3 -- ns slc-b3 eth0 198.18.1.13
 #
-# Everything lives in 198.18.0.0/15 and in namespaces/links named slc-*, b*,
-# so topo_down can find and remove all of it after any crash. Every wait is a
-# bounded poll. Needs root, iproute2, ethtool, python3.
+# Everything lives in 198.18.0.0/15, in namespaces slc-* and in links named
+# slc-* in the root ns, so topo_down can find and remove all of it after any
+# crash. Every wait is a bounded poll. Needs root, iproute2, ethtool, python3.
+# The second half of this file starts/stops the appliance and waits for it.
 
 SLC_TOPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SLC_REPO=${SLC_REPO:-$(cd "$SLC_TOPO_DIR/.." && pwd)}
 SLC_BACKEND_PY=${SLC_BACKEND_PY:-$SLC_REPO/test/integration/backend.py}
-# Pid files of processes the topology starts (backends); fixed so that a rerun
-# after a crash finds them.
+# Pid files (backends, Sluice) and backend logs; a fixed place, so that a rerun
+# after a crash finds what the crashed run left.
 SLC_RUN_DIR=${SLC_RUN_DIR:-/run/sluice-topo}
 
 SLC_NS_CLI=slc-cli
@@ -61,7 +62,7 @@ topo_backend_ip() { echo "198.18.1.1${1#b}"; }
 
 topo_namespaces() { echo "$SLC_NS_CLI $SLC_NS_SW" "${SLC_BACKENDS[@]/#/slc-}"; }
 
-# ns_exec NS CMD...: run in a namespace (root ns if NS is empty).
+# topo_in NS CMD...: run in a namespace (root ns if NS is empty).
 topo_in() {
 	local ns=$1
 	shift
@@ -143,6 +144,8 @@ topo_down() {
 		grep -E '^slc-(p[01]|t[0-9]+[ab])$'); do
 		ip link del "$dev" 2>/dev/null
 	done
+	rm -f "$SLC_RUN_DIR"/backend-*.log
+	rmdir "$SLC_RUN_DIR" 2>/dev/null
 	# Namespace deletion is asynchronous for links: wait, bounded.
 	local i
 	for i in $(seq 1 50); do
@@ -270,6 +273,16 @@ topo_backends_stop() {
 	done
 }
 
+# slc_tmpdir ROOT: create and print ROOT/<this shell's pid>; directories
+# there named for a pid that is gone are a crashed run's: removed.
+slc_tmpdir() {
+	local root=$1 d
+	for d in "$root"/*; do
+		[ -d "$d" ] && ! kill -0 "${d##*/}" 2>/dev/null && rm -rf "$d"
+	done
+	mkdir -p "$root/$$" && chmod 700 "$root/$$" && echo "$root/$$"
+}
+
 # MAC address of a link in a namespace ("" = root ns).
 topo_mac() { topo_in "$1" cat "/sys/class/net/$2/address"; }
 
@@ -372,12 +385,12 @@ slc_foreign() {
 # an appliance resolving on demand gets the chance. Warm-up failures are
 # expected and not counted.
 slc_wait_backends() {
-	local url=$1 i conds=() b
+	local url=$1 conds=() b
 	for b in "${SLC_BACKENDS[@]}"; do
-		# Either {"IP": "MAC"} or entries {"address": "IP", ...}.
+		# Entries {"0": {"address": "IP", "port": NAME, "mac": MAC}, ...}.
 		conds+=(--cond ". mentions $(topo_backend_ip "$b")")
 	done
-	for i in $(seq 1 20); do
+	for _ in $(seq 1 20); do
 		slc_tel wait /sluice/neigh "${conds[@]}" --deadline 0.5 >/dev/null 2>&1 && return 0
 		slc_client http --url "$url" --count 0 --warmup 1 >/dev/null 2>&1
 	done

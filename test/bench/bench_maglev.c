@@ -1,9 +1,9 @@
 /*
- * Maglev build time: sched_build(SCHED_ALGO_MH) for 1000 backends into a table of
- * M = 65537 (the default), repeated, reporting the median and p99 in
- * microseconds. The control lcore rebuilds on every health change, so the
- * budget is about 1 ms. Runs once with equal weights and once with weights
- * 1..100, which exercises the quota path.
+ * Maglev build time: sched_build(SCHED_ALGO_MH) for 1000 backends into a
+ * table of M = 65537 (the default), repeated, reporting the median and p99
+ * in microseconds. The control lcore rebuilds on every health change, so
+ * the budget is about 1 ms. Runs once with equal weights and once with
+ * weights 1..100, where backends skip turns for want of credit.
  *
  * Usage: bench_maglev [iterations] [backends] [table size]
  */

@@ -24,6 +24,9 @@ import time
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "sluice-test-backend"
+    # Headers and body go out in two writes; with Nagle the body would wait
+    # for the client's delayed ACK (~40 ms per keep-alive request).
+    disable_nagle_algorithm = True
 
     def do_GET(self):  # noqa: N802 (http.server naming)
         peer = "%s:%d" % self.client_address[:2]

@@ -21,7 +21,8 @@ Backends answer "NAME PEERIP:PEERPORT" (backend.py). Prints one JSON object:
                         requests and relative deviation |share-exp|/exp;
                         max_rel_dev is the largest (1.0 if nothing succeeded)
 
-Every request is tried once: a failure is counted, never retried. --warmup N
+Every request is tried once: a failure is counted, never retried; requests
+not sent when the --budget (seconds, whole run) is used up count as failed. --warmup N
 is the explicit exception: before the counted run, up to N requests (timeout
 0.5 s) are sent until one succeeds, e.g. to let the appliance resolve ARP;
 they are reported apart and not counted. New TCP connection and new UDP
@@ -177,15 +178,21 @@ def parse_weights(text):
         raise SystemExit("client: --weights wants NAME=W,NAME=W,...")
 
 
-def run(client, sources, count, n_warmup):
+def run(client, sources, count, n_warmup, budget):
     out = {}
     if n_warmup:
         out["warmup"] = warmup(client, sources, n_warmup)
     if isinstance(client, HTTPClient):
         client.local_ports.clear()
     tally = Tally()
+    end = time.monotonic() + budget
     for i in range(count):
         src = sources[i % len(sources)]
+        if time.monotonic() >= end:
+            tally.failure("requests %d..%d not sent: --budget %.0f s used up"
+                          % (i, count - 1, budget))
+            tally.failed += count - i - 1
+            break
         try:
             tally.success(src, client.request(src))
         except (OSError, http.client.HTTPException) as e:
@@ -210,6 +217,8 @@ def main():
                        help="bind to this address; repeat to rotate sources")
         s.add_argument("--timeout", type=float, default=2.0)
         s.add_argument("--warmup", type=int, default=0, metavar="N")
+        s.add_argument("--budget", type=float, default=120.0, metavar="S",
+                       help="time for the whole run; requests left then count as failed")
         s.add_argument("--weights", metavar="b1=3,b2=2,...",
                        help="report the spread against these weights")
         if name == "http":
@@ -226,7 +235,7 @@ def main():
         client = HTTPClient(a.url, a.timeout, a.keepalive)
     else:
         client = UDPClient(a.host, a.port, a.timeout)
-    out = run(client, sources, a.count, a.warmup)
+    out = run(client, sources, a.count, a.warmup, a.budget)
     if a.weights:
         out["spread"], out["max_rel_dev"] = spread(out["by_backend"],
                                                    parse_weights(a.weights))

@@ -4,7 +4,7 @@
 # per-test config files, JSON checks. Sourced, never executed.
 #
 #   source "$(dirname "$0")/lib.sh"
-#   it_init test_name [--no-topology]   # root + binary checks, leftovers
+#   it_init test_name                   # root + binary checks, leftovers
 #                                       # removed, trap installed, $IT_TMP
 #   ... pass NAME / fail NAME REASON / fatal REASON ...
 #   it_done                             # exit status = any failure
@@ -19,6 +19,7 @@ source "$IT_LIB_DIR/../../scripts/topology.sh"
 IT_PREFIX=slc-it
 IT_NAME=""
 IT_TMP=""
+IT_TMP_ROOT=/tmp/slc-it
 IT_PASSED=0
 IT_FAILED=0
 VIP_URL=http://$SLC_VIP/
@@ -31,6 +32,13 @@ pass() {
 fail() {
 	IT_FAILED=$((IT_FAILED + 1))
 	echo "FAIL $IT_NAME: $1: $2"
+}
+
+# expect TEXT REASON CMD...: PASS TEXT if CMD succeeds, else FAIL TEXT: REASON.
+expect() {
+	local text=$1 reason=$2
+	shift 2
+	if "$@"; then pass "$text"; else fail "$text" "$reason"; fi
 }
 
 # A failure after which the test cannot go on.
@@ -80,6 +88,7 @@ it_cleanup() {
 			echo "kept $IT_TMP" >&2
 		else
 			rm -rf "$IT_TMP"
+			rmdir "$IT_TMP_ROOT" 2>/dev/null
 		fi
 	fi
 	exit $rc
@@ -93,7 +102,7 @@ it_init() {
 	trap 'echo "$IT_NAME: interrupted" >&2; exit 130' INT TERM
 	topo_down >/dev/null 2>&1
 	slc_kill_leftover "$IT_PREFIX"
-	IT_TMP=$(mktemp -d /tmp/slc-it.XXXXXX) || fatal "mktemp failed"
+	IT_TMP=$(slc_tmpdir "$IT_TMP_ROOT") || fatal "cannot create a directory in $IT_TMP_ROOT"
 }
 
 it_done() {
@@ -122,11 +131,10 @@ it_sluice_stop() {
 	local rc
 	slc_stop
 	rc=$?
-	if [ $rc -eq 0 ]; then
-		pass "$1: sluice stopped cleanly (exit 0)"
-	else
-		fail "$1" "sluice exit status $rc on SIGTERM; log tail: $(tail -n 5 "$SLC_LOG" | tr '\n' '|')"
-	fi
+	expect "$1: sluice stopped cleanly (exit 0)" \
+		"exit status $rc on SIGTERM; log tail: $(tail -n 5 "$SLC_LOG" | tr '\n' '|')" [ $rc -eq 0 ]
+	expect "$1: final counters printed" "no 'rx_packets N' line in the output after SIGTERM" \
+		grep -Eq 'rx_packets[^0-9]+[0-9]+' "$SLC_LOG"
 }
 
 # gen_config OUT MODE SCHED W1,W2,W3 [SH_PORT]: a config like conf/default.conf
@@ -215,6 +223,24 @@ check_requests() {
 		fail "$name" "spread off by more than $(awk "BEGIN{print $dev*100}")% ($(spread_text "$json"))"
 		return 1
 	fi
+}
+
+# check_peers NAME JSON IP: the backends saw exactly one peer address, IP.
+check_peers() {
+	local peers
+	peers=$(jget "$2" '.peer_ips | join(",")')
+	expect "$1: backends saw $3" "backends saw '$peers'" [ "$peers" = "$3" ]
+}
+
+# check_keepalive: 200 requests on one keep-alive connection stay on that
+# connection and on one backend.
+check_keepalive() {
+	local r sticky=no
+	r=$(slc_client http --url "$VIP_URL" --count 200 --keepalive)
+	check_requests "keep-alive, 200 requests" "$r" 200 || return 1
+	[ "$(jget "$r" .one_connection)" = true ] && [ "$(jget "$r" '.by_backend | length')" = 1 ] && sticky=yes
+	expect "keep-alive stayed on one connection and one backend ($(jget "$r" -c .by_backend))" \
+		"local ports $(jget "$r" .local_ports), backends $(jget "$r" -c .by_backend)" [ $sticky = yes ]
 }
 
 # "b1 500 (50.0% vs 50.0%), ..."

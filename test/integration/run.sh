@@ -32,7 +32,8 @@ else
 fi
 
 passed=0 failed=0 failed_names=()
-# Ctrl-C: the running test cleans up and exits first, then the run stops.
+# Ctrl-C: the running test cleans up and exits 130 first, then the run
+# stops (below); the trap covers a signal between tests.
 trap 'echo "integration: interrupted"; exit 130' INT TERM
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
@@ -47,6 +48,12 @@ for t in "${tests[@]}"; do
 	# --foreground: Ctrl-C reaches the test directly.
 	timeout --foreground -s INT -k 30 600 bash "$t"
 	rc=$?
+	if [ $rc -eq 130 ]; then
+		# The test was interrupted (Ctrl-C) and has cleaned up: stop here.
+		echo "=== $name: interrupted"
+		echo "integration: interrupted"
+		exit 130
+	fi
 	if [ $rc -eq 0 ]; then
 		echo "=== $name: ok ($((SECONDS - start)) s)"
 		passed=$((passed + 1))

@@ -18,14 +18,14 @@ else
 	fail "demo output" "no 'demo: all 660 requests succeeded' line; tail: $(tail -n 5 "$out" | tr '\n' '|')"
 fi
 for what in "HTTP  web" "UDP   echo" "appliance counters" "per worker"; do
-	grep -qF "$what" "$out" && pass "demo shows '$what'" || fail "demo output" "no '$what' section"
+	expect "demo shows '$what'" "no such section" grep -qF "$what" "$out"
 done
 
 # The demo tears down after itself.
 left=$(ip netns list | grep -o '^slc-[^ ]*' | tr '\n' ' ')
 left+=$(ip -o link show | grep -oE ': slc-[^:@]*' | tr -d ': ' | tr '\n' ' ')
 [ -e /var/run/dpdk/slc-demo ] && left+=" /var/run/dpdk/slc-demo"
-[ -z "$left" ] && pass "demo left nothing behind" || fail "demo cleanup" "left behind: $left"
+expect "demo left nothing behind" "left behind: $left" [ -z "$left" ]
 
 [ -n "${IT_VERBOSE:-}" ] && cat "$out"
 it_done

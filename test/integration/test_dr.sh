@@ -21,9 +21,7 @@ d_eth1=$(($(link_stat "$SLC_NS_CLI" eth1 rx_packets) - eth1_rx))
 d_sent=$(($(link_stat "$SLC_NS_CLI" eth0 tx_packets) - eth0_tx))
 d_tx=$(jq -n --slurpfile a "$IT_TMP/after.json" --slurpfile b "$IT_TMP/before.json" '$a[0].tx_packets - $b[0].tx_packets')
 
-peers=$(jget "$r" '.peer_ips | join(",")')
-[ "$peers" = "$SLC_CLIENT_IP" ] && pass "backends saw the real client address ($peers)" ||
-	fail "client address" "backends saw '$peers', want $SLC_CLIENT_IP"
+check_peers "tcp, real client address" "$r" "$SLC_CLIENT_IP"
 
 # Every reply (>= 2 packets per connection: SYN-ACK, response) came in on
 # eth1; eth0 got next to nothing (ARP at most).
@@ -39,6 +37,10 @@ if [ "$d_tx" -ge $((d_sent * 9 / 10)) ] && [ "$d_tx" -le $((d_sent * 3 / 2)) ]; 
 else
 	fail "one direction" "client sent $d_sent packets, appliance tx +$d_tx (want about the same, not 2x)"
 fi
+
+# UDP in DR: the backend answers from the VIP (on its lo), around Sluice.
+r=$(slc_client udp --host "$SLC_VIP" --port "$SLC_UDP_PORT" --count 60 --weights b1=1,b2=1,b3=1)
+check_requests "udp rr, 60 datagrams" "$r" 60 0.10
 
 it_sluice_stop "dr run"
 it_done

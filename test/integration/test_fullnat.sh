@@ -12,27 +12,12 @@ it_sluice_start "$conf"
 r=$(slc_client http --url "$VIP_URL" --count 1000 --weights b1=3,b2=2,b3=1)
 check_requests "wrr 3:2:1, 1000 new connections" "$r" 1000 0.10
 
-peers=$(jget "$r" '.peer_ips | join(",")')
-if [ "$peers" = "$SLC_LOCAL_IP" ]; then
-	pass "backends saw the FULLNAT local address ($peers)"
-else
-	fail "local address" "backends saw peers '$peers', want $SLC_LOCAL_IP"
-fi
-
-r=$(slc_client http --url "$VIP_URL" --count 200 --keepalive)
-if check_requests "keep-alive, 200 requests" "$r" 200; then
-	if [ "$(jget "$r" .one_connection)" = true ] && [ "$(jget "$r" '.by_backend | length')" = 1 ]; then
-		pass "keep-alive stayed on one connection and one backend ($(jget "$r" -c .by_backend))"
-	else
-		fail "keep-alive" "local ports $(jget "$r" .local_ports), backends $(jget "$r" -c .by_backend)"
-	fi
-fi
+check_peers "tcp, FULLNAT local address" "$r" "$SLC_LOCAL_IP"
+check_keepalive
 
 r=$(slc_client udp --host "$SLC_VIP" --port "$SLC_UDP_PORT" --count 100 --weights b1=1,b2=1,b3=1)
 check_requests "udp rr, 100 datagrams" "$r" 100 0.10
-peers=$(jget "$r" '.peer_ips | join(",")')
-[ "$peers" = "$SLC_LOCAL_IP" ] && pass "udp backends saw the local address" ||
-	fail "udp local address" "peers '$peers', want $SLC_LOCAL_IP"
+check_peers "udp, FULLNAT local address" "$r" "$SLC_LOCAL_IP"
 
 it_sluice_stop "fullnat run"
 it_done

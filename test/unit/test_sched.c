@@ -107,7 +107,7 @@ assert_shares(const uint32_t *counts, const struct sched_backend *b,
 		}
 		want = (double)b[i].weight / (double)wsum;
 		if (got < want * (1 - tol) || got > want * (1 + tol)) {
-			printf("\n  backend %u: share %.4f, want %.4f +/- %.0f%%",
+			printf("\n  backend %u: share %.4f, want %.4f +-%.0f%%",
 			       i, got, want, tol * 100);
 			CU_FAIL("share outside tolerance");
 		}
@@ -1148,7 +1148,7 @@ test_mh_one_backend(void)
 /* ---- sh ---- */
 
 static void
-test_sh_same_source_same_backend(void)
+test_sh_same_source(void)
 {
 	static const uint16_t w[6] = { 2, 1, 3, 0, 1, 5 };
 	struct sched_backend b[6];
@@ -1212,7 +1212,7 @@ test_sh_subnet_spreads(void)
 }
 
 static void
-test_sh_down_moves_only_its_clients(void)
+test_sh_down_others_stay(void)
 {
 	struct sched_backend b[8];
 	struct sched_cursor c = { 0 };
@@ -1234,8 +1234,8 @@ test_sh_down_moves_only_its_clients(void)
 		else
 			moved_other += x != y;
 	}
-	printf("\n    sh, 1 of 8 down: %.4f of the others' clients moved",
-	       (double)moved_other / (100000 - on_gone));
+	printf("\n    sh, 1 of 8 down: %.4f of the others' clients moved"
+	       "\n   ", (double)moved_other / (100000 - on_gone));
 	CU_ASSERT(moved_other < (100000 - on_gone) * 0.03);
 	sched_free(before);
 	sched_free(after);
@@ -1244,59 +1244,55 @@ test_sh_down_moves_only_its_clients(void)
 int
 unit_register(void)
 {
+	static const struct {
+		const char *name;
+		CU_TestFunc fn;
+	} tests[] = {
+		{ "names round trip", test_names_round_trip },
+		{ "unknown names", test_names_unknown },
+		{ "is_prime small", test_is_prime_small },
+		{ "is_prime large", test_is_prime_large },
+		{ "bad params: EINVAL", test_bad_params },
+		{ "mh size bounds", test_mh_size_bounds },
+		{ "backends copied", test_backends_copied },
+		{ "n = 0: always -1", test_zero_backends },
+		{ "none eligible: -1", test_no_eligible },
+		{ "drained, DOWN never picked", test_ineligible_never_picked },
+		{ "rr equal counts", test_rr_equal_counts },
+		{ "rr cursors independent", test_rr_cursors_independent },
+		{ "wrr exact cycle", test_wrr_cycle_exact },
+		{ "wrr gcd period", test_wrr_gcd_period },
+		{ "wrr smooth 5:1:1", test_wrr_smooth_5_1_1 },
+		{ "wrr spacing", test_wrr_smooth_spacing },
+		{ "wrr cap scales weights", test_wrr_cap_scales_weights },
+		{ "lc least loaded", test_lc_least_loaded },
+		{ "lc ignores weights", test_lc_ignores_weights },
+		{ "wlc respects weights", test_wlc_respects_weights },
+		{ "lc sums others and mine", test_lc_sums_others_and_mine },
+		{ "lc/wlc ties rotate", test_lc_ties_rotate },
+		{ "wlc simulation", test_wlc_simulation },
+		{ "lc simulation", test_lc_simulation },
+		{ "mh matches reference", test_mh_matches_reference },
+		{ "mh full and proportional", test_mh_full_and_proportional },
+		{ "mh pick distribution", test_mh_pick_distribution },
+		{ "mh pick is a lookup", test_mh_pick_is_lookup },
+		{ "mh disruption", test_mh_disruption },
+		{ "mh disruption weighted", test_mh_disruption_weighted },
+		{ "mh down, then back", test_mh_down_and_back },
+		{ "mh one backend", test_mh_one_backend },
+		{ "sh same source, same backend", test_sh_same_source },
+		{ "sh distribution", test_sh_distribution },
+		{ "sh subnet spreads", test_sh_subnet_spreads },
+		{ "sh down: the others stay", test_sh_down_others_stay },
+	};
 	CU_pSuite s = CU_add_suite("sched", NULL, NULL);
+	size_t i;
 
 	if (s == NULL)
 		return -1;
 	rng_seed(1);
-	if (CU_add_test(s, "names round trip", test_names_round_trip) == NULL ||
-	    CU_add_test(s, "unknown names", test_names_unknown) == NULL ||
-	    CU_add_test(s, "is_prime small", test_is_prime_small) == NULL ||
-	    CU_add_test(s, "is_prime large", test_is_prime_large) == NULL ||
-	    CU_add_test(s, "bad params: EINVAL", test_bad_params) == NULL ||
-	    CU_add_test(s, "mh size bounds", test_mh_size_bounds) == NULL ||
-	    CU_add_test(s, "backends copied", test_backends_copied) == NULL ||
-	    CU_add_test(s, "n = 0: always -1", test_zero_backends) == NULL ||
-	    CU_add_test(s, "none eligible: -1", test_no_eligible) == NULL ||
-	    CU_add_test(s, "drained and DOWN never picked",
-			test_ineligible_never_picked) == NULL ||
-	    CU_add_test(s, "rr equal counts", test_rr_equal_counts) == NULL ||
-	    CU_add_test(s, "rr cursors independent",
-			test_rr_cursors_independent) == NULL ||
-	    CU_add_test(s, "wrr exact cycle", test_wrr_cycle_exact) == NULL ||
-	    CU_add_test(s, "wrr gcd period", test_wrr_gcd_period) == NULL ||
-	    CU_add_test(s, "wrr smooth 5:1:1", test_wrr_smooth_5_1_1) == NULL ||
-	    CU_add_test(s, "wrr spacing", test_wrr_smooth_spacing) == NULL ||
-	    CU_add_test(s, "wrr cap scales weights",
-			test_wrr_cap_scales_weights) == NULL ||
-	    CU_add_test(s, "lc least loaded", test_lc_least_loaded) == NULL ||
-	    CU_add_test(s, "lc ignores weights",
-			test_lc_ignores_weights) == NULL ||
-	    CU_add_test(s, "wlc respects weights",
-			test_wlc_respects_weights) == NULL ||
-	    CU_add_test(s, "lc sums others and mine",
-			test_lc_sums_others_and_mine) == NULL ||
-	    CU_add_test(s, "lc/wlc ties rotate", test_lc_ties_rotate) == NULL ||
-	    CU_add_test(s, "wlc simulation", test_wlc_simulation) == NULL ||
-	    CU_add_test(s, "lc simulation", test_lc_simulation) == NULL ||
-	    CU_add_test(s, "mh matches reference",
-			test_mh_matches_reference) == NULL ||
-	    CU_add_test(s, "mh full and proportional",
-			test_mh_full_and_proportional) == NULL ||
-	    CU_add_test(s, "mh pick distribution",
-			test_mh_pick_distribution) == NULL ||
-	    CU_add_test(s, "mh pick is a lookup", test_mh_pick_is_lookup) == NULL ||
-	    CU_add_test(s, "mh disruption", test_mh_disruption) == NULL ||
-	    CU_add_test(s, "mh disruption weighted",
-			test_mh_disruption_weighted) == NULL ||
-	    CU_add_test(s, "mh down, then back", test_mh_down_and_back) == NULL ||
-	    CU_add_test(s, "mh one backend", test_mh_one_backend) == NULL ||
-	    CU_add_test(s, "sh same source, same backend",
-			test_sh_same_source_same_backend) == NULL ||
-	    CU_add_test(s, "sh distribution", test_sh_distribution) == NULL ||
-	    CU_add_test(s, "sh subnet spreads", test_sh_subnet_spreads) == NULL ||
-	    CU_add_test(s, "sh down moves only its clients",
-			test_sh_down_moves_only_its_clients) == NULL)
-		return -1;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
+			return -1;
 	return 0;
 }
