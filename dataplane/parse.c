@@ -14,6 +14,7 @@
 
 #include <rte_branch_prediction.h>
 
+#include "bytes.h"
 #include "pkt.h"
 
 #define ETH_HLEN 14
@@ -44,25 +45,6 @@ rd_be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* Wire bytes into a uint32_t unchanged: meta keeps network byte order. */
-static inline uint32_t
-rd_raw32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint16_t
-rd_raw16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /*
  * One's complement sum of an IPv4 header (hlen a multiple of 4, >= 20).
  * Summing native 32-bit words and folding is valid in either byte order
@@ -76,7 +58,7 @@ ip_csum_ok(const uint8_t *ip, uint32_t hlen)
 	uint32_t off;
 
 	for (off = 0; off < hlen; off += 4)
-		sum += rd_raw32(ip + off);
+		sum += sl_ld32(ip + off);
 	/* At most 15 words: below 2^36, so three folds reach 16 bits. */
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
@@ -101,8 +83,8 @@ parse_arp(const uint8_t *arp, uint32_t avail, struct pkt_meta *m)
 	 * or reply through truncation, so it reads as 0 (no such opcode).
 	 */
 	m->arp_op = op > 0xff ? 0 : (uint8_t)op;
-	m->src_ip = rd_raw32(arp + 14);
-	m->dst_ip = rd_raw32(arp + 24);
+	m->src_ip = sl_ld32(arp + 14);
+	m->dst_ip = sl_ld32(arp + 24);
 	m->l3_len = ARP_LEN;
 	m->kind = PKT_KIND_ARP;
 	return PKT_KIND_ARP;
@@ -120,8 +102,8 @@ parse_l4(const uint8_t *l4, uint32_t l4_len, uint8_t proto, struct pkt_meta *m)
 		hlen = (uint32_t)(l4[12] >> 4) * 4;
 		if (unlikely(hlen < TCP_HLEN_MIN || hlen > l4_len))
 			return pkt_parse_fail(SL_DROP_BAD_TCP_HLEN);
-		m->src_port = rd_raw16(l4);
-		m->dst_port = rd_raw16(l4 + 2);
+		m->src_port = sl_ld16(l4);
+		m->dst_port = sl_ld16(l4 + 2);
 		m->tcp_flags = l4[13];
 		break;
 	case IPPROTO_UDP:
@@ -130,8 +112,8 @@ parse_l4(const uint8_t *l4, uint32_t l4_len, uint8_t proto, struct pkt_meta *m)
 		hlen = rd_be16(l4 + 4);
 		if (unlikely(hlen < UDP_HLEN || hlen > l4_len))
 			return pkt_parse_fail(SL_DROP_BAD_UDP_LEN);
-		m->src_port = rd_raw16(l4);
-		m->dst_port = rd_raw16(l4 + 2);
+		m->src_port = sl_ld16(l4);
+		m->dst_port = sl_ld16(l4 + 2);
 		break;
 	case IPPROTO_ICMP:
 		if (unlikely(l4_len < ICMP_HLEN))
@@ -139,7 +121,7 @@ parse_l4(const uint8_t *l4, uint32_t l4_len, uint8_t proto, struct pkt_meta *m)
 		m->icmp_type = l4[0];
 		/* The echo identifier plays the port so conntrack keys pings. */
 		if (l4[0] == ICMP_ECHO_REQUEST || l4[0] == ICMP_ECHO_REPLY) {
-			m->src_port = rd_raw16(l4 + 4);
+			m->src_port = sl_ld16(l4 + 4);
 			m->dst_port = m->src_port;
 		}
 		break;
@@ -176,8 +158,8 @@ parse_ipv4(const uint8_t *ip, uint32_t avail, unsigned int flags,
 
 	m->ttl = ip[8];
 	m->proto = ip[9];
-	m->src_ip = rd_raw32(ip + 12);
-	m->dst_ip = rd_raw32(ip + 16);
+	m->src_ip = sl_ld32(ip + 12);
+	m->dst_ip = sl_ld32(ip + 16);
 	m->l3_len = (uint16_t)hlen;
 	m->l4_len = (uint16_t)(tot - hlen);
 	return parse_l4(ip + hlen, tot - hlen, ip[9], m);

@@ -16,6 +16,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 
+#include "bytes.h"
 #include "xlate.h"
 
 #define ETH_ALEN 6
@@ -43,36 +44,6 @@
 #define ICMP_ECHO_REPLY 0
 #define ICMP_ECHO_REQUEST 8
 #define ECHO_REPLY_TTL 64
-
-static inline uint16_t
-ld16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void
-st16(uint8_t *p, uint16_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline uint32_t
-ld32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void
-st32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
 
 /* Fold a sum of 16-bit words (below 2^48) to 16 bits with end-around carry. */
 static inline uint16_t
@@ -127,15 +98,15 @@ csum_add_bytes(uint64_t sum, const uint8_t *p, uint32_t n)
 	uint8_t tail[2] = { 0, 0 };
 
 	for (; n >= 4; p += 4, n -= 4)
-		sum += ld32(p);
+		sum += sl_ld32(p);
 	if (n >= 2) {
-		sum += ld16(p);
+		sum += sl_ld16(p);
 		p += 2;
 		n -= 2;
 	}
 	if (n) {
 		tail[0] = p[0];
-		sum += ld16(tail);
+		sum += sl_ld16(tail);
 	}
 	return sum;
 }
@@ -155,24 +126,24 @@ xlate_l3l4(uint8_t *frame, struct pkt_meta *m, uint32_t src_ip,
 
 	if (src_ip != m->src_ip) {
 		addr_delta += csum_delta32(m->src_ip, src_ip);
-		st32(ip + IP_OFF_SRC, src_ip);
+		sl_st32(ip + IP_OFF_SRC, src_ip);
 		m->src_ip = src_ip;
 	}
 	if (dst_ip != m->dst_ip) {
 		addr_delta += csum_delta32(m->dst_ip, dst_ip);
-		st32(ip + IP_OFF_DST, dst_ip);
+		sl_st32(ip + IP_OFF_DST, dst_ip);
 		m->dst_ip = dst_ip;
 	}
 	ip_delta = addr_delta;
 	if (dec_ttl) {
 		/* TTL shares its checksum word with the protocol byte. */
-		old_word = ld16(ip + IP_OFF_TTL);
+		old_word = sl_ld16(ip + IP_OFF_TTL);
 		ip[IP_OFF_TTL]--;
-		ip_delta += csum_delta16(old_word, ld16(ip + IP_OFF_TTL));
+		ip_delta += csum_delta16(old_word, sl_ld16(ip + IP_OFF_TTL));
 		m->ttl = ip[IP_OFF_TTL];
 	}
 	if (ip_delta)
-		st16(ip + IP_OFF_CSUM, csum_apply(ld16(ip + IP_OFF_CSUM), ip_delta));
+		sl_st16(ip + IP_OFF_CSUM, csum_apply(sl_ld16(ip + IP_OFF_CSUM), ip_delta));
 
 	if (m->proto != IPPROTO_TCP && m->proto != IPPROTO_UDP)
 		return 0; /* ICMP: no pseudo header, and no ports to rewrite */
@@ -180,27 +151,27 @@ xlate_l3l4(uint8_t *frame, struct pkt_meta *m, uint32_t src_ip,
 	l4_delta = addr_delta;
 	if (src_port != m->src_port) {
 		l4_delta += csum_delta16(m->src_port, src_port);
-		st16(l4, src_port);
+		sl_st16(l4, src_port);
 		m->src_port = src_port;
 	}
 	if (dst_port != m->dst_port) {
 		l4_delta += csum_delta16(m->dst_port, dst_port);
-		st16(l4 + 2, dst_port);
+		sl_st16(l4 + 2, dst_port);
 		m->dst_port = dst_port;
 	}
 	if (!l4_delta)
 		return 0;
 	if (m->proto == IPPROTO_TCP) {
-		st16(l4 + TCP_OFF_CSUM, csum_apply(ld16(l4 + TCP_OFF_CSUM), l4_delta));
+		sl_st16(l4 + TCP_OFF_CSUM, csum_apply(sl_ld16(l4 + TCP_OFF_CSUM), l4_delta));
 		return 0;
 	}
 	/* UDP: zero means "no checksum" (RFC 768), so a real zero is sent as
 	 * 0xffff, and an absent one stays absent. */
-	csum = ld16(l4 + UDP_OFF_CSUM);
+	csum = sl_ld16(l4 + UDP_OFF_CSUM);
 	if (csum == 0)
 		return 0;
 	csum = csum_apply(csum, l4_delta);
-	st16(l4 + UDP_OFF_CSUM, csum ? csum : 0xffff);
+	sl_st16(l4 + UDP_OFF_CSUM, csum ? csum : 0xffff);
 	return 0;
 }
 
@@ -238,21 +209,21 @@ xlate_icmp_echo_reply(uint8_t *frame, struct pkt_meta *m)
 	addr = m->src_ip;
 	m->src_ip = m->dst_ip;
 	m->dst_ip = addr;
-	st32(ip + IP_OFF_SRC, m->src_ip);
-	st32(ip + IP_OFF_DST, m->dst_ip);
+	sl_st32(ip + IP_OFF_SRC, m->src_ip);
+	sl_st32(ip + IP_OFF_DST, m->dst_ip);
 
-	old_word = ld16(ip + IP_OFF_TTL);
+	old_word = sl_ld16(ip + IP_OFF_TTL);
 	ip[IP_OFF_TTL] = ECHO_REPLY_TTL;
-	st16(ip + IP_OFF_CSUM, xlate_csum_update16(ld16(ip + IP_OFF_CSUM),
-			old_word, ld16(ip + IP_OFF_TTL)));
+	sl_st16(ip + IP_OFF_CSUM, xlate_csum_update16(sl_ld16(ip + IP_OFF_CSUM),
+			old_word, sl_ld16(ip + IP_OFF_TTL)));
 	m->ttl = ECHO_REPLY_TTL;
 
 	/* Type and code form the first ICMP word; the reply's is all zero. */
-	old_word = ld16(icmp);
+	old_word = sl_ld16(icmp);
 	icmp[0] = ICMP_ECHO_REPLY;
 	icmp[1] = 0;
-	csum = xlate_csum_update16(ld16(icmp + ICMP_OFF_CSUM), old_word, 0);
-	st16(icmp + ICMP_OFF_CSUM, csum);
+	csum = xlate_csum_update16(sl_ld16(icmp + ICMP_OFF_CSUM), old_word, 0);
+	sl_st16(icmp + ICMP_OFF_CSUM, csum);
 	/*
 	 * Eqn. 3 gives 0x0000 when the message sums to zero, which is right
 	 * unless every byte is zero (identifier 0, sequence 0, zero payload):
@@ -261,7 +232,7 @@ xlate_icmp_echo_reply(uint8_t *frame, struct pkt_meta *m)
 	 * replies, so a full sum then costs nothing on average.
 	 */
 	if (unlikely(csum == 0))
-		st16(icmp + ICMP_OFF_CSUM,
+		sl_st16(icmp + ICMP_OFF_CSUM,
 		     (uint16_t)~csum_fold(csum_add_bytes(0, icmp, m->l4_len)));
 	m->icmp_type = ICMP_ECHO_REPLY;
 	return 0;
@@ -284,7 +255,7 @@ xlate_arp_reply(uint8_t *frame, const struct pkt_meta *m, const uint8_t *mac)
 	memcpy(arp + ARP_OFF_THA, arp + ARP_OFF_SHA, ETH_ALEN);
 	memcpy(arp + ARP_OFF_TPA, arp + ARP_OFF_SPA, 4);
 	memcpy(arp + ARP_OFF_SHA, mac, ETH_ALEN);
-	st32(arp + ARP_OFF_SPA, m->dst_ip);
+	sl_st32(arp + ARP_OFF_SPA, m->dst_ip);
 	return 0;
 }
 
@@ -298,8 +269,8 @@ xlate_csum_full(uint8_t *frame, const struct pkt_meta *m)
 	uint16_t csum;
 	unsigned int off;
 
-	st16(ip + IP_OFF_CSUM, 0);
-	st16(ip + IP_OFF_CSUM, (uint16_t)~csum_fold(csum_add_bytes(0, ip, m->l3_len)));
+	sl_st16(ip + IP_OFF_CSUM, 0);
+	sl_st16(ip + IP_OFF_CSUM, (uint16_t)~csum_fold(csum_add_bytes(0, ip, m->l3_len)));
 
 	switch (m->proto) {
 	case IPPROTO_TCP:
@@ -308,24 +279,24 @@ xlate_csum_full(uint8_t *frame, const struct pkt_meta *m)
 	case IPPROTO_UDP:
 		off = UDP_OFF_CSUM;
 		/* The datagram ends where UDP says, even if IP carries more. */
-		l4_len = rte_be_to_cpu_16(ld16(l4 + UDP_OFF_LEN));
+		l4_len = rte_be_to_cpu_16(sl_ld16(l4 + UDP_OFF_LEN));
 		break;
 	case IPPROTO_ICMP:
-		st16(l4 + ICMP_OFF_CSUM, 0);
-		st16(l4 + ICMP_OFF_CSUM,
+		sl_st16(l4 + ICMP_OFF_CSUM, 0);
+		sl_st16(l4 + ICMP_OFF_CSUM,
 		     (uint16_t)~csum_fold(csum_add_bytes(0, l4, l4_len)));
 		return;
 	default:
 		return;
 	}
 	/* Pseudo header: addresses, protocol, L4 length. */
-	sum += ld32(ip + IP_OFF_SRC);
-	sum += ld32(ip + IP_OFF_DST);
+	sum += sl_ld32(ip + IP_OFF_SRC);
+	sum += sl_ld32(ip + IP_OFF_DST);
 	sum += rte_cpu_to_be_16((uint16_t)m->proto);
 	sum += rte_cpu_to_be_16((uint16_t)l4_len);
-	st16(l4 + off, 0);
+	sl_st16(l4 + off, 0);
 	csum = (uint16_t)~csum_fold(csum_add_bytes(sum, l4, l4_len));
 	if (m->proto == IPPROTO_UDP && csum == 0)
 		csum = 0xffff;
-	st16(l4 + off, csum);
+	sl_st16(l4 + off, csum);
 }
