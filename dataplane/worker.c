@@ -388,9 +388,17 @@ wk_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, int steered)
 				w->stats.rx_packets++;
 				w->stats.rx_bytes += rte_pktmbuf_pkt_len(m);
 			}
+			if (unlikely((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+				     RTE_MBUF_F_RX_IP_CKSUM_BAD)) {
+				wk_drop(w, m, SL_DROP_BAD_IP_CSUM);
+				pkts[i] = NULL;
+				continue;
+			}
 			kind = pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *),
 					 rte_pktmbuf_data_len(m),
-					 PKT_PARSE_VERIFY_IP_CSUM, &meta[i]);
+					 (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+					 RTE_MBUF_F_RX_IP_CKSUM_GOOD ? 0 : PKT_PARSE_VERIFY_IP_CSUM,
+					 &meta[i]);
 			if (unlikely(kind < 0)) {
 				wk_drop(w, m, pkt_parse_reason(kind));
 				pkts[i] = NULL;

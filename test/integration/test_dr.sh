@@ -43,4 +43,12 @@ r=$(slc_client udp --host "$SLC_VIP" --port "$SLC_UDP_PORT" --count 60 --weights
 check_requests "udp rr, 60 datagrams" "$r" 60 0.10
 
 it_sluice_stop "dr run"
+
+# Weighted least-connections after a restart: the same spread from counts.
+conf=$IT_TMP/dr-wlc.conf
+gen_config "$conf" dr wlc 3,2,1
+it_sluice_start "$conf"
+r=$(slc_client http --url "$VIP_URL" --count 1000 --weights b1=3,b2=2,b3=1)
+check_requests "wlc 3:2:1, 1000 new connections" "$r" 1000 0.10
+it_sluice_stop "dr wlc run"
 it_done

@@ -20,4 +20,12 @@ check_requests "udp rr, 100 datagrams" "$r" 100 0.10
 check_peers "udp, FULLNAT local address" "$r" "$SLC_LOCAL_IP"
 
 it_sluice_stop "fullnat run"
+
+# Weighted least-connections after a restart: the same spread from counts.
+conf=$IT_TMP/fullnat-wlc.conf
+gen_config "$conf" fullnat wlc 3,2,1
+it_sluice_start "$conf"
+r=$(slc_client http --url "$VIP_URL" --count 1000 --weights b1=3,b2=2,b3=1)
+check_requests "wlc 3:2:1, 1000 new connections" "$r" 1000 0.10
+it_sluice_stop "fullnat wlc run"
 it_done
