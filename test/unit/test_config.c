@@ -1067,10 +1067,7 @@ test_errors_do_not_cascade(void)
 int
 unit_register(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct unit_test tests[] = {
 		{ "default config parses", test_default_conf },
 		{ "examples parse", test_examples },
 		{ "cfg_set_defaults", test_set_defaults },
@@ -1104,14 +1101,6 @@ unit_register(void)
 		{ "service and backend limits, mh size", test_limits },
 		{ "one mistake, one message", test_errors_do_not_cascade },
 	};
-	CU_pSuite s;
-	size_t i;
 
-	s = CU_add_suite_with_setup_and_teardown("config", NULL, NULL, setup, teardown);
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return -1;
-	return 0;
+	return unit_add_suite("config", setup, teardown, tests, UNIT_DIM(tests));
 }

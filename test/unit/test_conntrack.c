@@ -1273,10 +1273,7 @@ test_design_load(void)
 int
 unit_register(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct unit_test tests[] = {
 		{ "init_args", test_init_args },
 		{ "bucket_sizing", test_bucket_sizing },
 		{ "insert_lookup_dirs", test_insert_lookup_dirs },
@@ -1303,13 +1300,6 @@ unit_register(void)
 		{ "high_load", test_high_load },
 		{ "design_load", test_design_load },
 	};
-	CU_pSuite s = CU_add_suite("conntrack", NULL, NULL);
-	unsigned int i;
 
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return -1;
-	return 0;
+	return unit_add_suite("conntrack", NULL, NULL, tests, UNIT_DIM(tests));
 }

@@ -1244,10 +1244,7 @@ test_sh_down_others_stay(void)
 int
 unit_register(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct unit_test tests[] = {
 		{ "names round trip", test_names_round_trip },
 		{ "unknown names", test_names_unknown },
 		{ "is_prime small", test_is_prime_small },
@@ -1285,14 +1282,7 @@ unit_register(void)
 		{ "sh subnet spreads", test_sh_subnet_spreads },
 		{ "sh down: the others stay", test_sh_down_others_stay },
 	};
-	CU_pSuite s = CU_add_suite("sched", NULL, NULL);
-	size_t i;
 
-	if (s == NULL)
-		return -1;
 	rng_seed(1);
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return -1;
-	return 0;
+	return unit_add_suite("sched", NULL, NULL, tests, UNIT_DIM(tests));
 }

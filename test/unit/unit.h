@@ -10,4 +10,18 @@
 /* Add this module's suites. Returns 0, or -1 if CUnit refused one. */
 int unit_register(void);
 
+struct unit_test {
+	const char *name;
+	CU_TestFunc fn;
+};
+
+/*
+ * Add suite `name` (with optional setup/teardown run around each test) and
+ * its n tests. Returns 0, or -1 if CUnit refused the suite or a test.
+ */
+int unit_add_suite(const char *name, CU_SetUpFunc setup, CU_TearDownFunc teardown,
+		   const struct unit_test *tests, unsigned int n);
+
+#define UNIT_DIM(a) (sizeof(a) / sizeof((a)[0]))
+
 #endif

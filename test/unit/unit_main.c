@@ -5,6 +5,22 @@
 #include "unit.h"
 
 int
+unit_add_suite(const char *name, CU_SetUpFunc setup, CU_TearDownFunc teardown,
+	       const struct unit_test *tests, unsigned int n)
+{
+	CU_pSuite s = CU_add_suite_with_setup_and_teardown(name, NULL, NULL, setup,
+							   teardown);
+	unsigned int i;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
+			return -1;
+	return 0;
+}
+
+int
 main(void)
 {
 	unsigned int failed;
