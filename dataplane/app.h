@@ -84,6 +84,19 @@ struct sl_app {
 	volatile int stop;
 };
 
+/*
+ * Set up ports (configured, not started), n_workers workers on the given
+ * lcores, hand-off rings, RCU and the first snapshot from c (kept as
+ * app->cfg). Returns 0, or -1 after printing what does not fit; app_fini()
+ * then undoes what was done. Context: main lcore, after rte_eal_init().
+ */
+int app_init(struct sl_app *app, struct cfg *c, uint32_t n_workers,
+	     const unsigned int *lcores);
+/* Start every port. 0, or -1 with a message. */
+int app_start_ports(struct sl_app *app);
+/* Undo app_init() (workers must have stopped). Does not free app->cfg. */
+void app_fini(struct sl_app *app);
+
 static inline uint64_t
 sl_now_ms(const struct sl_app *app, uint64_t tsc)
 {

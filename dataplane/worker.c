@@ -440,6 +440,33 @@ worker_lport_range(const struct snapshot *snap, uint32_t id, uint16_t *first,
 	*count = snap->lport_span;
 }
 
+void
+worker_pass_begin(struct worker *w)
+{
+	struct sl_app *app = w->app;
+
+	w->now = (uint32_t)sl_now_ms(app, rte_rdtsc());
+	w->snap = __atomic_load_n(&app->snap, __ATOMIC_ACQUIRE);
+	w->neigh = __atomic_load_n(&app->neigh, __ATOMIC_ACQUIRE);
+	w->load = __atomic_load_n(&app->load, __ATOMIC_ACQUIRE);
+}
+
+void
+worker_process(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	wk_burst(w, pkts, n, 0);
+}
+
+void
+worker_pass_end(struct worker *w)
+{
+	uint32_t p;
+
+	for (p = 0; p < w->app->n_ports; p++)
+		wk_tx_flush(w, p);
+	ct_expire(w->ct, w->now, w->expire_budget);
+}
+
 int
 worker_main(void *arg)
 {
@@ -453,11 +480,7 @@ worker_main(void *arg)
 	while (!app->stop) {
 		uint32_t got = 0;
 
-		w->now = (uint32_t)sl_now_ms(app, rte_rdtsc());
-		w->snap = __atomic_load_n(&app->snap, __ATOMIC_ACQUIRE);
-		w->neigh = __atomic_load_n(&app->neigh, __ATOMIC_ACQUIRE);
-		w->load = __atomic_load_n(&app->load, __ATOMIC_ACQUIRE);
-
+		worker_pass_begin(w);
 		for (p = 0; p < app->n_ports; p++) {
 			uint16_t n = rte_eth_rx_burst(app->ports[p].port_id,
 						      (uint16_t)w->id, pkts,
@@ -488,9 +511,7 @@ worker_main(void *arg)
 			for (s = 0; s < n; s++)
 				wk_tx(w, w->port_index[pkts[s]->port], pkts[s]);
 		}
-		for (p = 0; p < app->n_ports; p++)
-			wk_tx_flush(w, p);
-		ct_expire(w->ct, w->now, w->expire_budget);
+		worker_pass_end(w);
 		rte_rcu_qsbr_quiescent(app->rcu, w->id);
 		if (got == 0 && w->idle_sleep_us != 0)
 			rte_delay_us_sleep(w->idle_sleep_us);

@@ -106,6 +106,17 @@ void worker_destroy(struct worker *w);
 /* lcore entry point; arg is the struct worker. Returns 0 when app->stop. */
 int worker_main(void *arg);
 
+/*
+ * One loop pass in pieces, for benchmarks that feed a worker pre-built mbufs
+ * on the calling lcore: begin (clock, snapshot, neighbours, load view),
+ * process bursts as if received (packets are consumed: sent or freed),
+ * end (flush TX, one expiry slice). worker_main is built from the same
+ * pieces. Context: the lcore acting as this worker; no RCU report is made.
+ */
+void worker_pass_begin(struct worker *w);
+void worker_process(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
+void worker_pass_end(struct worker *w);
+
 /* Ports a worker may hand out for FULLNAT: [first, first + count). */
 void worker_lport_range(const struct snapshot *snap, uint32_t id,
 			uint16_t *first, uint32_t *count);
