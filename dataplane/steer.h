@@ -20,18 +20,21 @@
 
 #include <stdint.h>
 
-#include <rte_hash_crc.h>
-
 #include "../control/snapshot.h"
 #include "pkt.h"
 
-/* Owner of a nat client endpoint (ip, port in network order). */
+/*
+ * Owner of a nat client endpoint (ip, port in network order): Fibonacci
+ * hashing of the 48-bit endpoint, whose high bits spread a client's
+ * sequential ports evenly; then a multiply maps it onto n workers without a
+ * division. Pure arithmetic, so it is unit-tested without EAL.
+ */
 static inline uint32_t
 steer_nat_owner(uint32_t n_workers, uint32_t ip, uint16_t port)
 {
-	uint32_t h = rte_hash_crc_4byte(ip, port);
+	uint64_t h = ((uint64_t)ip << 16 | port) * 0x9e3779b97f4a7c15ull;
 
-	return (uint32_t)(((uint64_t)h * n_workers) >> 32);
+	return (uint32_t)(((h >> 32) * n_workers) >> 32);
 }
 
 /*
