@@ -852,6 +852,44 @@ parse_scheduler(struct cfg_ctx *x, const config_setting_t *root, struct cfg *c)
 	get_u32(x, g, "load_interval_ms", 10, 10000, &c->load_interval_ms);
 }
 
+/*
+ * stats: { prometheus = "ADDR:PORT"; }: a kernel socket on the management
+ * network, so any IPv4 address of this host (or 0.0.0.0) is fine here.
+ */
+static void
+parse_stats(struct cfg_ctx *x, const config_setting_t *root, struct cfg *c)
+{
+	static const char *const keys[] = { "prometheus", NULL };
+	const config_setting_t *g, *s;
+	char addr[32];
+	const char *v, *colon, *end = NULL;
+	unsigned int port = 0;
+	uint32_t ip;
+
+	if (get_group(x, root, "stats", &g) != GOT_VALUE)
+		return;
+	check_keys(x, g, keys);
+	if (get_str(x, g, "prometheus", &v) != GOT_VALUE)
+		return;
+	s = config_setting_get_member(g, "prometheus");
+	colon = strrchr(v, ':');
+	if (colon != NULL)
+		end = parse_decimal(colon + 1, 5, &port);
+	if (colon == NULL || (size_t)(colon - v) >= sizeof(addr) || end == NULL ||
+	    *end != '\0' || port == 0 || port > 65535) {
+		cfg_err(x, s, "\"%s\" is not ADDRESS:PORT (e.g. \"127.0.0.1:9273\")", v);
+		return;
+	}
+	memcpy(addr, v, (size_t)(colon - v));
+	addr[colon - v] = '\0';
+	if (cfg_parse_ipv4(addr, &ip, NULL) != 0) {
+		cfg_err(x, s, "\"%s\" is not an IPv4 address", addr);
+		return;
+	}
+	c->prom_ip = ip;
+	c->prom_port = (uint16_t)port;
+}
+
 /* A device string fit to hand to DPDK as devargs. */
 static void
 get_device(struct cfg_ctx *x, const config_setting_t *ps, char *dst)
@@ -1578,7 +1616,7 @@ static int
 load_tree(struct cfg_ctx *x, const config_t *cf, struct cfg *c)
 {
 	static const char *const keys[] = {
-		"workers", "conntrack", "fullnat", "scheduler", "ports",
+		"workers", "conntrack", "fullnat", "scheduler", "stats", "ports",
 		"services", NULL
 	};
 	const config_setting_t *root = config_root_setting(cf);
@@ -1588,6 +1626,7 @@ load_tree(struct cfg_ctx *x, const config_t *cf, struct cfg *c)
 	parse_conntrack(x, root, c);
 	parse_fullnat(x, root, c);
 	parse_scheduler(x, root, c);
+	parse_stats(x, root, c);
 	if (parse_ports(x, root) != 0 || parse_services(x, root, c) != 0)
 		return -ENOMEM;
 	check_ports(x);

@@ -84,6 +84,9 @@ struct cfg {
 	uint16_t lport_max;
 	/* scheduler load publication for lc/wlc */
 	uint32_t load_interval_ms;
+	/* Prometheus text endpoint on the management network; port 0 = off */
+	uint32_t prom_ip;          /* network order; 0.0.0.0 = every address */
+	uint16_t prom_port;        /* host order */
 	/* ports and services */
 	struct cfg_port ports[CFG_MAX_PORTS];
 	uint32_t n_ports;

@@ -46,18 +46,8 @@ stats_sum(const struct sl_app *app, struct wk_stats *out)
 	}
 }
 
-/*
- * Connections in the workers' tables (every state), and among them the
- * active (ESTABLISHED, UDP) and inactive ones as the schedulers count them.
- */
-struct conn_counts {
-	uint64_t tracked;
-	uint64_t active;
-	uint64_t inactive;
-};
-
-static void
-conn_counts(const struct sl_app *app, struct conn_counts *cc)
+void
+stats_conns(const struct sl_app *app, struct stats_conns *cc)
 {
 	uint32_t w, id, n_ids = app->snap->n_backends;
 
@@ -73,15 +63,23 @@ conn_counts(const struct sl_app *app, struct conn_counts *cc)
 	}
 }
 
+void
+stats_drop_name(enum sl_drop r, char *buf, size_t len)
+{
+	size_t i;
+
+	snprintf(buf, len, "%s", sl_drop_name(r));
+	for (i = 0; buf[i] != '\0'; i++)
+		buf[i] = (char)tolower((unsigned char)buf[i]);
+}
+
 static void
 drop_key(enum sl_drop r, char *buf, size_t len)
 {
-	const char *name = sl_drop_name(r);
-	size_t i;
+	char name[48];
 
+	stats_drop_name(r, name, sizeof(name));
 	snprintf(buf, len, "drop_%s", name);
-	for (i = 0; buf[i] != '\0'; i++)
-		buf[i] = (char)tolower((unsigned char)buf[i]);
 }
 
 struct stat_field {
@@ -116,7 +114,7 @@ field(const struct wk_stats *s, const struct stat_field *f)
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct conn_counts cc;
+	struct stats_conns cc;
 	struct wk_stats s;
 	char key[64];
 	size_t i;
@@ -129,7 +127,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, stat_fields[i].key, field(&s, &stat_fields[i]));
 	rte_tel_data_add_dict_u64(d, "steered", s.steered_out);
 	control_lock();
-	conn_counts(stats_app, &cc);
+	stats_conns(stats_app, &cc);
 	control_unlock();
 	rte_tel_data_add_dict_u64(d, "conns_tracked", cc.tracked);
 	rte_tel_data_add_dict_u64(d, "conns_active", cc.active);
@@ -274,7 +272,7 @@ stats_register(struct sl_app *app)
 void
 stats_print(const struct sl_app *app, FILE *f)
 {
-	struct conn_counts cc;
+	struct stats_conns cc;
 	struct wk_stats s;
 	char key[64];
 	size_t i;
@@ -283,7 +281,7 @@ stats_print(const struct sl_app *app, FILE *f)
 	for (i = 0; i < RTE_DIM(stat_fields); i++)
 		fprintf(f, "%-28s %" PRIu64 "\n", stat_fields[i].key,
 			field(&s, &stat_fields[i]));
-	conn_counts(app, &cc);
+	stats_conns(app, &cc);
 	fprintf(f, "%-28s %" PRIu64 "\n", "conns_tracked", cc.tracked);
 	fprintf(f, "%-28s %" PRIu64 "\n", "conns_active", cc.active);
 	fprintf(f, "%-28s %" PRIu64 "\n", "conns_inactive", cc.inactive);

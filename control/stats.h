@@ -17,6 +17,21 @@
 /* Sum of every worker's counters. */
 void stats_sum(const struct sl_app *app, struct wk_stats *out);
 
+/*
+ * Connections in the workers' tables (every state), and among them the
+ * active (ESTABLISHED, UDP) and inactive ones as the schedulers count them.
+ * Reads the snapshot: caller holds control_lock() or is the control lcore.
+ */
+struct stats_conns {
+	uint64_t tracked;
+	uint64_t active;
+	uint64_t inactive;
+};
+void stats_conns(const struct sl_app *app, struct stats_conns *cc);
+
+/* Lower-case name of a drop reason ("trunc_ip"), for keys and labels. */
+void stats_drop_name(enum sl_drop r, char *buf, size_t len);
+
 /* Register the /sluice/ telemetry commands. 0 or -errno. */
 int stats_register(struct sl_app *app);
 

@@ -9,6 +9,7 @@
  * telemetry, then launch: one worker per non-main lcore, each owning queue
  * `id` of every port; the main lcore runs the control loop.
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,9 +19,11 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_pdump.h>
 
 #include "../control/config.h"
 #include "../control/control.h"
+#include "../control/prom.h"
 #include "../control/stats.h"
 #include "app.h"
 #include "worker.h"
@@ -163,6 +166,20 @@ main(int argc, char **argv)
 	}
 	if (stats_register(&app) != 0)
 		fprintf(stderr, "sluice: warning: telemetry commands not registered\n");
+	rc = prom_start(&app);
+	if (rc != 0) {
+		char ip[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &app.cfg->prom_ip, ip, sizeof(ip));
+		fprintf(stderr, "sluice: stats.prometheus %s:%u: %s\n", ip,
+			app.cfg->prom_port, strerror(-rc));
+		goto out_control;
+	}
+	/* Capture on a live appliance: dpdk-pdump attaches as a secondary. */
+	rc = rte_pdump_init();
+	if (rc != 0)
+		fprintf(stderr, "sluice: warning: packet capture (pdump) unavailable: %s\n",
+			rte_strerror(rte_errno));
 	if (app_start_ports(&app) != 0)
 		goto out_control;
 
@@ -187,6 +204,8 @@ main(int argc, char **argv)
 out_control:
 	app.stop = 1;
 	rte_eal_mp_wait_lcore();
+	prom_stop();
+	rte_pdump_uninit();
 	control_fini(&app);
 out_app:
 	app_fini(&app);

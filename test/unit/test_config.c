@@ -1064,6 +1064,37 @@ test_errors_do_not_cascade(void)
 		   "t.conf:7: services[0].backends[0].port: expected an integer, not a string");
 }
 
+static void
+test_stats_prometheus(void)
+{
+	EXPECT_OK("stats: { prometheus = \"127.0.0.1:9273\"; };\n" PORTS);
+	CU_ASSERT_EQUAL(g_cfg->prom_ip, htonl(0x7f000001));
+	CU_ASSERT_EQUAL(g_cfg->prom_port, 9273);
+	EXPECT_OK("stats: { prometheus = \"0.0.0.0:80\"; };\n" PORTS);
+	CU_ASSERT_EQUAL(g_cfg->prom_ip, 0);
+	CU_ASSERT_EQUAL(g_cfg->prom_port, 80);
+	EXPECT_OK(PORTS);
+	CU_ASSERT_EQUAL(g_cfg->prom_port, 0);
+	EXPECT_ONE("stats: { prometheus = \"127.0.0.1\"; };\n" PORTS,
+		   "t.conf:1: stats.prometheus: \"127.0.0.1\" is not ADDRESS:PORT"
+		   " (e.g. \"127.0.0.1:9273\")");
+	EXPECT_ONE("stats: { prometheus = \"127.0.0.1:0\"; };\n" PORTS,
+		   "t.conf:1: stats.prometheus: \"127.0.0.1:0\" is not ADDRESS:PORT"
+		   " (e.g. \"127.0.0.1:9273\")");
+	EXPECT_ONE("stats: { prometheus = \"127.0.0.1:65536\"; };\n" PORTS,
+		   "t.conf:1: stats.prometheus: \"127.0.0.1:65536\" is not ADDRESS:PORT"
+		   " (e.g. \"127.0.0.1:9273\")");
+	EXPECT_ONE("stats: { prometheus = \"127.0.0.1:80x\"; };\n" PORTS,
+		   "t.conf:1: stats.prometheus: \"127.0.0.1:80x\" is not ADDRESS:PORT"
+		   " (e.g. \"127.0.0.1:9273\")");
+	EXPECT_ONE("stats: { prometheus = \"localhost:80\"; };\n" PORTS,
+		   "t.conf:1: stats.prometheus: \"localhost\" is not an IPv4 address");
+	EXPECT_ONE("stats: { prometheus = 9273; };\n" PORTS,
+		   "t.conf:1: stats.prometheus: expected a string, not an integer");
+	EXPECT_ONE("stats: { promethus = \"127.0.0.1:9273\"; };\n" PORTS,
+		   "t.conf:1: unknown key \"stats.promethus\"");
+}
+
 int
 unit_register(void)
 {
@@ -1100,6 +1131,7 @@ unit_register(void)
 		{ "fullnat local address count", test_fullnat_laddr_count },
 		{ "service and backend limits, mh size", test_limits },
 		{ "one mistake, one message", test_errors_do_not_cascade },
+		{ "stats.prometheus", test_stats_prometheus },
 	};
 
 	return unit_add_suite("config", setup, teardown, tests, UNIT_DIM(tests));

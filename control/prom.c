@@ -1,0 +1,295 @@
+/*
+ * Prometheus exporter. Names follow Prometheus conventions: a sluice_
+ * prefix, base units, _total for counters, labels for dimensions (worker,
+ * reason, service, backend, state).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+
+#include "control.h"
+#include "prom.h"
+#include "snapshot.h"
+#include "stats.h"
+
+#define PROM_REQ_MAX 2048
+
+static int prom_fd = -1;
+static volatile int prom_stopping;
+static pthread_t prom_thread;
+static struct sl_app *prom_app;
+
+static void
+family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+struct worker_metric {
+	const char *name;
+	const char *help;
+	size_t off;
+};
+
+#define WM(n, field, h) { n, h, offsetof(struct wk_stats, field) }
+static const struct worker_metric worker_metrics[] = {
+	WM("sluice_rx_packets_total", rx_packets, "Packets received from the ports."),
+	WM("sluice_rx_bytes_total", rx_bytes, "Bytes received from the ports."),
+	WM("sluice_tx_packets_total", tx_packets, "Packets sent to the ports."),
+	WM("sluice_tx_bytes_total", tx_bytes, "Bytes sent to the ports."),
+	WM("sluice_steered_packets_total", steered_out,
+	   "Packets handed to the worker that owns their connection."),
+	WM("sluice_connections_created_total", conns_created,
+	   "Connections scheduled to a backend."),
+	WM("sluice_arp_replies_total", arp_replies, "ARP requests answered."),
+	WM("sluice_icmp_echo_replies_total", icmp_echo_replies, "Pings answered."),
+};
+
+static void
+render_workers(FILE *f, const struct sl_app *app)
+{
+	size_t i;
+	uint32_t w;
+
+	for (i = 0; i < RTE_DIM(worker_metrics); i++) {
+		family(f, worker_metrics[i].name, "counter", worker_metrics[i].help);
+		for (w = 0; w < app->n_workers; w++) {
+			uint64_t v;
+
+			memcpy(&v, (const char *)&app->workers[w]->stats + worker_metrics[i].off,
+			       sizeof(v));
+			fprintf(f, "%s{worker=\"%u\"} %" PRIu64 "\n", worker_metrics[i].name, w, v);
+		}
+	}
+}
+
+static void
+render_drops(FILE *f, const struct sl_app *app)
+{
+	struct wk_stats s;
+	char name[48];
+	uint32_t r;
+
+	stats_sum(app, &s);
+	family(f, "sluice_drops_total", "counter", "Packets dropped, by reason.");
+	for (r = 0; r < SL_DROP__COUNT; r++) {
+		stats_drop_name((enum sl_drop)r, name, sizeof(name));
+		fprintf(f, "sluice_drops_total{reason=\"%s\"} %" PRIu64 "\n", name, s.drops[r]);
+	}
+}
+
+/* Caller holds control_lock(): names come from the snapshot. */
+static void
+render_conns(FILE *f, const struct sl_app *app)
+{
+	const struct snapshot *s = app->snap;
+	struct stats_conns cc;
+	uint32_t i, j, w;
+
+	stats_conns(app, &cc);
+	family(f, "sluice_connections", "gauge",
+	       "Connections in the tables: tracked (all), active (established), inactive.");
+	fprintf(f, "sluice_connections{state=\"tracked\"} %" PRIu64 "\n", cc.tracked);
+	fprintf(f, "sluice_connections{state=\"active\"} %" PRIu64 "\n", cc.active);
+	fprintf(f, "sluice_connections{state=\"inactive\"} %" PRIu64 "\n", cc.inactive);
+
+	family(f, "sluice_backend_connections_scheduled_total", "counter",
+	       "Connections scheduled to each backend.");
+	for (i = 0; i < s->n_services; i++) {
+		for (j = 0; j < s->services[i].n_backends; j++) {
+			const struct snap_backend *b = &s->services[i].backends[j];
+			char ip[INET_ADDRSTRLEN];
+			uint64_t n = 0;
+
+			for (w = 0; w < app->n_workers; w++)
+				n += app->workers[w]->scheduled[b->id];
+			inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
+			fprintf(f, "sluice_backend_connections_scheduled_total{service=\"%s\","
+				"backend=\"%s:%u\"} %" PRIu64 "\n", s->services[i].name, ip,
+				rte_be_to_cpu_16(b->port), n);
+		}
+	}
+	family(f, "sluice_backend_connections", "gauge",
+	       "Connections per backend: active (established) and inactive.");
+	for (i = 0; i < s->n_services; i++) {
+		for (j = 0; j < s->services[i].n_backends; j++) {
+			const struct snap_backend *b = &s->services[i].backends[j];
+			char ip[INET_ADDRSTRLEN];
+			uint64_t a = 0, in = 0;
+
+			for (w = 0; w < app->n_workers; w++) {
+				a += app->workers[w]->active[b->id];
+				in += app->workers[w]->inactive[b->id];
+			}
+			inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
+			fprintf(f, "sluice_backend_connections{service=\"%s\",backend=\"%s:%u\","
+				"state=\"active\"} %" PRIu64 "\n", s->services[i].name, ip,
+				rte_be_to_cpu_16(b->port), a);
+			fprintf(f, "sluice_backend_connections{service=\"%s\",backend=\"%s:%u\","
+				"state=\"inactive\"} %" PRIu64 "\n", s->services[i].name, ip,
+				rte_be_to_cpu_16(b->port), in);
+		}
+	}
+}
+
+static char *
+render(size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (f == NULL)
+		return NULL;
+	family(f, "sluice_workers", "gauge", "Worker lcores.");
+	fprintf(f, "sluice_workers %u\n", prom_app->n_workers);
+	render_workers(f, prom_app);
+	render_drops(f, prom_app);
+	control_lock();
+	render_conns(f, prom_app);
+	control_unlock();
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static void
+send_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (k <= 0)
+			return;
+		p += k;
+		n -= (size_t)k;
+	}
+}
+
+static void
+reply(int fd, const char *status, const char *type, const char *body, size_t len)
+{
+	char head[256];
+	int n = snprintf(head, sizeof(head),
+			 "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+			 "Connection: close\r\n\r\n", status, type, len);
+
+	send_all(fd, head, (size_t)n);
+	send_all(fd, body, len);
+}
+
+/* One request per connection; a client that stalls is cut off after 2 s. */
+static void
+serve(int fd)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	char req[PROM_REQ_MAX + 1];
+	size_t got = 0;
+	char *body;
+	size_t len;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (got < PROM_REQ_MAX) {
+		ssize_t k = recv(fd, req + got, PROM_REQ_MAX - got, 0);
+
+		if (k <= 0)
+			return;
+		got += (size_t)k;
+		req[got] = '\0';
+		if (strstr(req, "\r\n\r\n") != NULL || strstr(req, "\n\n") != NULL)
+			break;
+	}
+	req[got] = '\0';
+	if (strncmp(req, "GET /metrics ", 13) != 0 && strncmp(req, "GET /metrics?", 13) != 0) {
+		static const char msg[] = "not found: try /metrics\n";
+
+		reply(fd, "404 Not Found", "text/plain", msg, sizeof(msg) - 1);
+		return;
+	}
+	body = render(&len);
+	if (body == NULL) {
+		static const char msg[] = "out of memory\n";
+
+		reply(fd, "500 Internal Server Error", "text/plain", msg, sizeof(msg) - 1);
+		return;
+	}
+	reply(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, len);
+	free(body);
+}
+
+static void *
+prom_main(void *arg)
+{
+	struct pollfd pfd = { .fd = prom_fd, .events = POLLIN };
+
+	(void)arg;
+	while (!prom_stopping) {
+		int fd;
+
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		fd = accept(prom_fd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		serve(fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+int
+prom_start(struct sl_app *app)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	const struct cfg *c = app->cfg;
+	int one = 1, rc;
+
+	if (c->prom_port == 0)
+		return 0;
+	prom_app = app;
+	sa.sin_addr.s_addr = c->prom_ip;
+	sa.sin_port = htons(c->prom_port);
+	prom_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (prom_fd < 0)
+		return -errno;
+	setsockopt(prom_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(prom_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(prom_fd, 16) != 0) {
+		rc = -errno;
+		close(prom_fd);
+		prom_fd = -1;
+		return rc;
+	}
+	rc = pthread_create(&prom_thread, NULL, prom_main, NULL);
+	if (rc != 0) {
+		close(prom_fd);
+		prom_fd = -1;
+		return -rc;
+	}
+	pthread_setname_np(prom_thread, "sluice-prom");
+	return 0;
+}
+
+void
+prom_stop(void)
+{
+	if (prom_fd < 0)
+		return;
+	prom_stopping = 1;
+	pthread_join(prom_thread, NULL);
+	close(prom_fd);
+	prom_fd = -1;
+}

@@ -1,0 +1,19 @@
+/*
+ * Prometheus text exposition over HTTP on the management network
+ * (stats.prometheus = "ADDR:PORT"): GET /metrics.
+ *
+ * Served by a thread of its own, so a slow scraper never delays the control
+ * lcore; it reads worker counters (plain, single-writer) and control-owned
+ * state under control_lock(), exactly as the telemetry callbacks do.
+ * Threading: prom_start/prom_stop on the main lcore.
+ */
+#ifndef SLUICE_PROM_H
+#define SLUICE_PROM_H
+
+#include "../dataplane/app.h"
+
+/* Listen on the configured address; 0 when disabled or started, -errno. */
+int prom_start(struct sl_app *app);
+void prom_stop(void);
+
+#endif
