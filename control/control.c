@@ -307,7 +307,7 @@ static void
 load_publish(struct sl_app *app)
 {
 	const struct snapshot *s = app->snap;
-	uint32_t nw = app->n_workers, ids = s->n_backends, w, id;
+	uint32_t nw = app->n_workers, ids = s->n_ids, w, id;
 	struct sl_load *l = calloc(1, sizeof(*l));
 	uint32_t *sum_a = calloc(ids + 1, sizeof(uint32_t));
 	uint32_t *sum_i = calloc(ids + 1, sizeof(uint32_t));

@@ -1,8 +1,12 @@
 /*
  * Snapshot construction: config -> immutable lookup structures.
  *
- * Backend ids are assigned in config order and services keep their index as
- * id; both index per-worker arrays (load counters, round-robin cursors).
+ * Ids index per-worker arrays (backend ids: connection counters; service
+ * ids: round-robin cursors), so they are stable across rebuilds: a service
+ * keeps its id while its (VIP, port, protocol) exists, a backend while its
+ * service and address:port exist. A new backend takes the lowest id that is
+ * neither in use nor still counted by a connection to a removed backend.
+ * FULLNAT local address indices (worker port pools) are append-only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,10 +27,135 @@ pow2_at_least(uint32_t n)
 	return p;
 }
 
-static int
-build_services(struct snapshot *s, const struct cfg *c, char *err, size_t errlen)
+static const struct snap_service *
+prev_service(const struct snapshot *prev, const struct cfg_service *cs)
 {
-	uint32_t i, j, next_id = 0;
+	if (prev == NULL)
+		return NULL;
+	return snap_find_service(prev, cs->vip, rte_cpu_to_be_16(cs->port), cs->proto);
+}
+
+static const struct snap_backend *
+prev_backend(const struct snap_service *ps, uint32_t ip, uint16_t port_be)
+{
+	uint32_t j;
+
+	if (ps == NULL)
+		return NULL;
+	for (j = 0; j < ps->n_backends; j++)
+		if (ps->backends[j].ip == ip && ps->backends[j].port == port_be)
+			return &ps->backends[j];
+	return NULL;
+}
+
+/* Lowest id below max that is not taken (and not busy, if given). */
+static int
+take_id(uint8_t *taken, const uint8_t *busy, uint32_t max, uint32_t *cursor)
+{
+	uint32_t id;
+
+	for (id = *cursor; id < max; id++) {
+		if (!taken[id] && (busy == NULL || !busy[id])) {
+			taken[id] = 1;
+			*cursor = id + 1;
+			return (int)id;
+		}
+	}
+	return -1;
+}
+
+/* Service and backend ids: kept ones first, then new ones. */
+static int
+assign_ids(struct snapshot *s, const struct cfg *c, const struct snapshot *prev,
+	   const uint8_t *busy, char *err, size_t errlen)
+{
+	uint8_t *svc_taken = calloc(CFG_MAX_SERVICES, 1);
+	uint8_t *be_taken = calloc(SNAP_MAX_BACKEND_IDS, 1);
+	uint32_t i, j, svc_cursor = 0, be_cursor = 0;
+	int rc = -1, id;
+
+	if (svc_taken == NULL || be_taken == NULL) {
+		snprintf(err, errlen, "out of memory for ids");
+		goto out;
+	}
+	for (i = 0; i < c->n_services; i++) {
+		const struct snap_service *ps = prev_service(prev, &c->services[i]);
+		struct snap_service *ss = &s->services[i];
+
+		ss->id = UINT16_MAX;
+		if (ps != NULL && !svc_taken[ps->id]) {
+			ss->id = ps->id;
+			svc_taken[ps->id] = 1;
+		}
+		for (j = 0; j < ss->n_backends; j++) {
+			const struct snap_backend *pb =
+				prev_backend(ps, ss->backends[j].ip, ss->backends[j].port);
+
+			ss->backends[j].id = UINT32_MAX;
+			if (pb != NULL && !be_taken[pb->id]) {
+				ss->backends[j].id = pb->id;
+				be_taken[pb->id] = 1;
+			}
+		}
+	}
+	for (i = 0; i < c->n_services; i++) {
+		struct snap_service *ss = &s->services[i];
+
+		if (ss->id == UINT16_MAX) {
+			id = take_id(svc_taken, NULL, CFG_MAX_SERVICES, &svc_cursor);
+			if (id < 0) {
+				snprintf(err, errlen, "no free service id");
+				goto out;
+			}
+			ss->id = (uint16_t)id;
+		}
+		for (j = 0; j < ss->n_backends; j++) {
+			if (ss->backends[j].id != UINT32_MAX)
+				continue;
+			id = take_id(be_taken, busy, SNAP_MAX_BACKEND_IDS, &be_cursor);
+			if (id < 0) {
+				snprintf(err, errlen,
+					 "no free backend id: connections to removed backends still"
+					 " hold theirs; retry once they have closed or expired");
+				goto out;
+			}
+			ss->backends[j].id = (uint32_t)id;
+		}
+	}
+	s->n_ids = 0;
+	for (i = 0; i < c->n_services; i++)
+		for (j = 0; j < s->services[i].n_backends; j++)
+			if (s->services[i].backends[j].id + 1 > s->n_ids)
+				s->n_ids = s->services[i].backends[j].id + 1;
+	rc = 0;
+out:
+	free(svc_taken);
+	free(be_taken);
+	return rc;
+}
+
+static int
+laddr_index(struct snapshot *s, uint32_t ip, char *err, size_t errlen)
+{
+	uint32_t k;
+
+	for (k = 0; k < s->n_laddrs; k++)
+		if (s->laddrs[k] == ip)
+			return (int)k;
+	if (s->n_laddrs == SNAP_MAX_LADDRS) {
+		snprintf(err, errlen, "more than %u distinct local addresses since start-up",
+			 SNAP_MAX_LADDRS);
+		return -1;
+	}
+	s->laddrs[s->n_laddrs] = ip;
+	return (int)s->n_laddrs++;
+}
+
+static int
+build_services(struct snapshot *s, const struct cfg *c, const struct snapshot *prev,
+	       const uint8_t *busy, char *err, size_t errlen)
+{
+	uint32_t i, j;
 
 	s->services = calloc(c->n_services ? c->n_services : 1, sizeof(*s->services));
 	s->svc_mask = pow2_at_least(c->n_services * 2 + 2) - 1;
@@ -36,78 +165,83 @@ build_services(struct snapshot *s, const struct cfg *c, char *err, size_t errlen
 		return -1;
 	}
 	memset(s->svc_index, 0xff, sizeof(int32_t) * (s->svc_mask + 1));
+	if (prev != NULL) {
+		memcpy(s->laddrs, prev->laddrs, sizeof(s->laddrs));
+		s->n_laddrs = prev->n_laddrs;
+	}
 
 	for (i = 0; i < c->n_services; i++) {
 		const struct cfg_service *cs = &c->services[i];
 		struct snap_service *ss = &s->services[i];
-		struct sched_backend *sb;
-		struct sched_params params = { .mh_size = cs->mh_size };
-		uint32_t slot;
 
 		ss->vip = cs->vip;
 		ss->port = rte_cpu_to_be_16(cs->port);
 		ss->proto = cs->proto;
 		ss->mode = cs->mode;
-		ss->id = (uint16_t)i;
+		ss->sched_algo = cs->sched;
 		snprintf(ss->name, sizeof(ss->name), "%s", cs->name);
 		ss->n_backends = cs->n_backends;
+		s->n_services = i + 1; /* so snap_free() undoes a partial build */
 		ss->backends = calloc(cs->n_backends ? cs->n_backends : 1,
 				      sizeof(*ss->backends));
-		sb = calloc(cs->n_backends ? cs->n_backends : 1, sizeof(*sb));
-		s->n_services = i + 1; /* so snap_free() undoes a partial build */
-		if (ss->backends == NULL || sb == NULL) {
-			free(sb);
+		if (ss->backends == NULL) {
 			snprintf(err, errlen, "out of memory for service %s", cs->name);
 			return -1;
 		}
 		for (j = 0; j < cs->n_backends; j++) {
 			struct snap_backend *b = &ss->backends[j];
 
-			b->id = next_id++;
 			b->ip = cs->backends[j].ip;
 			b->port = rte_cpu_to_be_16(cs->backends[j].port);
 			b->weight = cs->backends[j].weight;
 			b->up = 1;
-			sb[j] = (struct sched_backend){ .id = b->id, .ip = b->ip,
-				.port = b->port, .weight = b->weight, .up = 1 };
 		}
-		ss->sched = sched_build((enum sched_algo)cs->sched, sb,
-					cs->n_backends, &params);
+		for (j = 0; j < cs->n_laddrs; j++) {
+			int k = laddr_index(s, cs->laddrs[j], err, errlen);
+
+			if (k < 0)
+				return -1;
+			ss->laddr_idx[j] = (uint16_t)k;
+		}
+		ss->n_laddrs = (uint16_t)cs->n_laddrs;
+		s->n_backends += cs->n_backends;
+	}
+	if (assign_ids(s, c, prev, busy, err, errlen) != 0)
+		return -1;
+
+	for (i = 0; i < c->n_services; i++) {
+		const struct cfg_service *cs = &c->services[i];
+		struct snap_service *ss = &s->services[i];
+		struct sched_params params = { .mh_size = cs->mh_size };
+		struct sched_backend *sb;
+		uint32_t slot;
+
+		sb = calloc(ss->n_backends ? ss->n_backends : 1, sizeof(*sb));
+		if (sb == NULL) {
+			snprintf(err, errlen, "out of memory for service %s", cs->name);
+			return -1;
+		}
+		for (j = 0; j < ss->n_backends; j++) {
+			const struct snap_backend *b = &ss->backends[j];
+
+			sb[j] = (struct sched_backend){ .id = b->id, .ip = b->ip,
+				.port = b->port, .weight = b->weight, .up = b->up };
+		}
+		ss->sched = sched_build((enum sched_algo)cs->sched, sb, ss->n_backends, &params);
 		free(sb);
 		if (ss->sched == NULL) {
 			snprintf(err, errlen, "service %s: scheduler %s: %s", cs->name,
-				 sched_algo_name((enum sched_algo)cs->sched),
-				 strerror(errno));
+				 sched_algo_name((enum sched_algo)cs->sched), strerror(errno));
 			return -1;
 		}
 		if (cs->sched == SCHED_ALGO_WLC || cs->sched == SCHED_ALGO_LC)
 			s->needs_load = 1;
-
-		for (j = 0; j < cs->n_laddrs; j++) {
-			uint32_t k;
-
-			for (k = 0; k < s->n_laddrs; k++)
-				if (s->laddrs[k] == cs->laddrs[j])
-					break;
-			if (k == s->n_laddrs) {
-				if (s->n_laddrs == SNAP_MAX_LADDRS) {
-					snprintf(err, errlen, "more than %u distinct local addresses",
-						 SNAP_MAX_LADDRS);
-					return -1;
-				}
-				s->laddrs[s->n_laddrs++] = cs->laddrs[j];
-			}
-			ss->laddr_idx[j] = (uint16_t)k;
-		}
-		ss->n_laddrs = (uint16_t)cs->n_laddrs;
 
 		slot = snap_svc_hash(ss->vip, ss->port, ss->proto) & s->svc_mask;
 		while (s->svc_index[slot] >= 0)
 			slot = (slot + 1) & s->svc_mask;
 		s->svc_index[slot] = (int32_t)i;
 	}
-	s->n_services = c->n_services;
-	s->n_backends = next_id;
 	return 0;
 }
 
@@ -166,8 +300,16 @@ build_locals(struct snapshot *s, const struct cfg *c, char *err, size_t errlen)
 			add_local(s, c, c->ports[p].addrs[a].ip, SNAP_LOCAL_ADDR, 0);
 	for (i = 0; i < s->n_services; i++)
 		add_local(s, c, s->services[i].vip, SNAP_LOCAL_VIP, 0);
-	for (i = 0; i < s->n_laddrs; i++)
-		add_local(s, c, s->laddrs[i], SNAP_LOCAL_LADDR, (uint16_t)i);
+	/* Only addresses in use: indices of removed ones stay reserved for
+	 * their port pools but are no longer answered for. */
+	for (i = 0; i < s->n_services; i++) {
+		const struct snap_service *ss = &s->services[i];
+		uint32_t j;
+
+		for (j = 0; j < ss->n_laddrs; j++)
+			add_local(s, c, s->laddrs[ss->laddr_idx[j]], SNAP_LOCAL_LADDR,
+				  ss->laddr_idx[j]);
+	}
 	return 0;
 }
 
@@ -208,6 +350,14 @@ struct snapshot *
 snap_build(const struct cfg *c, uint32_t n_workers, uint64_t gen, char *err,
 	   size_t errlen)
 {
+	return snap_rebuild(c, n_workers, gen, NULL, NULL, err, errlen);
+}
+
+struct snapshot *
+snap_rebuild(const struct cfg *c, uint32_t n_workers, uint64_t gen,
+	     const struct snapshot *prev, const uint8_t *busy, char *err,
+	     size_t errlen)
+{
 	struct snapshot *s = calloc(1, sizeof(*s));
 	uint32_t range;
 
@@ -225,7 +375,7 @@ snap_build(const struct cfg *c, uint32_t n_workers, uint64_t gen, char *err,
 			 c->lport_min, c->lport_max, n_workers);
 		goto fail;
 	}
-	if (build_services(s, c, err, errlen) != 0)
+	if (build_services(s, c, prev, busy, err, errlen) != 0)
 		goto fail;
 	if (build_locals(s, c, err, errlen) != 0)
 		goto fail;

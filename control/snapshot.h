@@ -17,6 +17,7 @@
 #include "config.h"
 
 #define SNAP_MAX_LADDRS 256
+#define SNAP_MAX_BACKEND_IDS CFG_MAX_BACKENDS
 
 struct snap_backend {
 	uint32_t id;       /* stable id: index into per-worker load arrays */
@@ -31,6 +32,7 @@ struct snap_service {
 	uint16_t port;     /* network order */
 	uint8_t proto;
 	uint8_t mode;      /* enum svc_mode */
+	uint8_t sched_algo; /* enum sched_algo */
 	uint16_t id;       /* stable service id, index of worker cursors */
 	uint16_t n_laddrs;
 	uint16_t laddr_idx[CFG_MAX_LADDRS]; /* into snapshot.laddrs */
@@ -62,7 +64,8 @@ struct snapshot {
 	uint64_t gen;
 	uint32_t n_services;
 	struct snap_service *services;
-	uint32_t n_backends;         /* ids are 0..n_backends-1 */
+	uint32_t n_backends;         /* backends in all services */
+	uint32_t n_ids;              /* every backend id is below this */
 	uint32_t svc_mask;           /* open-addressing index of services */
 	int32_t *svc_index;
 	uint32_t local_mask;         /* open-addressing set of local addresses */
@@ -85,6 +88,16 @@ struct snapshot {
  */
 struct snapshot *snap_build(const struct cfg *c, uint32_t n_workers,
 			    uint64_t gen, char *err, size_t errlen);
+
+/*
+ * Build the successor of prev (may be NULL) for a changed config: ids of
+ * services and backends that still exist are kept; busy[id] != 0 (array of
+ * SNAP_MAX_BACKEND_IDS, may be NULL) marks ids still counted by connections
+ * to removed backends, which new backends must not take yet.
+ */
+struct snapshot *snap_rebuild(const struct cfg *c, uint32_t n_workers,
+			      uint64_t gen, const struct snapshot *prev,
+			      const uint8_t *busy, char *err, size_t errlen);
 void snap_free(struct snapshot *s);
 
 static inline uint32_t

@@ -49,7 +49,7 @@ stats_sum(const struct sl_app *app, struct wk_stats *out)
 void
 stats_conns(const struct sl_app *app, struct stats_conns *cc)
 {
-	uint32_t w, id, n_ids = app->snap->n_backends;
+	uint32_t w, id, n_ids = app->snap->n_ids;
 
 	memset(cc, 0, sizeof(*cc));
 	for (w = 0; w < app->n_workers; w++) {

@@ -232,7 +232,7 @@ wk_new_conn(struct worker *w, const struct snap_service *svc,
 		wk_drop(w, m, SL_DROP_NO_CONN);
 		return NULL;
 	}
-	if (load != NULL && load->n_ids == w->snap->n_backends) {
+	if (load != NULL && load->n_ids == w->snap->n_ids) {
 		view.others_active = load->others_active + (size_t)w->id * load->n_ids;
 		view.others_inactive = load->others_inactive + (size_t)w->id * load->n_ids;
 	}

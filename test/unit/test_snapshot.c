@@ -286,6 +286,112 @@ test_limits(void)
 	cfg_free(c);
 }
 
+static const struct snap_backend *
+find_backend(const struct snapshot *s, const char *vip, uint16_t port,
+	     const char *addr)
+{
+	const struct snap_service *svc =
+		snap_find_service(s, ip(vip), htons(port), IPPROTO_TCP);
+	uint32_t j;
+
+	if (svc == NULL)
+		return NULL;
+	for (j = 0; j < svc->n_backends; j++)
+		if (svc->backends[j].ip == ip(addr))
+			return &svc->backends[j];
+	return NULL;
+}
+
+#define REBUILD_PORTS \
+	"ports = ( { name = \"a\"; device = \"net_null0\"; addresses = [ \"198.18.0.1/24\" ]; },\n" \
+	"          { name = \"b\"; device = \"net_null1\"; addresses = [ \"198.18.1.1/24\" ]; } );\n"
+
+/* Ids survive a rebuild; new backends skip ids still counted by connections. */
+static void
+test_rebuild_ids(void)
+{
+	struct cfg *c1 = load(REBUILD_PORTS "services = (\n"
+		"{ name = \"a\"; vip = \"198.18.0.10\"; port = 80; backends = (\n"
+		"  { address = \"198.18.1.11\"; }, { address = \"198.18.1.12\"; },\n"
+		"  { address = \"198.18.1.13\"; } ); },\n"
+		"{ name = \"b\"; vip = \"198.18.0.11\"; port = 80; backends = (\n"
+		"  { address = \"198.18.1.14\"; } ); } );\n");
+	/* service b first now, a loses .12 and gains .15 and .16 */
+	struct cfg *c2 = load(REBUILD_PORTS "services = (\n"
+		"{ name = \"b\"; vip = \"198.18.0.11\"; port = 80; backends = (\n"
+		"  { address = \"198.18.1.14\"; } ); },\n"
+		"{ name = \"a\"; vip = \"198.18.0.10\"; port = 80; backends = (\n"
+		"  { address = \"198.18.1.16\"; }, { address = \"198.18.1.11\"; },\n"
+		"  { address = \"198.18.1.13\"; }, { address = \"198.18.1.15\"; } ); } );\n");
+	uint8_t busy[SNAP_MAX_BACKEND_IDS] = { 0 };
+	struct snapshot *s1 = build(c1, 2), *s2, *s3;
+	char err[256] = "";
+	uint32_t id12;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s1);
+	id12 = find_backend(s1, "198.18.0.10", 80, "198.18.1.12")->id;
+	busy[id12] = 1;
+	s2 = snap_rebuild(c2, 2, 2, s1, busy, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s2);
+	CU_ASSERT_EQUAL(find_backend(s2, "198.18.0.10", 80, "198.18.1.11")->id,
+			find_backend(s1, "198.18.0.10", 80, "198.18.1.11")->id);
+	CU_ASSERT_EQUAL(find_backend(s2, "198.18.0.10", 80, "198.18.1.13")->id,
+			find_backend(s1, "198.18.0.10", 80, "198.18.1.13")->id);
+	CU_ASSERT_EQUAL(find_backend(s2, "198.18.0.11", 80, "198.18.1.14")->id,
+			find_backend(s1, "198.18.0.11", 80, "198.18.1.14")->id);
+	CU_ASSERT_EQUAL(snap_find_service(s2, ip("198.18.0.10"), htons(80), IPPROTO_TCP)->id,
+			snap_find_service(s1, ip("198.18.0.10"), htons(80), IPPROTO_TCP)->id);
+	/* .12's id is busy: neither newcomer takes it; they take 4 and 5 */
+	CU_ASSERT_NOT_EQUAL(find_backend(s2, "198.18.0.10", 80, "198.18.1.15")->id, id12);
+	CU_ASSERT_NOT_EQUAL(find_backend(s2, "198.18.0.10", 80, "198.18.1.16")->id, id12);
+	CU_ASSERT_EQUAL(s2->n_ids, 6);
+	CU_ASSERT_EQUAL(s2->n_backends, 5);
+	/* once .12's connections are gone, its id is reused */
+	busy[id12] = 0;
+	s3 = snap_rebuild(c2, 2, 3, s1, busy, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s3);
+	CU_ASSERT_EQUAL(find_backend(s3, "198.18.0.10", 80, "198.18.1.16")->id, id12);
+	CU_ASSERT_EQUAL(s3->n_ids, 5);
+	snap_free(s1);
+	snap_free(s2);
+	snap_free(s3);
+	cfg_free(c1);
+	cfg_free(c2);
+}
+
+/* FULLNAT local address indices are append-only: worker port pools stay put. */
+static void
+test_rebuild_laddrs(void)
+{
+	struct cfg *c1 = load(REBUILD_PORTS "services = (\n"
+		"{ name = \"a\"; vip = \"198.18.0.10\"; port = 80; forward = \"fullnat\";\n"
+		"  local_addresses = [ \"198.18.1.2\", \"198.18.1.3\" ];\n"
+		"  backends = ( { address = \"198.18.1.11\"; } ); } );\n");
+	struct cfg *c2 = load(REBUILD_PORTS "services = (\n"
+		"{ name = \"a\"; vip = \"198.18.0.10\"; port = 80; forward = \"fullnat\";\n"
+		"  local_addresses = [ \"198.18.1.4\", \"198.18.1.3\" ];\n"
+		"  backends = ( { address = \"198.18.1.11\"; } ); } );\n");
+	struct snapshot *s1 = build(c1, 2), *s2;
+	char err[256] = "";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s1);
+	s2 = snap_rebuild(c2, 2, 2, s1, NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s2);
+	CU_ASSERT_EQUAL(s2->n_laddrs, 3);
+	CU_ASSERT_EQUAL(s2->laddrs[0], ip("198.18.1.2"));
+	CU_ASSERT_EQUAL(s2->laddrs[1], ip("198.18.1.3"));
+	CU_ASSERT_EQUAL(s2->laddrs[2], ip("198.18.1.4"));
+	CU_ASSERT_EQUAL(s2->services[0].laddr_idx[0], 2);
+	CU_ASSERT_EQUAL(s2->services[0].laddr_idx[1], 1);
+	/* a removed local address is no longer answered for */
+	CU_ASSERT_PTR_NULL(snap_find_local(s2, ip("198.18.1.2")));
+	CU_ASSERT_PTR_NOT_NULL(snap_find_local(s2, ip("198.18.1.4")));
+	snap_free(s1);
+	snap_free(s2);
+	cfg_free(c1);
+	cfg_free(c2);
+}
+
 int
 unit_register(void)
 {
@@ -298,6 +404,8 @@ unit_register(void)
 		{ "fullnat port slices", test_lport_slices },
 		{ "port range smaller than workers", test_lport_range_too_small },
 		{ "1000 services, 10000 backends", test_limits },
+		{ "rebuild keeps ids, skips busy ones", test_rebuild_ids },
+		{ "rebuild: local address indices append-only", test_rebuild_laddrs },
 	};
 
 	return unit_add_suite("snapshot", NULL, NULL, tests, UNIT_DIM(tests));
