@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,8 @@ struct ctl_state {
 };
 
 static struct ctl_state *ctl;
+static volatile sig_atomic_t reload_requested;
+extern const char cfg_default_text[];
 static pthread_mutex_t ctl_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 void
@@ -354,6 +357,113 @@ out:
 	free(sum_i);
 }
 
+/* What a reload may not change: the name of the first such key, or NULL. */
+static const char *
+restart_only_change(const struct cfg *a, const struct cfg *b)
+{
+	uint32_t i;
+
+	if (a->n_ports != b->n_ports)
+		return "ports";
+	for (i = 0; i < a->n_ports; i++) {
+		const struct cfg_port *p = &a->ports[i], *q = &b->ports[i];
+
+		if (strcmp(p->name, q->name) != 0 || strcmp(p->device, q->device) != 0 ||
+		    p->n_addrs != q->n_addrs ||
+		    memcmp(p->addrs, q->addrs, p->n_addrs * sizeof(p->addrs[0])) != 0 ||
+		    p->gateway != q->gateway || p->mtu != q->mtu ||
+		    p->rx_desc != q->rx_desc || p->tx_desc != q->tx_desc)
+			return "ports";
+	}
+	if (a->burst != b->burst || a->idle_sleep_us != b->idle_sleep_us ||
+	    a->mbufs_per_port != b->mbufs_per_port)
+		return "workers";
+	if (a->ct_capacity != b->ct_capacity || a->expire_budget != b->expire_budget)
+		return "conntrack.capacity/expire_budget";
+	if (a->lport_min != b->lport_min || a->lport_max != b->lport_max)
+		return "fullnat";
+	if (a->prom_ip != b->prom_ip || a->prom_port != b->prom_port)
+		return "stats";
+	return NULL;
+}
+
+void
+control_request_reload(void)
+{
+	reload_requested = 1;
+}
+
+int
+control_reload(struct sl_app *app, char *msg, size_t len)
+{
+	const char *name = app->cfg_path != NULL ? app->cfg_path : "<default>";
+	struct snapshot *old = app->snap, *snap;
+	uint8_t *busy = NULL;
+	struct cfg_errors errs;
+	struct cfg *c = NULL;
+	const char *what;
+	char err[256];
+	uint32_t i, w;
+	size_t off = 0;
+
+	cfg_errors_init(&errs);
+	if (app->cfg_path != NULL)
+		cfg_load_file(app->cfg_path, &c, &errs);
+	else
+		cfg_load_string(cfg_default_text, name, &c, &errs);
+	if (c == NULL) {
+		for (i = 0; i < errs.n && off < len; i++)
+			off += (size_t)snprintf(msg + off, len - off, "%s%s", i ? "\n" : "",
+						errs.msgs[i]);
+		cfg_errors_free(&errs);
+		return -1;
+	}
+	cfg_errors_free(&errs);
+	what = restart_only_change(app->cfg, c);
+	if (what != NULL) {
+		snprintf(msg, len, "%s: %s changed: that needs a restart; running configuration kept",
+			 name, what);
+		goto reject;
+	}
+	/* Ids counted by live connections must not go to new backends yet. */
+	busy = calloc(SNAP_MAX_BACKEND_IDS, 1);
+	if (busy == NULL) {
+		snprintf(msg, len, "out of memory");
+		goto reject;
+	}
+	for (w = 0; w < app->n_workers; w++)
+		for (i = 0; i < old->n_ids; i++)
+			if (app->workers[w]->active[i] != 0 || app->workers[w]->inactive[i] != 0)
+				busy[i] = 1;
+	snap = snap_rebuild(c, app->n_workers, old->gen + 1, old, busy, err, sizeof(err));
+	free(busy);
+	if (snap == NULL) {
+		snprintf(msg, len, "%s: %s; running configuration kept", name, err);
+		goto reject;
+	}
+	for (i = old->n_laddrs; i < snap->n_laddrs; i++) {
+		for (w = 0; w < app->n_workers; w++) {
+			if (worker_lport_pool_init(app->workers[w], i, snap) != 0) {
+				snap_free(snap);
+				snprintf(msg, len, "%s: out of memory for FULLNAT ports", name);
+				goto reject;
+			}
+		}
+	}
+	snprintf(msg, len, "%s: reloaded: %u services, %u backends (generation %" PRIu64 ")",
+		 name, c->n_services, c->n_backends_total, snap->gen);
+	control_lock();
+	cfg_free(app->cfg);
+	app->cfg = c;
+	control_unlock();
+	control_publish(app, (void **)&app->snap, snap, (void (*)(void *))snap_free);
+	want_next_hops(app);
+	return 0;
+reject:
+	cfg_free(c);
+	return -1;
+}
+
 int
 control_init(struct sl_app *app)
 {
@@ -387,6 +497,16 @@ control_loop(struct sl_app *app)
 		    now - ctl->last_load_ms >= app->cfg->load_interval_ms) {
 			ctl->last_load_ms = now;
 			load_publish(app);
+		}
+		if (reload_requested) {
+			char msg[4096];
+
+			reload_requested = 0;
+			if (control_reload(app, msg, sizeof(msg)) == 0)
+				printf("sluice: %s\n", msg);
+			else
+				fprintf(stderr, "sluice: reload rejected:\n%s\n", msg);
+			fflush(stdout);
 		}
 		reclaim(app, 0);
 		rte_delay_us_sleep(CTL_TICK_US);

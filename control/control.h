@@ -17,6 +17,20 @@ int control_init(struct sl_app *app);
 void control_publish(struct sl_app *app, void **slot, void *ptr,
 		     void (*free_fn)(void *));
 
+/*
+ * Re-read the config (app->cfg_path, or the embedded text) and apply the
+ * difference atomically: one new snapshot. Services and backends that stay
+ * keep their ids and connections; removed backends' connections continue
+ * until idle. Rejected, changing nothing, when the file is invalid or
+ * changes what only a restart can (ports, workers, conntrack capacity,
+ * FULLNAT port range). Writes a one-line summary or the errors (one per
+ * line) to msg. Returns 0 or -1.
+ */
+int control_reload(struct sl_app *app, char *msg, size_t len);
+
+/* Ask the control loop to reload at its next tick (async-signal-safe). */
+void control_request_reload(void);
+
 /* Run until app->stop is set. */
 void control_loop(struct sl_app *app);
 

@@ -367,6 +367,7 @@ snap_rebuild(const struct cfg *c, uint32_t n_workers, uint64_t gen,
 	}
 	s->gen = gen;
 	s->n_workers = n_workers;
+	s->timeouts = c->timeouts;
 	s->lport_min = c->lport_min;
 	range = (uint32_t)c->lport_max - c->lport_min + 1;
 	s->lport_span = (uint16_t)(range / n_workers);

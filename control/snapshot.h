@@ -80,6 +80,7 @@ struct snapshot {
 	uint16_t lport_span;         /* ports per worker per local address */
 	uint32_t n_workers;
 	int needs_load;              /* some service uses lc/wlc */
+	struct ct_timeouts timeouts; /* applied by workers when gen changes */
 };
 
 /*

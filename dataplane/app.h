@@ -77,6 +77,7 @@ struct sl_app {
 	struct rte_rcu_qsbr *rcu;
 	uint64_t tsc_per_ms;
 	struct cfg *cfg;             /* running config, control lcore only */
+	const char *cfg_path;        /* file reloads read; NULL = embedded */
 	/* RCU-published pointers: read with __atomic_load_n(ACQUIRE). */
 	struct snapshot *snap;
 	struct neigh_table *neigh;

@@ -37,6 +37,8 @@ on_signal(int sig)
 {
 	if (sig == SIGINT || sig == SIGTERM)
 		app.stop = 1;
+	else if (sig == SIGHUP)
+		control_request_reload();
 }
 
 static void
@@ -150,6 +152,7 @@ main(int argc, char **argv)
 	app.cfg = load_config(path);
 	if (app.cfg == NULL)
 		goto out_eal;
+	app.cfg_path = path;
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (n == SL_MAX_WORKERS) {
@@ -185,7 +188,7 @@ main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	signal(SIGHUP, SIG_IGN);
+	signal(SIGHUP, on_signal);
 
 	w = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore)

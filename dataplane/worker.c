@@ -6,6 +6,7 @@
  * Flow ownership rules live in steer.h; a table hit proves ownership, so
  * the owner is only computed on a miss.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -447,6 +448,11 @@ worker_pass_begin(struct worker *w)
 
 	w->now = (uint32_t)sl_now_ms(app, rte_rdtsc());
 	w->snap = __atomic_load_n(&app->snap, __ATOMIC_ACQUIRE);
+	if (unlikely(w->snap->gen != w->snap_gen)) {
+		/* A reload may change timeouts; expiries already armed stay. */
+		w->snap_gen = w->snap->gen;
+		ct_set_timeouts(w->ct, &w->snap->timeouts);
+	}
 	w->neigh = __atomic_load_n(&app->neigh, __ATOMIC_ACQUIRE);
 	w->load = __atomic_load_n(&app->load, __ATOMIC_ACQUIRE);
 }
@@ -521,6 +527,32 @@ worker_main(void *arg)
 	return 0;
 }
 
+int
+worker_lport_pool_init(struct worker *w, uint32_t idx, const struct snapshot *snap)
+{
+	struct wk_lport_pool *pool = &w->lports[idx];
+	uint32_t count, k;
+	uint16_t first;
+	uint16_t *ring;
+
+	if (pool->ring != NULL)
+		return 0;
+	worker_lport_range(snap, w->id, &first, &count);
+	ring = rte_malloc_socket("lports", sizeof(uint16_t) * count, 0,
+				 (int)rte_lcore_to_socket_id(w->lcore));
+	if (ring == NULL) {
+		fprintf(stderr, "sluice: worker %u: cannot allocate local ports\n", w->id);
+		return -ENOMEM;
+	}
+	for (k = 0; k < count; k++)
+		ring[k] = (uint16_t)(first + k);
+	pool->size = count;
+	pool->head = 0;
+	pool->n_free = count;
+	pool->ring = ring;
+	return 0;
+}
+
 struct worker *
 worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 	      const struct cfg *c, const struct snapshot *snap)
@@ -530,8 +562,7 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 	size_t ct_bytes = ct_table_memsize(c->ct_capacity);
 	void *ct_mem;
 	char name[RTE_RING_NAMESIZE];
-	uint32_t i, k, count;
-	uint16_t first;
+	uint32_t i;
 
 	w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
 	if (w == NULL) {
@@ -574,21 +605,9 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 		goto fail;
 	}
 
-	worker_lport_range(snap, id, &first, &count);
-	for (i = 0; i < snap->n_laddrs; i++) {
-		struct wk_lport_pool *pool = &w->lports[i];
-
-		pool->ring = rte_malloc_socket("lports", sizeof(uint16_t) * count, 0, socket);
-		if (pool->ring == NULL) {
-			fprintf(stderr, "sluice: worker %u: cannot allocate local ports\n", id);
+	for (i = 0; i < snap->n_laddrs; i++)
+		if (worker_lport_pool_init(w, i, snap) != 0)
 			goto fail;
-		}
-		for (k = 0; k < count; k++)
-			pool->ring[k] = (uint16_t)(first + k);
-		pool->size = count;
-		pool->head = 0;
-		pool->n_free = count;
-	}
 
 	snprintf(name, sizeof(name), "sl_ev_%u", id);
 	w->events = rte_ring_create_elem(name, sizeof(struct sl_event), SL_EVENT_RING_SIZE,

@@ -82,6 +82,7 @@ struct worker {
 	uint32_t expire_budget;
 	uint32_t now;                /* ms tick of this pass */
 	const struct snapshot *snap; /* valid during a pass */
+	uint64_t snap_gen;           /* generation whose settings are applied */
 	const struct neigh_table *neigh;
 	const struct sl_load *load;
 	uint8_t port_index[RTE_MAX_ETHPORTS];
@@ -116,6 +117,13 @@ int worker_main(void *arg);
 void worker_pass_begin(struct worker *w);
 void worker_process(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
 void worker_pass_end(struct worker *w);
+
+/*
+ * Give worker w a FULLNAT port pool for local address index idx of snap
+ * (no-op if it has one). Context: main or control lcore, before the
+ * snapshot naming idx is published; the worker never sees a half-made pool.
+ */
+int worker_lport_pool_init(struct worker *w, uint32_t idx, const struct snapshot *snap);
 
 /* Ports a worker may hand out for FULLNAT: [first, first + count). */
 void worker_lport_range(const struct snapshot *snap, uint32_t id,
