@@ -737,6 +737,8 @@ cfg_set_defaults(struct cfg *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->burst = 32;
+	snprintf(c->api_socket, sizeof(c->api_socket), "%s", "/run/sluice/sluice.sock");
+	c->api_mode = 0600;
 	c->idle_sleep_us = 0;
 	c->mbufs_per_port = 0;
 	c->ct_capacity = 1048576;
@@ -850,6 +852,43 @@ parse_scheduler(struct cfg_ctx *x, const config_setting_t *root, struct cfg *c)
 		return;
 	check_keys(x, g, keys);
 	get_u32(x, g, "load_interval_ms", 10, 10000, &c->load_interval_ms);
+}
+
+/*
+ * api: { socket = "/run/sluice/sluice.sock"; mode = "0600"; }: the runtime
+ * API's UNIX socket ("" turns the API off) and its permission bits, as an
+ * octal string because libconfig has no octal integers.
+ */
+static void
+parse_api(struct cfg_ctx *x, const config_setting_t *root, struct cfg *c)
+{
+	static const char *const keys[] = { "socket", "mode", NULL };
+	const config_setting_t *g;
+	const char *v;
+	char *end;
+	unsigned long mode;
+
+	if (get_group(x, root, "api", &g) != GOT_VALUE)
+		return;
+	check_keys(x, g, keys);
+	if (get_str(x, g, "socket", &v) == GOT_VALUE) {
+		if (strlen(v) >= sizeof(c->api_socket))
+			cfg_err(x, config_setting_get_member(g, "socket"),
+				"longer than %zu characters", sizeof(c->api_socket) - 1);
+		else if (v[0] != '\0' && v[0] != '/')
+			cfg_err(x, config_setting_get_member(g, "socket"),
+				"\"%s\" is not an absolute path", v);
+		else
+			snprintf(c->api_socket, sizeof(c->api_socket), "%s", v);
+	}
+	if (get_str(x, g, "mode", &v) == GOT_VALUE) {
+		mode = strtoul(v, &end, 8);
+		if (v[0] != '0' || *end != '\0' || end == v || mode > 0777)
+			cfg_err(x, config_setting_get_member(g, "mode"),
+				"\"%s\" is not an octal mode such as \"0600\"", v);
+		else
+			c->api_mode = (uint32_t)mode;
+	}
 }
 
 /*
@@ -1616,8 +1655,8 @@ static int
 load_tree(struct cfg_ctx *x, const config_t *cf, struct cfg *c)
 {
 	static const char *const keys[] = {
-		"workers", "conntrack", "fullnat", "scheduler", "stats", "ports",
-		"services", NULL
+		"workers", "conntrack", "fullnat", "scheduler", "stats", "api",
+		"ports", "services", NULL
 	};
 	const config_setting_t *root = config_root_setting(cf);
 
@@ -1627,6 +1666,7 @@ load_tree(struct cfg_ctx *x, const config_t *cf, struct cfg *c)
 	parse_fullnat(x, root, c);
 	parse_scheduler(x, root, c);
 	parse_stats(x, root, c);
+	parse_api(x, root, c);
 	if (parse_ports(x, root) != 0 || parse_services(x, root, c) != 0)
 		return -ENOMEM;
 	check_ports(x);

@@ -84,6 +84,9 @@ struct cfg {
 	uint16_t lport_max;
 	/* scheduler load publication for lc/wlc */
 	uint32_t load_interval_ms;
+	/* runtime API: UNIX socket path ("" = off) and its permissions */
+	char api_socket[108];
+	uint32_t api_mode;
 	/* Prometheus text endpoint on the management network; port 0 = off */
 	uint32_t prom_ip;          /* network order; 0.0.0.0 = every address */
 	uint16_t prom_port;        /* host order */
@@ -127,6 +130,13 @@ void cfg_errors_print(const struct cfg_errors *e, FILE *f);
 void cfg_errors_free(struct cfg_errors *e);
 
 const char *cfg_mode_name(enum svc_mode m);
+
+/*
+ * Write c as libconfig text that loads back into an equal struct (the
+ * source name aside). cfg_dump_string returns a malloc'd string or NULL.
+ */
+int cfg_dump(const struct cfg *c, FILE *f);
+char *cfg_dump_string(const struct cfg *c);
 
 /*
  * Parse a strict dotted quad "a.b.c.d" (no leading zeros) into *ip (network

@@ -1095,6 +1095,97 @@ test_stats_prometheus(void)
 		   "t.conf:1: unknown key \"stats.promethus\"");
 }
 
+/* Deep equality of two configs, the source name aside. */
+static int
+cfg_same(const struct cfg *a, const struct cfg *b)
+{
+	struct cfg x = *a, y = *b;
+	uint32_t i;
+
+	memset(x.source, 0, sizeof(x.source));
+	memset(y.source, 0, sizeof(y.source));
+	x.services = y.services = NULL;
+	if (memcmp(&x, &y, sizeof(x)) != 0)
+		return 0;
+	for (i = 0; i < a->n_services; i++) {
+		struct cfg_service p = a->services[i], q = b->services[i];
+		uint32_t j;
+
+		p.backends = q.backends = NULL;
+		p.line = q.line = 0;
+		if (memcmp(&p, &q, sizeof(p)) != 0)
+			return 0;
+		for (j = 0; j < p.n_backends; j++) {
+			struct cfg_backend u = a->services[i].backends[j];
+			struct cfg_backend v = b->services[i].backends[j];
+
+			u.line = v.line = 0;
+			if (memcmp(&u, &v, sizeof(u)) != 0)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/* cfg_dump output loads back into the same struct: the API's changes go
+ * through the file validators this way. */
+static void
+test_dump_round_trip(void)
+{
+	static const char *const files[] = {
+		SL_SOURCE_ROOT "/conf/default.conf",
+		SL_SOURCE_ROOT "/conf/examples/nat.conf",
+		SL_SOURCE_ROOT "/conf/examples/fullnat.conf",
+		SL_SOURCE_ROOT "/conf/examples/dr.conf",
+	};
+	struct cfg_errors errs;
+	uint32_t i, p;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct cfg *back = NULL;
+		char *text;
+
+		CU_ASSERT_EQUAL_FATAL(load_file(files[i]), 0);
+		/* line numbers differ by nature; ports' are zeroed for the compare */
+		text = cfg_dump_string(g_cfg);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+		cfg_errors_init(&errs);
+		cfg_load_string(text, "dump", &back, &errs);
+		cfg_errors_print(&errs, stderr);
+		cfg_errors_free(&errs);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+		for (p = 0; p < CFG_MAX_PORTS; p++)
+			g_cfg->ports[p].line = back->ports[p].line = 0;
+		CU_ASSERT(cfg_same(g_cfg, back));
+		/* and the comparison sees a one-field difference */
+		back->services[back->n_services - 1].backends[0].weight ^= 1;
+		CU_ASSERT(!cfg_same(g_cfg, back));
+		cfg_free(back);
+		free(text);
+	}
+}
+
+static void
+test_api_settings(void)
+{
+	EXPECT_OK(PORTS);
+	CU_ASSERT_STRING_EQUAL(g_cfg->api_socket, "/run/sluice/sluice.sock");
+	CU_ASSERT_EQUAL(g_cfg->api_mode, 0600);
+	EXPECT_OK("api: { socket = \"/tmp/x.sock\"; mode = \"0660\"; };\n" PORTS);
+	CU_ASSERT_STRING_EQUAL(g_cfg->api_socket, "/tmp/x.sock");
+	CU_ASSERT_EQUAL(g_cfg->api_mode, 0660);
+	EXPECT_OK("api: { socket = \"\"; };\n" PORTS);
+	CU_ASSERT_STRING_EQUAL(g_cfg->api_socket, "");
+	EXPECT_ONE("api: { socket = \"run/x.sock\"; };\n" PORTS,
+		   "t.conf:1: api.socket: \"run/x.sock\" is not an absolute path");
+	EXPECT_ONE("api: { mode = \"600\"; };\n" PORTS,
+		   "t.conf:1: api.mode: \"600\" is not an octal mode such as \"0600\"");
+	EXPECT_ONE("api: { mode = \"0800\"; };\n" PORTS,
+		   "t.conf:1: api.mode: \"0800\" is not an octal mode such as \"0600\"");
+	EXPECT_ONE("api: { mode = \"01777\"; };\n" PORTS,
+		   "t.conf:1: api.mode: \"01777\" is not an octal mode such as \"0600\"");
+}
+
 int
 unit_register(void)
 {
@@ -1132,6 +1223,8 @@ unit_register(void)
 		{ "service and backend limits, mh size", test_limits },
 		{ "one mistake, one message", test_errors_do_not_cascade },
 		{ "stats.prometheus", test_stats_prometheus },
+		{ "api settings", test_api_settings },
+		{ "dump loads back equal", test_dump_round_trip },
 	};
 
 	return unit_add_suite("config", setup, teardown, tests, UNIT_DIM(tests));

@@ -1,0 +1,133 @@
+/*
+ * struct cfg -> libconfig text that loads back into the same struct.
+ *
+ * Runtime API changes are made on a copy of the running config, written out
+ * with cfg_dump() and loaded again with cfg_load_string(), so every change
+ * passes exactly the validators a file does (and gets the same messages).
+ * It is also what `sluicectl config` shows: the running configuration.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+
+static const struct {
+	const char *key;
+	enum ct_state state;
+} timeout_keys[] = {
+	{ "syn_sent", CT_SYN_SENT },
+	{ "syn_recv", CT_SYN_RECV },
+	{ "established", CT_ESTABLISHED },
+	{ "fin_wait", CT_FIN_WAIT },
+	{ "close_wait", CT_CLOSE_WAIT },
+	{ "time_wait", CT_TIME_WAIT },
+	{ "close", CT_CLOSE },
+	{ "udp", CT_UDP },
+};
+
+static const char *
+ip_str(uint32_t ip, char *buf)
+{
+	return inet_ntop(AF_INET, &ip, buf, INET_ADDRSTRLEN);
+}
+
+static void
+dump_port(FILE *f, const struct cfg_port *p, int last)
+{
+	char b[INET_ADDRSTRLEN];
+	uint32_t a;
+
+	fprintf(f, "  { name = \"%s\";\n    device = \"%s\";\n    addresses = [ ",
+		p->name, p->device);
+	for (a = 0; a < p->n_addrs; a++)
+		fprintf(f, "%s\"%s/%u\"", a ? ", " : "", ip_str(p->addrs[a].ip, b),
+			p->addrs[a].prefix);
+	fprintf(f, " ];\n");
+	if (p->gateway != 0)
+		fprintf(f, "    gateway = \"%s\";\n", ip_str(p->gateway, b));
+	if (p->mtu != 0)
+		fprintf(f, "    mtu = %u;\n", p->mtu);
+	fprintf(f, "    rx_desc = %u;\n    tx_desc = %u;\n  }%s\n", p->rx_desc, p->tx_desc,
+		last ? "" : ",");
+}
+
+static void
+dump_service(FILE *f, const struct cfg_service *s, int last)
+{
+	char b[INET_ADDRSTRLEN];
+	uint32_t i;
+
+	fprintf(f, "  { name = \"%s\";\n    vip = \"%s\";\n    port = %u;\n"
+		"    protocol = \"%s\";\n    scheduler = \"%s\";\n    forward = \"%s\";\n"
+		"    mh_table_size = %u;\n",
+		s->name, ip_str(s->vip, b), s->port, s->proto == IPPROTO_UDP ? "udp" : "tcp",
+		sched_algo_name((enum sched_algo)s->sched), cfg_mode_name((enum svc_mode)s->mode),
+		s->mh_size);
+	if (s->n_laddrs > 0) {
+		fprintf(f, "    local_addresses = [ ");
+		for (i = 0; i < s->n_laddrs; i++)
+			fprintf(f, "%s\"%s\"", i ? ", " : "", ip_str(s->laddrs[i], b));
+		fprintf(f, " ];\n");
+	}
+	fprintf(f, "    backends = (");
+	for (i = 0; i < s->n_backends; i++)
+		fprintf(f, "%s\n      { address = \"%s\"; port = %u; weight = %u; }",
+			i ? "," : "", ip_str(s->backends[i].ip, b), s->backends[i].port,
+			s->backends[i].weight);
+	fprintf(f, "\n    );\n  }%s\n", last ? "" : ",");
+}
+
+int
+cfg_dump(const struct cfg *c, FILE *f)
+{
+	char b[INET_ADDRSTRLEN];
+	uint32_t i;
+
+	fprintf(f, "workers: {\n  burst = %u;\n  idle_sleep_us = %u;\n  mbufs_per_port = %u;\n};\n",
+		c->burst, c->idle_sleep_us, c->mbufs_per_port);
+	fprintf(f, "conntrack: {\n  capacity = %u;\n  expire_budget = %u;\n  timeouts: {\n",
+		c->ct_capacity, c->expire_budget);
+	for (i = 0; i < sizeof(timeout_keys) / sizeof(timeout_keys[0]); i++)
+		fprintf(f, "    %s = %u;\n", timeout_keys[i].key,
+			c->timeouts.ms[timeout_keys[i].state] / 1000);
+	fprintf(f, "  };\n};\n");
+	fprintf(f, "fullnat: {\n  port_min = %u;\n  port_max = %u;\n};\n", c->lport_min,
+		c->lport_max);
+	fprintf(f, "scheduler: {\n  load_interval_ms = %u;\n};\n", c->load_interval_ms);
+	if (c->prom_port != 0)
+		fprintf(f, "stats: {\n  prometheus = \"%s:%u\";\n};\n", ip_str(c->prom_ip, b),
+			c->prom_port);
+	fprintf(f, "api: {\n  socket = \"%s\";\n  mode = \"%04o\";\n};\n",
+			c->api_socket, c->api_mode);
+	fprintf(f, "ports = (\n");
+	for (i = 0; i < c->n_ports; i++)
+		dump_port(f, &c->ports[i], i + 1 == c->n_ports);
+	fprintf(f, ");\nservices = (\n");
+	for (i = 0; i < c->n_services; i++)
+		dump_service(f, &c->services[i], i + 1 == c->n_services);
+	fprintf(f, ");\n");
+	return ferror(f) ? -1 : 0;
+}
+
+char *
+cfg_dump_string(const struct cfg *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	if (cfg_dump(c, f) != 0) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
