@@ -60,6 +60,9 @@ struct ctl_state {
 	uint32_t n_retired;
 	uint64_t last_load_ms;
 	uint64_t last_scan_ms;
+	uint64_t rate_ms;
+	uint64_t rate_prev[SNAP_MAX_BACKEND_IDS];
+	uint32_t rate[SNAP_MAX_BACKEND_IDS];
 };
 
 static struct ctl_state *ctl;
@@ -393,32 +396,29 @@ control_request_reload(void)
 	reload_requested = 1;
 }
 
-int
-control_reload(struct sl_app *app, char *msg, size_t len)
+/* Errors of a rejected config, one per line. */
+static void
+errors_to_msg(const struct cfg_errors *errs, char *msg, size_t len)
 {
-	const char *name = app->cfg_path != NULL ? app->cfg_path : "<default>";
+	size_t off = 0;
+	uint32_t i;
+
+	msg[0] = '\0';
+	for (i = 0; i < errs->n && off < len; i++)
+		off += (size_t)snprintf(msg + off, len - off, "%s%s", i ? "\n" : "",
+					errs->msgs[i]);
+}
+
+int
+control_apply(struct sl_app *app, struct cfg *c, const char *name, char *msg,
+	      size_t len)
+{
 	struct snapshot *old = app->snap, *snap;
-	uint8_t *busy = NULL;
-	struct cfg_errors errs;
-	struct cfg *c = NULL;
+	uint8_t *busy;
 	const char *what;
 	char err[256];
 	uint32_t i, w;
-	size_t off = 0;
 
-	cfg_errors_init(&errs);
-	if (app->cfg_path != NULL)
-		cfg_load_file(app->cfg_path, &c, &errs);
-	else
-		cfg_load_string(cfg_default_text, name, &c, &errs);
-	if (c == NULL) {
-		for (i = 0; i < errs.n && off < len; i++)
-			off += (size_t)snprintf(msg + off, len - off, "%s%s", i ? "\n" : "",
-						errs.msgs[i]);
-		cfg_errors_free(&errs);
-		return -1;
-	}
-	cfg_errors_free(&errs);
 	what = restart_only_change(app->cfg, c);
 	if (what != NULL) {
 		snprintf(msg, len, "%s: %s changed: that needs a restart; running configuration kept",
@@ -450,7 +450,7 @@ control_reload(struct sl_app *app, char *msg, size_t len)
 			}
 		}
 	}
-	snprintf(msg, len, "%s: reloaded: %u services, %u backends (generation %" PRIu64 ")",
+	snprintf(msg, len, "%s: applied: %u services, %u backends (generation %" PRIu64 ")",
 		 name, c->n_services, c->n_backends_total, snap->gen);
 	control_lock();
 	cfg_free(app->cfg);
@@ -462,6 +462,130 @@ control_reload(struct sl_app *app, char *msg, size_t len)
 reject:
 	cfg_free(c);
 	return -1;
+}
+
+int
+control_reload(struct sl_app *app, char *msg, size_t len)
+{
+	const char *name = app->cfg_path != NULL ? app->cfg_path : "<default>";
+	struct cfg_errors errs;
+	struct cfg *c = NULL;
+
+	cfg_errors_init(&errs);
+	if (app->cfg_path != NULL)
+		cfg_load_file(app->cfg_path, &c, &errs);
+	else
+		cfg_load_string(cfg_default_text, name, &c, &errs);
+	if (c == NULL) {
+		errors_to_msg(&errs, msg, len);
+		cfg_errors_free(&errs);
+		return -1;
+	}
+	cfg_errors_free(&errs);
+	return control_apply(app, c, name, msg, len);
+}
+
+int
+control_validate(const struct cfg *edited, const char *name, struct cfg **out,
+		 char *msg, size_t len)
+{
+	struct cfg_errors errs;
+	char *text = cfg_dump_string(edited);
+
+	*out = NULL;
+	if (text == NULL) {
+		snprintf(msg, len, "out of memory");
+		return -1;
+	}
+	cfg_errors_init(&errs);
+	cfg_load_string(text, name, out, &errs);
+	free(text);
+	if (*out == NULL) {
+		errors_to_msg(&errs, msg, len);
+		cfg_errors_free(&errs);
+		return -1;
+	}
+	cfg_errors_free(&errs);
+	return 0;
+}
+
+/* Calls from other threads, run on the control lcore between ticks. */
+struct ctl_call {
+	int (*fn)(struct sl_app *app, void *arg);
+	void *arg;
+	int ret;
+	int done;
+};
+
+static struct ctl_call *call_pending;
+static int calls_closed;              /* the control loop has ended */
+static pthread_mutex_t call_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t call_cond = PTHREAD_COND_INITIALIZER;
+
+int
+control_call(int (*fn)(struct sl_app *app, void *arg), void *arg)
+{
+	struct ctl_call c = { .fn = fn, .arg = arg };
+
+	pthread_mutex_lock(&call_mutex);
+	while (call_pending != NULL && !calls_closed)
+		pthread_cond_wait(&call_cond, &call_mutex);
+	if (calls_closed) {
+		pthread_mutex_unlock(&call_mutex);
+		return -ESHUTDOWN;
+	}
+	call_pending = &c;
+	while (!c.done && !calls_closed)
+		pthread_cond_wait(&call_cond, &call_mutex);
+	if (!c.done) {
+		call_pending = NULL;
+		c.ret = -ESHUTDOWN;
+	}
+	pthread_mutex_unlock(&call_mutex);
+	return c.ret;
+}
+
+static void
+run_calls(struct sl_app *app)
+{
+	struct ctl_call *c = __atomic_load_n(&call_pending, __ATOMIC_ACQUIRE);
+
+	if (c == NULL)
+		return;
+	c->ret = c->fn(app, c->arg);
+	pthread_mutex_lock(&call_mutex);
+	c->done = 1;
+	call_pending = NULL;
+	pthread_cond_broadcast(&call_cond);
+	pthread_mutex_unlock(&call_mutex);
+}
+
+/* New connections per second per backend id, over the last second. */
+static void
+update_rates(struct sl_app *app, uint64_t now)
+{
+	uint32_t id, w, n = app->snap->n_ids;
+	uint64_t dt = now - ctl->rate_ms;
+
+	if (dt < 1000)
+		return;
+	control_lock();
+	for (id = 0; id < n && id < SNAP_MAX_BACKEND_IDS; id++) {
+		uint64_t total = 0;
+
+		for (w = 0; w < app->n_workers; w++)
+			total += app->workers[w]->scheduled[id];
+		ctl->rate[id] = (uint32_t)((total - ctl->rate_prev[id]) * 1000 / dt);
+		ctl->rate_prev[id] = total;
+	}
+	control_unlock();
+	ctl->rate_ms = now;
+}
+
+uint32_t
+control_rate(uint32_t id)
+{
+	return id < SNAP_MAX_BACKEND_IDS ? ctl->rate[id] : 0;
 }
 
 int
@@ -508,9 +632,16 @@ control_loop(struct sl_app *app)
 				fprintf(stderr, "sluice: reload rejected:\n%s\n", msg);
 			fflush(stdout);
 		}
+		run_calls(app);
+		update_rates(app, now);
 		reclaim(app, 0);
 		rte_delay_us_sleep(CTL_TICK_US);
 	}
+	/* Nobody will run calls any more: wake and refuse their senders. */
+	pthread_mutex_lock(&call_mutex);
+	calls_closed = 1;
+	pthread_cond_broadcast(&call_cond);
+	pthread_mutex_unlock(&call_mutex);
 }
 
 void

@@ -28,6 +28,31 @@ void control_publish(struct sl_app *app, void **slot, void *ptr,
  */
 int control_reload(struct sl_app *app, char *msg, size_t len);
 
+/*
+ * Make c (validated) the running config: the same path as a reload. Takes
+ * ownership of c. name prefixes the summary or error in msg. 0 or -1.
+ * Context: control lcore (use control_call from elsewhere).
+ */
+int control_apply(struct sl_app *app, struct cfg *c, const char *name, char *msg,
+		  size_t len);
+
+/*
+ * Validate an edited config exactly as a file: write it out and load it
+ * back. On success *out is the validated copy; else the errors are in msg.
+ */
+int control_validate(const struct cfg *edited, const char *name, struct cfg **out,
+		     char *msg, size_t len);
+
+/*
+ * Run fn(app, arg) on the control lcore at its next tick and wait for its
+ * return value. Context: any thread but the control lcore.
+ */
+int control_call(int (*fn)(struct sl_app *app, void *arg), void *arg);
+
+/* New connections per second to backend id over the last second.
+ * Caller holds control_lock(). */
+uint32_t control_rate(uint32_t id);
+
 /* Ask the control loop to reload at its next tick (async-signal-safe). */
 void control_request_reload(void);
 

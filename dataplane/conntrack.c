@@ -542,6 +542,29 @@ ct_walk(struct ct_table *t, ct_walk_fn fn, void *arg)
 	return 0;
 }
 
+uint32_t
+ct_capacity(const struct ct_table *t)
+{
+	return t->capacity;
+}
+
+uint32_t
+ct_walk_slice(struct ct_table *t, uint32_t from, uint32_t budget, ct_walk_fn fn,
+	      void *arg)
+{
+	uint32_t i, end = from + budget;
+
+	if (end > t->capacity || end < from)
+		end = t->capacity;
+	for (i = from; i < end; i++) {
+		if (t->conns[i].state == CT_NONE)
+			continue;
+		if (fn(&t->conns[i], arg) != 0)
+			return i + 1;
+	}
+	return end;
+}
+
 static const char *const ct_state_names[CT_STATE__COUNT] = {
 	[CT_NONE] = "NONE",
 	[CT_SYN_SENT] = "SYN_SENT",

@@ -108,6 +108,18 @@ unsigned int ct_expire(struct ct_table *t, uint32_t now, unsigned int budget);
 typedef int (*ct_walk_fn)(struct ct_conn *c, void *arg);
 int ct_walk(struct ct_table *t, ct_walk_fn fn, void *arg);
 
+/*
+ * Visit live connections among entries [from, from + budget) of the array,
+ * so a long walk is spread over loop passes. Returns where the next slice
+ * starts (capacity when done; the entry after the one where fn != 0).
+ * fn may ct_delete() the connection it is given.
+ */
+uint32_t ct_walk_slice(struct ct_table *t, uint32_t from, uint32_t budget,
+		       ct_walk_fn fn, void *arg);
+
+/* Entries in the array (walks end there). */
+uint32_t ct_capacity(const struct ct_table *t);
+
 const struct ct_stats *ct_table_stats(const struct ct_table *t);
 
 /* Index of an entry in the table's array (stable for its lifetime). */

@@ -10,6 +10,7 @@
  * `id` of every port; the main lcore runs the control loop.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <rte_lcore.h>
 #include <rte_pdump.h>
 
+#include "../control/api.h"
 #include "../control/config.h"
 #include "../control/control.h"
 #include "../control/prom.h"
@@ -178,6 +180,12 @@ main(int argc, char **argv)
 			app.cfg->prom_port, strerror(-rc));
 		goto out_control;
 	}
+	rc = api_start(&app);
+	if (rc != 0) {
+		fprintf(stderr, "sluice: api.socket %s: %s%s\n", app.cfg->api_socket,
+			strerror(-rc), rc == -EADDRINUSE ? " (another sluice answers there)" : "");
+		goto out_control;
+	}
 	/* Capture on a live appliance: dpdk-pdump attaches as a secondary. */
 	rc = rte_pdump_init();
 	if (rc != 0)
@@ -207,6 +215,7 @@ main(int argc, char **argv)
 out_control:
 	app.stop = 1;
 	rte_eal_mp_wait_lcore();
+	api_stop();
 	prom_stop();
 	rte_pdump_uninit();
 	control_fini(&app);

@@ -463,6 +463,55 @@ worker_process(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 	wk_burst(w, pkts, n, 0);
 }
 
+struct wk_mail_walk {
+	struct worker *w;
+	struct wk_mail *m;
+};
+
+static int
+wk_mail_visit(struct ct_conn *c, void *arg)
+{
+	struct wk_mail_walk *mw = arg;
+	struct wk_mail *m = mw->m;
+
+	if ((m->svc_id != UINT32_MAX && c->svc_id != m->svc_id) ||
+	    (m->backend_id != UINT32_MAX && c->backend_id != m->backend_id) ||
+	    (m->client_ip != 0 && c->orig.src_ip != m->client_ip))
+		return 0;
+	if (m->op == WK_MAIL_DUMP) {
+		m->out[m->n++] = *c;
+		return m->n == m->max;
+	}
+	ct_delete(mw->w->ct, c);
+	m->n++;
+	return 0;
+}
+
+/* One slice of the current mailbox message, so no pass stalls on it. */
+static void
+wk_mailbox(struct worker *w)
+{
+	struct wk_mail_walk mw = { .w = w };
+	struct wk_mail *m = w->job;
+
+	if (m == NULL) {
+		if (rte_ring_sc_dequeue(w->mailbox, (void **)&m) != 0)
+			return;
+		m->cursor = 0;
+		m->n = 0;
+		w->job = m;
+	}
+	mw.m = m;
+	if (m->op == WK_MAIL_DUMP || m->op == WK_MAIL_FLUSH)
+		m->cursor = ct_walk_slice(w->ct, m->cursor, WK_MAIL_SLICE, wk_mail_visit, &mw);
+	else
+		m->cursor = ct_capacity(w->ct);
+	if (m->cursor >= ct_capacity(w->ct) || (m->op == WK_MAIL_DUMP && m->n == m->max)) {
+		w->job = NULL;
+		__atomic_store_n(&m->done, 1, __ATOMIC_RELEASE);
+	}
+}
+
 void
 worker_pass_end(struct worker *w)
 {
@@ -471,6 +520,8 @@ worker_pass_end(struct worker *w)
 	for (p = 0; p < w->app->n_ports; p++)
 		wk_tx_flush(w, p);
 	ct_expire(w->ct, w->now, w->expire_budget);
+	if (unlikely(w->job != NULL || !rte_ring_empty(w->mailbox)))
+		wk_mailbox(w);
 }
 
 int
@@ -609,6 +660,13 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 		if (worker_lport_pool_init(w, i, snap) != 0)
 			goto fail;
 
+	snprintf(name, sizeof(name), "sl_mb_%u", id);
+	w->mailbox = rte_ring_create(name, 16, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->mailbox == NULL) {
+		fprintf(stderr, "sluice: worker %u: cannot create mailbox: %s\n",
+			id, rte_strerror(rte_errno));
+		goto fail;
+	}
 	snprintf(name, sizeof(name), "sl_ev_%u", id);
 	w->events = rte_ring_create_elem(name, sizeof(struct sl_event), SL_EVENT_RING_SIZE,
 					 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -631,6 +689,7 @@ worker_destroy(struct worker *w)
 	if (w == NULL)
 		return;
 	rte_ring_free(w->events);
+	rte_ring_free(w->mailbox);
 	for (i = 0; i < SNAP_MAX_LADDRS; i++)
 		rte_free(w->lports[i].ring);
 	rte_free(w->active);

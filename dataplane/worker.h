@@ -69,6 +69,30 @@ struct wk_txq {
 	struct rte_mbuf *m[WK_TX_BURST];
 };
 
+/*
+ * Mailbox messages (control side -> worker), defined by the receiver. The
+ * sender owns the struct until the worker sets `done` (release store); the
+ * worker handles one message at a time, in slices of its table per pass.
+ */
+enum wk_mail_op {
+	WK_MAIL_DUMP = 1,            /* copy matching connections to out[] */
+	WK_MAIL_FLUSH = 2,           /* delete matching connections */
+};
+
+#define WK_MAIL_SLICE 4096           /* table entries visited per pass */
+
+struct wk_mail {
+	uint32_t op;                 /* enum wk_mail_op */
+	uint32_t svc_id;             /* filter; UINT32_MAX = any */
+	uint32_t backend_id;         /* filter; UINT32_MAX = any */
+	uint32_t client_ip;          /* filter, network order; 0 = any */
+	struct ct_conn *out;         /* dump: room for max entries */
+	uint32_t max;
+	uint32_t n;                  /* dump: entries copied; flush: deleted */
+	uint32_t cursor;             /* worker's progress through its table */
+	int done;
+};
+
 struct worker {
 	struct wk_stats stats;
 	uint32_t id;
@@ -77,6 +101,8 @@ struct worker {
 	struct ct_table *ct;
 	void *ct_mem;                /* what ct lives in */
 	struct rte_ring *events;     /* to the control lcore */
+	struct rte_ring *mailbox;    /* from the API thread: struct wk_mail * */
+	struct wk_mail *job;         /* message being worked through */
 	uint32_t burst;
 	uint32_t idle_sleep_us;
 	uint32_t expire_budget;
