@@ -1036,6 +1036,62 @@ test_walk(void)
 	free(t);
 }
 
+static int
+slice_mark(struct ct_conn *c, void *arg)
+{
+	unsigned int *seen = arg;
+
+	seen[c->pad]++;
+	return 0;
+}
+
+struct slice_del {
+	struct ct_table *t;
+	unsigned int n;
+};
+
+static int
+slice_delete_odd(struct ct_conn *c, void *arg)
+{
+	struct slice_del *d = arg;
+
+	if (c->pad & 1) {
+		ct_delete(d->t, c);
+		d->n++;
+	}
+	return 0;
+}
+
+/* Slices cover every live entry exactly once and may delete what they visit. */
+static void
+test_walk_slice(void)
+{
+	struct ct_table *t = table_new(1000, 0, NULL);
+	unsigned int seen[1000] = { 0 }, i, ok = 0, slices = 0;
+	struct slice_del d = { .t = t };
+	uint32_t next = 0;
+
+	for (i = 0; i < 700; i++)
+		CU_ASSERT_PTR_NOT_NULL_FATAL(add_conn(t, i, IPPROTO_TCP, 0));
+	while (next < ct_capacity(t) && slices < 1000) {
+		next = ct_walk_slice(t, next, 64, slice_mark, seen);
+		slices++;
+	}
+	CU_ASSERT_EQUAL(next, ct_capacity(t));
+	CU_ASSERT_EQUAL(slices, (ct_capacity(t) + 63) / 64);
+	for (i = 0; i < 700; i++)
+		ok += seen[i] == 1;
+	CU_ASSERT_EQUAL(ok, 700);
+	for (next = 0; next < ct_capacity(t);)
+		next = ct_walk_slice(t, next, 100, slice_delete_odd, &d);
+	CU_ASSERT_EQUAL(d.n, 350);
+	CU_ASSERT_EQUAL(ct_table_stats(t)->active, 350);
+	/* a budget past the end stops at the end */
+	CU_ASSERT_EQUAL(ct_walk_slice(t, 10, UINT32_MAX, slice_mark, seen), ct_capacity(t));
+	CU_ASSERT_EQUAL(check_table(t), 0);
+	free(t);
+}
+
 /*
  * Randomized model test. Connection ids 0..4095 each have fixed tuples;
  * ids 2k and 2k+1 share them under TCP and UDP. At 1433 entries (80%
@@ -1296,6 +1352,7 @@ unit_register(void)
 		{ "expire_budget_mixed", test_expire_budget_mixed },
 		{ "expire_long_gap", test_expire_long_gap },
 		{ "walk", test_walk },
+		{ "walk in slices", test_walk_slice },
 		{ "model_random", test_model_random },
 		{ "high_load", test_high_load },
 		{ "design_load", test_design_load },
