@@ -17,6 +17,8 @@ IT_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$IT_LIB_DIR/../../scripts/topology.sh"
 
 IT_PREFIX=slc-it
+# Prometheus endpoint of the appliance under test (loopback of the root ns).
+IT_PROM_PORT=19273
 IT_NAME=""
 IT_TMP=""
 IT_TMP_ROOT=/tmp/slc-it
@@ -156,6 +158,12 @@ workers: {
 conntrack: {
   capacity = 65536;
 };
+api: {
+  socket = "$IT_TMP/sluice.sock";
+};
+stats: {
+  prometheus = "127.0.0.1:$IT_PROM_PORT";
+};
 ports = (
   { name = "client";
     device = "net_af_packet0,iface=$SLC_PORT0,qpairs=2";
@@ -177,7 +185,7 @@ EOF
 }
 
 # gen_service NAME PORT PROTO SCHED MODE BACKEND_PORT W...: one service; in
-# DR the backend port is always the service port.
+# DR the backend port is always the service port. W "-" omits that backend.
 gen_service() {
 	local name=$1 port=$2 proto=$3 sched=$4 mode=$5 bport=$6
 	shift 6
@@ -192,14 +200,24 @@ gen_service() {
     forward = "$mode";
 EOF
 	[ "$mode" = fullnat ] && echo "    local_addresses = [ \"$SLC_LOCAL_IP\" ];"
-	echo "    backends = ("
+	# A weight of "-" leaves that backend out (reload tests add and remove b3).
+	local entries=()
 	for w in "$@"; do
-		echo "      { address = \"198.18.1.1$i\"; port = $bport; weight = $w; }$([ $i -lt $# ] && echo ,)"
+		[ "$w" = - ] || entries+=("      { address = \"198.18.1.1$i\"; port = $bport; weight = $w; }")
 		i=$((i + 1))
+	done
+	echo "    backends = ("
+	local n=${#entries[@]} k
+	for ((k = 0; k < n; k++)); do
+		echo "${entries[k]}$([ $((k + 1)) -lt "$n" ] && echo ,)"
 	done
 	echo "    );"
 	echo "  }"
 }
+
+# it_ctl ARGS: sluicectl against the appliance under test.
+SLUICECTL=${SLUICECTL:-$(dirname "$SLUICE_BIN")/control/sluicectl}
+it_ctl() { "$SLUICECTL" -s "$IT_TMP/sluice.sock" "$@"; }
 
 # jget JSON [JQ_OPTION...] FILTER: jq -r on a JSON string.
 jget() { jq -r "${@:2}" <<<"$1"; }

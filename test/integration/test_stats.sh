@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Telemetry and Prometheus: the counters match the traffic sent exactly.
+source "$(dirname "$0")/lib.sh"
+it_init test_stats
+it_topology nat
+
+conf=$IT_TMP/stats.conf
+gen_config "$conf" nat wrr 1,1,1
+it_sluice_start "$conf"
+
+prom() { curl -s --max-time 5 "http://127.0.0.1:$IT_PROM_PORT/metrics"; }
+# prom_sum METRIC [LABEL_REGEX]: sum of a metric's samples.
+prom_sum() {
+	prom | awk -v m="$1" -v l="${2:-}" '$1 ~ "^"m"([{]|$)" && $0 ~ l { s += $NF } END { printf "%d\n", s }'
+}
+
+m=$(prom)
+expect "prometheus: text format with HELP and TYPE" "$(head -n 3 <<<"$m")" \
+	grep -q '^# TYPE sluice_rx_packets_total counter$' <<<"$m"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$IT_PROM_PORT/other")
+expect "prometheus: other paths are 404" "got $code" [ "$code" = 404 ]
+
+t0=$(jget "$(slc_tel /sluice/stats)" .conns_created)
+p0=$(prom_sum sluice_connections_created_total)
+b0=$(prom_sum sluice_backend_connections_scheduled_total 'service="web"')
+r=$(slc_client http --url "$VIP_URL" --count 200)
+check_requests "200 requests" "$r" 200
+u=$(slc_client udp --host "$SLC_VIP" --port "$SLC_UDP_PORT" --count 50)
+check_requests "50 datagrams" "$u" 50
+t1=$(jget "$(slc_tel /sluice/stats)" .conns_created)
+p1=$(prom_sum sluice_connections_created_total)
+b1=$(prom_sum sluice_backend_connections_scheduled_total 'service="web"')
+expect "telemetry: exactly 250 connections created" "delta $((t1 - t0))" [ $((t1 - t0)) -eq 250 ]
+expect "prometheus: exactly 250 connections created" "delta $((p1 - p0))" [ $((p1 - p0)) -eq 250 ]
+expect "prometheus: exactly 200 scheduled to web's backends" "delta $((b1 - b0))" [ $((b1 - b0)) -eq 200 ]
+j=$(slc_tel /sluice/backends)
+per=$(jq -c '[.[] | select(.service == "web") | .scheduled]' <<<"$j")
+pb=$(for b in 11 12 13; do prom_sum sluice_backend_connections_scheduled_total "backend=\"198.18.1.$b:8080\",*" ; done | tr '\n' ',' )
+expect "per-backend counts agree between telemetry and prometheus" "telemetry $per, prometheus [$pb]" \
+	[ "$per" = "[${pb%,}]" ]
+
+# Drops by reason: telemetry and Prometheus read the same counters.
+mac=$(topo_mac "" "$SLC_PORT0")
+g=$(ip netns exec "$SLC_NS_CLI" python3 "$SLC_IT_DIR/garbage.py" --iface eth0 --dst-mac "$mac" --random 0 --repeat 2)
+t=$(slc_tel /sluice/stats)
+m=$(prom)
+bad=0
+for key in $(jq -r '.expect | keys[]' <<<"$g"); do
+	reason=${key#drop_}
+	tv=$(jget "$t" ".$key")
+	pv=$(awk -v r="reason=\"$reason\"" '$1 ~ /^sluice_drops_total/ && index($1, r) { print $NF }' <<<"$m")
+	[ "$tv" = "$pv" ] && [ "$tv" -ge "$(jget "$g" ".expect.$key")" ] || { bad=1; echo "  $key: telemetry $tv prometheus $pv sent $(jget "$g" ".expect.$key")"; }
+done
+expect "drops by reason: telemetry = prometheus >= frames sent" "see above" [ $bad -eq 0 ]
+it_sluice_stop "stats run"
+it_done
