@@ -1,0 +1,35 @@
+/*
+ * Refusals: when a service has no backend to give (all DOWN or drained), a
+ * new connection is answered at once instead of left to time out: a TCP
+ * SYN gets a RST, a UDP datagram an ICMP port unreachable, both from the
+ * VIP, as a host without that service would answer.
+ * The answer is built in the received frame's buffer. Threading: pure.
+ */
+#ifndef SLUICE_REFUSE_H
+#define SLUICE_REFUSE_H
+
+#include <stdint.h>
+
+#include "pkt.h"
+
+/* Bytes an ICMP error needs in front of the frame (new IPv4 + ICMP header). */
+#define REFUSE_ICMP_HEADROOM 28u
+
+/*
+ * Turn a TCP segment (parsed into m) into the RST that refuses it: MACs,
+ * addresses and ports swapped, no options or payload, RST|ACK acknowledging
+ * the segment (SYN and FIN count one). Returns the new frame length.
+ */
+uint32_t refuse_tcp_rst(uint8_t *frame, const struct pkt_meta *m);
+
+/*
+ * Build the ICMP destination-unreachable (code 3: port) for a UDP datagram
+ * (parsed into m) at frame - REFUSE_ICMP_HEADROOM: Ethernet (MACs swapped),
+ * IPv4 from the datagram's destination to its source, ICMP, then the
+ * datagram's IPv4 header and first 8 bytes. The caller guarantees the
+ * headroom. Returns the new frame length; the new frame starts at
+ * frame - REFUSE_ICMP_HEADROOM.
+ */
+uint32_t refuse_udp_unreachable(uint8_t *frame, const struct pkt_meta *m);
+
+#endif
