@@ -282,6 +282,7 @@ cmd_stats(struct api_req *r)
 		STAT("tx_bytes", s.tx_bytes);
 		STAT("steered", s.steered_out);
 		STAT("conns_created", s.conns_created);
+		STAT("conns_refused", s.conns_refused);
 		STAT("conns_tracked", cc.tracked);
 		STAT("conns_active", cc.active);
 		STAT("conns_inactive", cc.inactive);

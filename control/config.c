@@ -1058,13 +1058,248 @@ parse_ports(struct cfg_ctx *x, const config_setting_t *root)
 	return 0;
 }
 
+/* ---- health checks -------------------------------------------------------- */
+
+void
+cfg_health_defaults(struct cfg_health *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->type = CFG_HC_NONE;
+	h->interval_ms = CFG_HC_INTERVAL_MS;
+	h->timeout_ms = CFG_HC_TIMEOUT_MS;
+	h->rise = CFG_HC_RISE;
+	h->fall = CFG_HC_FALL;
+	h->status = CFG_HC_STATUS;
+}
+
+void
+cfg_health_resolve(const struct cfg_service *s, const struct cfg_backend *b,
+		   struct cfg_health *out)
+{
+	const struct cfg_health *o = &b->health;
+	uint16_t set = o->set;
+
+	*out = s->health;
+	out->set = 0;
+	if (set & CFG_HC_SET_TYPE)
+		out->type = o->type;
+	if (set & CFG_HC_SET_INTERVAL)
+		out->interval_ms = o->interval_ms;
+	if (set & CFG_HC_SET_TIMEOUT)
+		out->timeout_ms = o->timeout_ms;
+	if (set & CFG_HC_SET_RISE)
+		out->rise = o->rise;
+	if (set & CFG_HC_SET_FALL)
+		out->fall = o->fall;
+	if (set & CFG_HC_SET_PORT)
+		out->port = o->port;
+	if (set & CFG_HC_SET_PATH)
+		memcpy(out->path, o->path, sizeof(out->path));
+	if (set & CFG_HC_SET_STATUS)
+		out->status = o->status;
+	if (set & CFG_HC_SET_BODY)
+		memcpy(out->body, o->body, sizeof(out->body));
+	/* What this type does not use cannot make two checks differ. */
+	if (out->type != CFG_HC_HTTP) {
+		memset(out->path, 0, sizeof(out->path));
+		memset(out->body, 0, sizeof(out->body));
+		out->status = 0;
+	}
+	if (out->type != CFG_HC_TCP && out->type != CFG_HC_HTTP)
+		out->port = 0;
+}
+
+static const char *const hc_type_names[] = {
+	[CFG_HC_NONE] = "none",
+	[CFG_HC_TCP] = "tcp",
+	[CFG_HC_HTTP] = "http",
+	[CFG_HC_ICMP] = "icmp",
+};
+
+const char *
+cfg_hc_type_name(enum cfg_hc_type t)
+{
+	return (unsigned int)t < sizeof(hc_type_names) / sizeof(hc_type_names[0]) ?
+		hc_type_names[t] : "?";
+}
+
+const char *
+cfg_down_policy_name(enum cfg_down_policy p)
+{
+	switch (p) {
+	case CFG_DOWN_KEEP:
+		return "keep";
+	case CFG_DOWN_RESET:
+		return "reset";
+	}
+	return "?";
+}
+
+/* path and body: 0..127 characters; a path also goes into the request line. */
+static void
+get_hc_str(struct cfg_ctx *x, const config_setting_t *g, const char *key,
+	   char *dst, uint16_t *set, uint16_t bit)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+	const char *v, *p;
+
+	if (get_str(x, g, key, &v) != GOT_VALUE)
+		return;
+	if (strlen(v) >= CFG_HC_STR_LEN) {
+		cfg_err(x, s, "longer than %d characters", CFG_HC_STR_LEN - 1);
+		return;
+	}
+	if (bit == CFG_HC_SET_PATH) {
+		if (v[0] != '/') {
+			cfg_err(x, s, "\"%s\" does not start with '/'", v);
+			return;
+		}
+		for (p = v; *p != '\0'; p++) {
+			if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+				cfg_err(x, s, "\"%s\": spaces, control and non-ASCII characters must be %%-encoded",
+					v);
+				return;
+			}
+		}
+	}
+	strcpy(dst, v);
+	*set |= bit;
+}
+
+/*
+ * health: { ... } of a service (inherit NULL: h starts from the defaults)
+ * or of a backend (h starts empty; inherit is its service's check). Rules
+ * that depend on the type use the type this group ends up with, and are
+ * skipped when that type itself was mistyped, so one mistake stays one
+ * message.
+ */
+static void
+parse_health(struct cfg_ctx *x, const config_setting_t *parent,
+	     struct cfg_health *h, const struct cfg_health *inherit,
+	     int inherit_type_bad)
+{
+	static const char *const keys[] = {
+		"type", "interval_ms", "timeout_ms", "rise", "fall", "port",
+		"path", "status", "body", NULL
+	};
+	static const struct {
+		const char *key;
+		uint16_t bit;
+		uint8_t http_only;
+	} typed[] = {
+		{ "port", CFG_HC_SET_PORT, 0 },
+		{ "path", CFG_HC_SET_PATH, 1 },
+		{ "status", CFG_HC_SET_STATUS, 1 },
+		{ "body", CFG_HC_SET_BODY, 1 },
+	};
+	const config_setting_t *g, *s;
+	uint32_t v, interval, timeout;
+	const char *t;
+	uint8_t type;
+	int type_bad = inherit_type_bad;
+	size_t i;
+
+	if (get_group(x, parent, "health", &g) != GOT_VALUE)
+		return;
+	check_keys(x, g, keys);
+	switch (get_str(x, g, "type", &t)) {
+	case GOT_VALUE:
+		for (i = 0; i < sizeof(hc_type_names) / sizeof(hc_type_names[0]); i++)
+			if (strcmp(t, hc_type_names[i]) == 0)
+				break;
+		if (i < sizeof(hc_type_names) / sizeof(hc_type_names[0])) {
+			h->type = (uint8_t)i;
+			h->set |= CFG_HC_SET_TYPE;
+			type_bad = 0;
+		} else {
+			cfg_err(x, config_setting_get_member(g, "type"),
+				"unknown health check type \"%s\" (one of: none, tcp, http, icmp)",
+				t);
+			type_bad = 1;
+		}
+		break;
+	case GOT_ERROR:
+		type_bad = 1;
+		break;
+	default:
+		break;
+	}
+	if (get_u32(x, g, "interval_ms", 100, 3600000, &h->interval_ms) == GOT_VALUE)
+		h->set |= CFG_HC_SET_INTERVAL;
+	if (get_u32(x, g, "timeout_ms", 10, 60000, &h->timeout_ms) == GOT_VALUE)
+		h->set |= CFG_HC_SET_TIMEOUT;
+	if (get_u32(x, g, "rise", 1, 100, &v) == GOT_VALUE) {
+		h->rise = (uint8_t)v;
+		h->set |= CFG_HC_SET_RISE;
+	}
+	if (get_u32(x, g, "fall", 1, 100, &v) == GOT_VALUE) {
+		h->fall = (uint8_t)v;
+		h->set |= CFG_HC_SET_FALL;
+	}
+	if (get_u16(x, g, "port", 1, 65535, &h->port) == GOT_VALUE)
+		h->set |= CFG_HC_SET_PORT;
+	if (get_u16(x, g, "status", 100, 599, &h->status) == GOT_VALUE)
+		h->set |= CFG_HC_SET_STATUS;
+	get_hc_str(x, g, "path", h->path, &h->set, CFG_HC_SET_PATH);
+	get_hc_str(x, g, "body", h->body, &h->set, CFG_HC_SET_BODY);
+
+	/* Keys of one type only: reported where they are written. */
+	type = (h->set & CFG_HC_SET_TYPE) || inherit == NULL ? h->type : inherit->type;
+	for (i = 0; !type_bad && i < sizeof(typed) / sizeof(typed[0]); i++) {
+		if (!(h->set & typed[i].bit))
+			continue;
+		if (typed[i].http_only && type != CFG_HC_HTTP)
+			cfg_err(x, config_setting_get_member(g, typed[i].key),
+				"only valid with type \"http\", not \"%s\"",
+				cfg_hc_type_name((enum cfg_hc_type)type));
+		else if (!typed[i].http_only && type != CFG_HC_TCP && type != CFG_HC_HTTP)
+			cfg_err(x, config_setting_get_member(g, typed[i].key),
+				"only valid with type \"tcp\" or \"http\", not \"%s\"",
+				cfg_hc_type_name((enum cfg_hc_type)type));
+	}
+
+	/* A probe must end before the next one starts. */
+	if (!(h->set & (CFG_HC_SET_INTERVAL | CFG_HC_SET_TIMEOUT)) && inherit != NULL)
+		return; /* the service's own pair, checked there */
+	if ((config_setting_get_member(g, "interval_ms") != NULL &&
+	     !(h->set & CFG_HC_SET_INTERVAL)) ||
+	    (config_setting_get_member(g, "timeout_ms") != NULL &&
+	     !(h->set & CFG_HC_SET_TIMEOUT)))
+		return; /* one of them is wrong already: no second message */
+	interval = (h->set & CFG_HC_SET_INTERVAL) || inherit == NULL ?
+		h->interval_ms : inherit->interval_ms;
+	timeout = (h->set & CFG_HC_SET_TIMEOUT) || inherit == NULL ?
+		h->timeout_ms : inherit->timeout_ms;
+	if (timeout < interval)
+		return;
+	s = config_setting_get_member(g, (h->set & CFG_HC_SET_TIMEOUT) ?
+				      "timeout_ms" : "interval_ms");
+	if (s != NULL)
+		cfg_err(x, s, "timeout_ms %u must be below interval_ms %u", timeout,
+			interval);
+}
+
+/* Whether a health group's "type" was given but rejected. */
+static int
+hc_type_bad(const config_setting_t *parent, const struct cfg_health *h)
+{
+	const config_setting_t *g = config_setting_get_member(parent, "health");
+
+	return g != NULL && config_setting_is_group(g) &&
+	       config_setting_get_member(g, "type") != NULL &&
+	       !(h->set & CFG_HC_SET_TYPE);
+}
+
 static int
 parse_backends(struct cfg_ctx *x, const config_setting_t *ss,
 	       struct cfg_service *sv, uint32_t *total)
 {
-	static const char *const keys[] = { "address", "port", "weight", NULL };
+	static const char *const keys[] = {
+		"address", "port", "weight", "health", NULL
+	};
 	const config_setting_t *s;
 	uint32_t before = *total;
+	int svc_type_bad = hc_type_bad(ss, &sv->health);
 	int i, n;
 
 	if (get_seq(x, ss, "backends", &s) != GOT_VALUE)
@@ -1099,6 +1334,7 @@ parse_backends(struct cfg_ctx *x, const config_setting_t *ss,
 		if (get_u16(x, bs, "port", 1, 65535, &b->port) == GOT_ERROR)
 			b->port = 0;
 		get_u16(x, bs, "weight", 0, SCHED_MAX_WEIGHT, &b->weight);
+		parse_health(x, bs, &b->health, &sv->health, svc_type_bad);
 	}
 	return 0;
 }
@@ -1156,7 +1392,8 @@ parse_service(struct cfg_ctx *x, const config_setting_t *ss,
 {
 	static const char *const keys[] = {
 		"name", "vip", "port", "protocol", "scheduler", "forward",
-		"mh_table_size", "local_addresses", "backends", NULL
+		"mh_table_size", "local_addresses", "health", "down_policy",
+		"backends", NULL
 	};
 	const config_setting_t *s;
 	const char *v;
@@ -1166,6 +1403,8 @@ parse_service(struct cfg_ctx *x, const config_setting_t *ss,
 	sv->mode = SVC_MODE_NAT;
 	sv->sched = SCHED_ALGO_WLC;
 	sv->mh_size = SCHED_MH_DEFAULT_SIZE;
+	cfg_health_defaults(&sv->health);
+	sv->down_policy = CFG_DOWN_KEEP;
 	if (!config_setting_is_group(ss)) {
 		cfg_err(x, ss, "expected a group { }, not %s", type_name(ss));
 		return 0;
@@ -1205,6 +1444,16 @@ parse_service(struct cfg_ctx *x, const config_setting_t *ss,
 		sv->mh_size = SCHED_MH_DEFAULT_SIZE;
 	}
 	parse_laddrs(x, ss, sv);
+	parse_health(x, ss, &sv->health, NULL, 0);
+	if (get_str(x, ss, "down_policy", &v) == GOT_VALUE) {
+		if (strcmp(v, "keep") == 0)
+			sv->down_policy = CFG_DOWN_KEEP;
+		else if (strcmp(v, "reset") == 0)
+			sv->down_policy = CFG_DOWN_RESET;
+		else
+			cfg_err(x, config_setting_get_member(ss, "down_policy"),
+				"unknown down_policy \"%s\" (one of: keep, reset)", v);
+	}
 	return parse_backends(x, ss, sv, total);
 }
 

@@ -23,11 +23,64 @@
 #define CFG_MAX_LADDRS 64         /* FULLNAT local addresses per service */
 #define CFG_NAME_LEN 32
 #define CFG_DEV_LEN 256
+#define CFG_HC_STR_LEN 128        /* health path and body: up to 127 characters */
+
+/* Health check defaults (docs/configuration.md, "Health checks"). */
+#define CFG_HC_INTERVAL_MS 2000
+#define CFG_HC_TIMEOUT_MS 1000
+#define CFG_HC_RISE 2
+#define CFG_HC_FALL 3
+#define CFG_HC_STATUS 200
 
 enum svc_mode {
 	SVC_MODE_NAT = 0,
 	SVC_MODE_FULLNAT = 1,
 	SVC_MODE_DR = 2,
+};
+
+/* What a health check does (health.type). */
+enum cfg_hc_type {
+	CFG_HC_NONE = 0,  /* no check: the backend is always up */
+	CFG_HC_TCP = 1,   /* TCP connect */
+	CFG_HC_HTTP = 2,  /* HTTP/1.0 GET, expected status, optional body text */
+	CFG_HC_ICMP = 3,  /* ICMP echo */
+};
+
+/* What happens to established connections of a backend that goes DOWN. */
+enum cfg_down_policy {
+	CFG_DOWN_KEEP = 0,  /* they continue; only new ones avoid the backend */
+	CFG_DOWN_RESET = 1, /* they are removed (the control lcore flushes them) */
+};
+
+/* Bits of cfg_health.set: the keys a health group gave. */
+#define CFG_HC_SET_TYPE     0x001u
+#define CFG_HC_SET_INTERVAL 0x002u
+#define CFG_HC_SET_TIMEOUT  0x004u
+#define CFG_HC_SET_RISE     0x008u
+#define CFG_HC_SET_FALL     0x010u
+#define CFG_HC_SET_PORT     0x020u
+#define CFG_HC_SET_PATH     0x040u
+#define CFG_HC_SET_STATUS   0x080u
+#define CFG_HC_SET_BODY     0x100u
+
+/*
+ * One health check. A service's holds every value (defaults for the keys
+ * its group left out); a backend's holds only the keys its own group gave,
+ * flagged in `set`, the rest zero. cfg_health_resolve() merges the two into
+ * the check that backend gets. `set` keeps the file's wording, so cfg_dump
+ * writes back exactly the keys that were written.
+ */
+struct cfg_health {
+	uint32_t interval_ms;    /* a probe starts every interval_ms */
+	uint32_t timeout_ms;     /* < interval_ms */
+	uint16_t set;            /* CFG_HC_SET_* */
+	uint16_t port;           /* host order; 0 = the backend's port (tcp, http) */
+	uint16_t status;         /* http: expected status */
+	uint8_t type;            /* enum cfg_hc_type */
+	uint8_t rise;            /* consecutive successes to go UP, 1..100 */
+	uint8_t fall;            /* consecutive failures to go DOWN, 1..100 */
+	char path[CFG_HC_STR_LEN]; /* http: request path, starts with '/' */
+	char body[CFG_HC_STR_LEN]; /* http: text the body must contain; "" = any */
 };
 
 struct cfg_addr {
@@ -51,6 +104,7 @@ struct cfg_backend {
 	uint32_t ip;      /* network order */
 	uint16_t port;    /* host order */
 	uint16_t weight;  /* 0 = drained */
+	struct cfg_health health; /* overrides of the service's check (set bits) */
 	int line;
 };
 
@@ -64,6 +118,8 @@ struct cfg_service {
 	uint32_t mh_size; /* mh table size (prime) */
 	uint32_t laddrs[CFG_MAX_LADDRS]; /* FULLNAT source addresses, network order */
 	uint32_t n_laddrs;
+	struct cfg_health health;  /* every value; type CFG_HC_NONE = no check */
+	uint8_t down_policy;       /* enum cfg_down_policy */
 	struct cfg_backend *backends;
 	uint32_t n_backends;
 	int line;
@@ -130,6 +186,21 @@ void cfg_errors_print(const struct cfg_errors *e, FILE *f);
 void cfg_errors_free(struct cfg_errors *e);
 
 const char *cfg_mode_name(enum svc_mode m);
+const char *cfg_hc_type_name(enum cfg_hc_type t);
+const char *cfg_down_policy_name(enum cfg_down_policy p);
+
+/*
+ * The check backend b of service s gets: the service's values, overridden
+ * by each key b's own health group gave. For other types than http, path,
+ * status and body are cleared, and for icmp and none the port, so two
+ * checks that probe the same way compare equal field by field.
+ * Context: any thread; pure.
+ */
+void cfg_health_resolve(const struct cfg_service *s, const struct cfg_backend *b,
+			struct cfg_health *out);
+
+/* Service health defaults (type none, 2000/1000 ms, rise 2, fall 3, 200). */
+void cfg_health_defaults(struct cfg_health *h);
 
 /*
  * Write c as libconfig text that loads back into an equal struct (the

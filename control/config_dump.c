@@ -33,6 +33,58 @@ ip_str(uint32_t ip, char *buf)
 	return inet_ntop(AF_INET, &ip, buf, INET_ADDRSTRLEN);
 }
 
+/* A libconfig string literal: quotes, backslashes and control bytes escaped. */
+static void
+dump_str(FILE *f, const char *v)
+{
+	const unsigned char *p;
+
+	fputc('"', f);
+	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+/* The keys a health group gave (h->set), on one line, no newline; nothing if none. */
+static void
+dump_health(FILE *f, const struct cfg_health *h, const char *indent)
+{
+	if (h->set == 0)
+		return;
+	fprintf(f, "%shealth: {", indent);
+	if (h->set & CFG_HC_SET_TYPE)
+		fprintf(f, " type = \"%s\";", cfg_hc_type_name((enum cfg_hc_type)h->type));
+	if (h->set & CFG_HC_SET_INTERVAL)
+		fprintf(f, " interval_ms = %u;", h->interval_ms);
+	if (h->set & CFG_HC_SET_TIMEOUT)
+		fprintf(f, " timeout_ms = %u;", h->timeout_ms);
+	if (h->set & CFG_HC_SET_RISE)
+		fprintf(f, " rise = %u;", h->rise);
+	if (h->set & CFG_HC_SET_FALL)
+		fprintf(f, " fall = %u;", h->fall);
+	if (h->set & CFG_HC_SET_PORT)
+		fprintf(f, " port = %u;", h->port);
+	if (h->set & CFG_HC_SET_PATH) {
+		fprintf(f, " path = ");
+		dump_str(f, h->path);
+		fputc(';', f);
+	}
+	if (h->set & CFG_HC_SET_STATUS)
+		fprintf(f, " status = %u;", h->status);
+	if (h->set & CFG_HC_SET_BODY) {
+		fprintf(f, " body = ");
+		dump_str(f, h->body);
+		fputc(';', f);
+	}
+	fprintf(f, " };");
+}
+
 static void
 dump_port(FILE *f, const struct cfg_port *p, int last)
 {
@@ -71,11 +123,21 @@ dump_service(FILE *f, const struct cfg_service *s, int last)
 			fprintf(f, "%s\"%s\"", i ? ", " : "", ip_str(s->laddrs[i], b));
 		fprintf(f, " ];\n");
 	}
+	if (s->health.set != 0) {
+		dump_health(f, &s->health, "    ");
+		fputc('\n', f);
+	}
+	fprintf(f, "    down_policy = \"%s\";\n",
+		cfg_down_policy_name((enum cfg_down_policy)s->down_policy));
 	fprintf(f, "    backends = (");
-	for (i = 0; i < s->n_backends; i++)
-		fprintf(f, "%s\n      { address = \"%s\"; port = %u; weight = %u; }",
-			i ? "," : "", ip_str(s->backends[i].ip, b), s->backends[i].port,
-			s->backends[i].weight);
+	for (i = 0; i < s->n_backends; i++) {
+		const struct cfg_backend *be = &s->backends[i];
+
+		fprintf(f, "%s\n      { address = \"%s\"; port = %u; weight = %u;",
+			i ? "," : "", ip_str(be->ip, b), be->port, be->weight);
+		dump_health(f, &be->health, "\n        ");
+		fprintf(f, " }");
+	}
 	fprintf(f, "\n    );\n  }%s\n", last ? "" : ",");
 }
 

@@ -28,6 +28,7 @@
 #include "../dataplane/neigh.h"
 #include "../dataplane/worker.h"
 #include "control.h"
+#include "exception.h"
 #include "snapshot.h"
 
 #define CTL_MAX_NEIGH 16384
@@ -632,6 +633,7 @@ control_loop(struct sl_app *app)
 				fprintf(stderr, "sluice: reload rejected:\n%s\n", msg);
 			fflush(stdout);
 		}
+		exc_poll(app);
 		run_calls(app);
 		update_rates(app, now);
 		reclaim(app, 0);

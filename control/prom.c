@@ -52,6 +52,8 @@ static const struct worker_metric worker_metrics[] = {
 	   "Packets handed to the worker that owns their connection."),
 	WM("sluice_connections_created_total", conns_created,
 	   "Connections scheduled to a backend."),
+	WM("sluice_connections_refused_total", conns_refused,
+	   "New connections refused (TCP RST, ICMP unreachable): no backend available."),
 	WM("sluice_arp_replies_total", arp_replies, "ARP requests answered."),
 	WM("sluice_icmp_echo_replies_total", icmp_echo_replies, "Pings answered."),
 };

@@ -37,10 +37,12 @@ stats_sum(const struct sl_app *app, struct wk_stats *out)
 		out->steered_out += s->steered_out;
 		out->steered_in += s->steered_in;
 		out->conns_created += s->conns_created;
+		out->conns_refused += s->conns_refused;
 		out->arp_replies += s->arp_replies;
 		out->arp_other += s->arp_other;
 		out->icmp_echo_replies += s->icmp_echo_replies;
 		out->events_lost += s->events_lost;
+		out->to_kernel += s->to_kernel;
 		for (r = 0; r < SL_DROP__COUNT; r++)
 			out->drops[r] += s->drops[r];
 	}
@@ -96,10 +98,12 @@ static const struct stat_field stat_fields[] = {
 	STAT_FIELD(steered_out),
 	STAT_FIELD(steered_in),
 	STAT_FIELD(conns_created),
+	STAT_FIELD(conns_refused),
 	STAT_FIELD(arp_replies),
 	STAT_FIELD(arp_other),
 	STAT_FIELD(icmp_echo_replies),
 	STAT_FIELD(events_lost),
+	STAT_FIELD(to_kernel),
 };
 
 static uint64_t

@@ -33,6 +33,9 @@ struct sl_port {
 	uint16_t port_id;
 	uint16_t tx_queue_ctl;       /* control lcore's TX queue, or SL_TXQ_VIA_WORKER */
 	uint8_t started;
+	uint8_t has_tap;             /* kernel exception interface exists */
+	uint16_t tap_port_id;
+	char tap_name[16];
 	int socket;
 	struct rte_ether_addr mac;
 	char name[CFG_NAME_LEN];
@@ -83,6 +86,10 @@ struct sl_app {
 	struct neigh_table *neigh;
 	struct sl_load *load;
 	volatile int stop;
+	/* exception path counters, control lcore only */
+	uint64_t exc_to_kernel;
+	uint64_t exc_to_port;
+	uint64_t exc_dropped;
 };
 
 /*

@@ -291,6 +291,12 @@ ct_lookup_burst(struct ct_table *t, const uint8_t *protos,
 }
 
 void
+ct_prefetch(const struct ct_table *t, uint8_t proto, const struct ct_tuple *key)
+{
+	rte_prefetch0(&t->buckets[(uint32_t)ct_hash(proto, key) & t->bucket_mask]);
+}
+
+void
 ct_lookup_bulk(struct ct_table *t, const uint8_t *protos,
 	       const struct ct_tuple *const *keys, unsigned int n,
 	       struct ct_conn **conns, enum ct_dir *dirs)

@@ -67,6 +67,12 @@ void ct_lookup_bulk(struct ct_table *t, const uint8_t *protos,
 		    struct ct_conn **conns, enum ct_dir *dirs);
 
 /*
+ * Prefetch the index bucket where a lookup or insert of key starts, so a
+ * ct_lookup() that follows soon finds it in cache. No other effect.
+ */
+void ct_prefetch(const struct ct_table *t, uint8_t proto, const struct ct_tuple *key);
+
+/*
  * Insert a new connection with both tuples; state is CT_SYN_SENT for TCP,
  * CT_UDP for UDP, expiry set from the timeouts. Returns the entry for the
  * caller to fill backend_id, svc_id, flags, out_port, lport_idx, or NULL when

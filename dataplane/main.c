@@ -25,6 +25,7 @@
 #include "../control/api.h"
 #include "../control/config.h"
 #include "../control/control.h"
+#include "../control/exception.h"
 #include "../control/prom.h"
 #include "../control/stats.h"
 #include "app.h"
@@ -165,6 +166,8 @@ main(int argc, char **argv)
 	}
 	if (app_init(&app, app.cfg, n, lcores) != 0)
 		goto out_app;
+	if (exc_init(&app) != 0)
+		goto out_app;
 	if (control_init(&app) != 0) {
 		fprintf(stderr, "sluice: cannot allocate control state\n");
 		goto out_app;
@@ -220,6 +223,7 @@ out_control:
 	rte_pdump_uninit();
 	control_fini(&app);
 out_app:
+	exc_fini(&app);
 	app_fini(&app);
 	cfg_free(app.cfg);
 out_eal:

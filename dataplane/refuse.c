@@ -86,9 +86,9 @@ refuse_tcp_rst(uint8_t *frame, const struct pkt_meta *m)
 }
 
 uint32_t
-refuse_udp_unreachable(uint8_t *frame, const struct pkt_meta *m)
+refuse_udp_unreachable(uint8_t *nf, const struct pkt_meta *m)
 {
-	uint8_t *nf = frame - REFUSE_ICMP_HEADROOM;
+	const uint8_t *frame = nf + REFUSE_ICMP_HEADROOM;
 	uint32_t quoted = m->l3_len + 8u;
 	uint8_t *ip, *icmp;
 	struct pkt_meta out;

@@ -24,12 +24,11 @@ uint32_t refuse_tcp_rst(uint8_t *frame, const struct pkt_meta *m);
 
 /*
  * Build the ICMP destination-unreachable (code 3: port) for a UDP datagram
- * (parsed into m) at frame - REFUSE_ICMP_HEADROOM: Ethernet (MACs swapped),
- * IPv4 from the datagram's destination to its source, ICMP, then the
- * datagram's IPv4 header and first 8 bytes. The caller guarantees the
- * headroom. Returns the new frame length; the new frame starts at
- * frame - REFUSE_ICMP_HEADROOM.
+ * (parsed into m) whose frame starts at nf + REFUSE_ICMP_HEADROOM, in place
+ * at nf: Ethernet (MACs swapped), IPv4 from the datagram's destination to
+ * its source, ICMP, then the datagram's IPv4 header and first 8 bytes.
+ * Returns the new frame's length.
  */
-uint32_t refuse_udp_unreachable(uint8_t *frame, const struct pkt_meta *m);
+uint32_t refuse_udp_unreachable(uint8_t *nf, const struct pkt_meta *m);
 
 #endif

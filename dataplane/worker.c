@@ -21,6 +21,7 @@
 
 #include "neigh.h"
 #include "pkt.h"
+#include "refuse.h"
 #include "sched.h"
 #include "steer.h"
 #include "worker.h"
@@ -142,6 +143,27 @@ wk_learn_source(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *met
 	wk_event(w, SL_EV_NEIGH_LEARN, in_port, nh, &eth->src_addr);
 }
 
+/* Not load-balanced, addressed to the port itself: the kernel's (TAP). */
+static int
+wk_to_kernel(struct worker *w, struct rte_mbuf *m, uint8_t in_port)
+{
+	if (!w->app->ports[in_port].has_tap)
+		return -1;
+	if (rte_ring_sp_enqueue(w->exc, m) != 0) {
+		wk_drop(w, m, SL_DROP_EXCEPTION_FULL);
+		return 0;
+	}
+	w->stats.to_kernel++;
+	return 0;
+}
+
+/* A port address of in_port (not a VIP or FULLNAT local address only). */
+static inline int
+wk_is_port_addr(const struct snap_local *l, uint8_t in_port)
+{
+	return l != NULL && (l->kinds & SNAP_LOCAL_ADDR) && l->arp_port == in_port;
+}
+
 static void
 wk_arp(struct worker *w, struct rte_mbuf *m, uint8_t in_port,
        const struct pkt_meta *meta)
@@ -168,6 +190,11 @@ wk_arp(struct worker *w, struct rte_mbuf *m, uint8_t in_port,
 		wk_tx(w, in_port, m);
 		return;
 	}
+	/* A reply to the port's address may answer the kernel's own request:
+	 * the dataplane has learnt from it, the kernel gets it too. */
+	if (meta->arp_op == 2 && wk_is_port_addr(local, in_port) &&
+	    wk_to_kernel(w, m, in_port) == 0)
+		return;
 	if (meta->arp_op == 2 || local != NULL) {
 		w->stats.arp_other++;
 		rte_pktmbuf_free(m);
@@ -181,13 +208,48 @@ wk_icmp(struct worker *w, struct rte_mbuf *m, uint8_t in_port, struct pkt_meta *
 {
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 
-	if (meta->icmp_type == 8 && snap_find_local(w->snap, meta->dst_ip) != NULL &&
-	    xlate_icmp_echo_reply(frame, meta) == 0) {
+	const struct snap_local *local = snap_find_local(w->snap, meta->dst_ip);
+
+	if (meta->icmp_type == 8 && local != NULL && xlate_icmp_echo_reply(frame, meta) == 0) {
 		w->stats.icmp_echo_replies++;
 		wk_tx(w, in_port, m);
 		return;
 	}
+	/* Echo replies and errors for the kernel's sockets (ICMP health checks). */
+	if (wk_is_port_addr(local, in_port) && wk_to_kernel(w, m, in_port) == 0)
+		return;
 	wk_drop(w, m, SL_DROP_ICMP_UNHANDLED);
+}
+
+/*
+ * No backend to give: answer at once (TCP RST, ICMP port unreachable) as a
+ * host without the service would, rather than let the client time out.
+ */
+static void
+wk_refuse(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta)
+{
+	uint8_t in_port = w->port_index[m->port];
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t len;
+
+	if (meta->proto == IPPROTO_TCP) {
+		if (meta->tcp_flags & TCP_FLAG_RST) {
+			wk_drop(w, m, SL_DROP_NO_BACKEND);
+			return;
+		}
+		len = refuse_tcp_rst(frame, meta);
+	} else {
+		frame = (uint8_t *)rte_pktmbuf_prepend(m, REFUSE_ICMP_HEADROOM);
+		if (frame == NULL) {
+			wk_drop(w, m, SL_DROP_NO_BACKEND);
+			return;
+		}
+		len = refuse_udp_unreachable(frame, meta);
+	}
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	w->stats.conns_refused++;
+	wk_tx(w, in_port, m);
 }
 
 static int
@@ -211,15 +273,29 @@ wk_lport_alloc(struct worker *w, const struct snap_service *svc, uint32_t hash,
 	return -1;
 }
 
+/* This worker's lc/wlc view of the backends' load for the current pass. */
+static inline void
+wk_load_view(const struct worker *w, struct sched_load_view *view)
+{
+	const struct sl_load *load = w->load;
+
+	view->mine_active = w->active;
+	view->mine_inactive = w->inactive;
+	view->others_active = NULL;
+	view->others_inactive = NULL;
+	if (load != NULL && load->n_ids == w->snap->n_ids) {
+		view->others_active = load->others_active + (size_t)w->id * load->n_ids;
+		view->others_inactive = load->others_inactive + (size_t)w->id * load->n_ids;
+	}
+}
+
 /* Create the connection for a new flow to svc; NULL when dropped (counted). */
 static struct ct_conn *
 wk_new_conn(struct worker *w, const struct snap_service *svc,
 	    const struct pkt_meta *meta, const struct ct_tuple *orig,
 	    struct rte_mbuf *m)
 {
-	struct sched_load_view view = { .mine_active = w->active,
-					.mine_inactive = w->inactive };
-	const struct sl_load *load = w->load;
+	struct sched_load_view view;
 	const struct snap_backend *be;
 	struct ct_tuple reply;
 	struct ct_conn *c;
@@ -233,14 +309,11 @@ wk_new_conn(struct worker *w, const struct snap_service *svc,
 		wk_drop(w, m, SL_DROP_NO_CONN);
 		return NULL;
 	}
-	if (load != NULL && load->n_ids == w->snap->n_ids) {
-		view.others_active = load->others_active + (size_t)w->id * load->n_ids;
-		view.others_inactive = load->others_inactive + (size_t)w->id * load->n_ids;
-	}
+	wk_load_view(w, &view);
 	hash = wk_tuple_hash(meta->proto, orig);
 	idx = sched_pick(svc->sched, &w->cursors[svc->id], hash, meta->src_ip, &view);
 	if (idx < 0) {
-		wk_drop(w, m, SL_DROP_NO_BACKEND);
+		wk_refuse(w, m, meta);
 		return NULL;
 	}
 	be = &svc->backends[idx];
@@ -348,6 +421,11 @@ wk_l4(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 			}
 		}
 		if (svc == NULL) {
+			uint8_t in_port = w->port_index[m->port];
+
+			if (wk_is_port_addr(snap_find_local(w->snap, meta->dst_ip), in_port) &&
+			    wk_to_kernel(w, m, in_port) == 0)
+				return;
 			wk_drop(w, m, SL_DROP_NOT_FOR_US);
 			return;
 		}
@@ -358,6 +436,69 @@ wk_l4(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		dir = CT_DIR_ORIG;
 	}
 	wk_forward(w, m, meta, c, dir);
+}
+
+/*
+ * Look-ahead for the burst's new connections. wk_new_conn checks that the
+ * reply tuple is free, which reads a random index bucket: one full memory
+ * latency per new connection when done in turn (the largest cost of a new
+ * connection at 1 M+ entries, perf). Here each miss that wk_l4 will
+ * schedule gets its backend predicted with the same sched_pick on the
+ * worker's own cursor (restored afterwards, so the real picks are
+ * unchanged) and its reply bucket prefetched, so the loads of the whole
+ * burst overlap. Only a prefetch: lc/wlc predictions see the counts before
+ * this burst's inserts, and a wrong guess costs one useless line, never a
+ * different decision. FULLNAT is skipped (its local port is not taken yet).
+ * Measured (bench_pipeline --scenario new, 1 M established, hugepages):
+ * see docs/performance.md, "Pipeline benchmark".
+ */
+static void
+wk_prefetch_replies(struct worker *w, const struct pkt_meta *meta,
+		    const struct ct_tuple *keys, const uint16_t *l4idx,
+		    struct ct_conn *const *conns, uint16_t n, int steered)
+{
+	struct sched_load_view view;
+	uint32_t saved_pos[64];
+	uint16_t saved_svc[64];
+	uint16_t j, n_saved = 0;
+
+	for (j = 0; j < n; j++) {
+		const struct pkt_meta *mt = &meta[l4idx[j]];
+		const struct snap_service *svc;
+		const struct snap_backend *be;
+		struct ct_tuple reply;
+		int idx;
+
+		if (conns[j] != NULL)
+			continue;
+		if (mt->proto == IPPROTO_TCP &&
+		    (mt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN)
+			continue;
+		svc = snap_find_service(w->snap, mt->dst_ip, mt->dst_port, mt->proto);
+		if (svc == NULL || svc->mode == SVC_MODE_FULLNAT)
+			continue;
+		if (!steered && steer_owner(w->snap, svc, mt, w->id) != w->id)
+			continue;
+		if (n_saved == 0)
+			wk_load_view(w, &view);
+		saved_svc[n_saved] = svc->id;
+		saved_pos[n_saved++] = w->cursors[svc->id].pos;
+		idx = sched_pick(svc->sched, &w->cursors[svc->id],
+				 wk_tuple_hash(mt->proto, &keys[l4idx[j]]), mt->src_ip, &view);
+		if (idx < 0)
+			continue;
+		be = &svc->backends[idx];
+		reply.src_ip = be->ip;
+		reply.dst_ip = mt->src_ip;
+		reply.src_port = be->port;
+		reply.dst_port = mt->src_port;
+		ct_prefetch(w->ct, mt->proto, &reply);
+	}
+	/* Backwards: a service picked twice gets its first saved position. */
+	while (n_saved > 0) {
+		n_saved--;
+		w->cursors[saved_svc[n_saved]].pos = saved_pos[n_saved];
+	}
 }
 
 /* Process n packets received on port in_port (or from hand-off rings). */
@@ -426,6 +567,7 @@ wk_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, int steered)
 		if (n_l4 == 0)
 			continue;
 		ct_lookup_bulk(w->ct, protos, keyp, n_l4, conns, dirs);
+		wk_prefetch_replies(w, meta, keys, l4idx, conns, n_l4, steered);
 		for (j = 0; j < n_l4; j++) {
 			i = l4idx[j];
 			wk_l4(w, pkts[i], &meta[i], &keys[i], conns[j], dirs[j], steered);
@@ -660,6 +802,13 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 		if (worker_lport_pool_init(w, i, snap) != 0)
 			goto fail;
 
+	snprintf(name, sizeof(name), "sl_ex_%u", id);
+	w->exc = rte_ring_create(name, SL_EVENT_RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->exc == NULL) {
+		fprintf(stderr, "sluice: worker %u: cannot create exception ring: %s\n",
+			id, rte_strerror(rte_errno));
+		goto fail;
+	}
 	snprintf(name, sizeof(name), "sl_mb_%u", id);
 	w->mailbox = rte_ring_create(name, 16, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->mailbox == NULL) {
@@ -690,6 +839,13 @@ worker_destroy(struct worker *w)
 		return;
 	rte_ring_free(w->events);
 	rte_ring_free(w->mailbox);
+	if (w->exc != NULL) {
+		void *m;
+
+		while (rte_ring_dequeue(w->exc, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->exc);
+	}
 	for (i = 0; i < SNAP_MAX_LADDRS; i++)
 		rte_free(w->lports[i].ring);
 	rte_free(w->active);

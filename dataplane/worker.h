@@ -32,10 +32,12 @@ struct wk_stats {
 	uint64_t steered_out;
 	uint64_t steered_in;
 	uint64_t conns_created;
+	uint64_t conns_refused;      /* no backend: answered with RST / ICMP */
 	uint64_t arp_replies;
 	uint64_t arp_other;          /* ARP replies and requests we only learn from */
 	uint64_t icmp_echo_replies;
 	uint64_t events_lost;        /* control event ring full */
+	uint64_t to_kernel;          /* handed to the kernel exception path */
 	uint64_t drops[SL_DROP__COUNT];
 } __rte_cache_aligned;
 
@@ -102,6 +104,7 @@ struct worker {
 	void *ct_mem;                /* what ct lives in */
 	struct rte_ring *events;     /* to the control lcore */
 	struct rte_ring *mailbox;    /* from the API thread: struct wk_mail * */
+	struct rte_ring *exc;        /* to the control lcore: packets for the kernel */
 	struct wk_mail *job;         /* message being worked through */
 	uint32_t burst;
 	uint32_t idle_sleep_us;

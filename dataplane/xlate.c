@@ -136,11 +136,18 @@ xlate_l3l4(uint8_t *frame, struct pkt_meta *m, uint32_t src_ip,
 	}
 	ip_delta = addr_delta;
 	if (dec_ttl) {
-		/* TTL shares its checksum word with the protocol byte. */
+		/*
+		 * TTL shares its checksum word with the protocol byte. The new
+		 * word is built in registers: reading it back after the 1-byte
+		 * store cannot be store-forwarded and stalled every packet
+		 * (the hottest instruction of xlate_l3l4 in perf).
+		 */
+		uint8_t w[2] = { (uint8_t)(ip[IP_OFF_TTL] - 1), ip[IP_OFF_TTL + 1] };
+
 		old_word = sl_ld16(ip + IP_OFF_TTL);
-		ip[IP_OFF_TTL]--;
-		ip_delta += csum_delta16(old_word, sl_ld16(ip + IP_OFF_TTL));
-		m->ttl = ip[IP_OFF_TTL];
+		ip[IP_OFF_TTL] = w[0];
+		ip_delta += csum_delta16(old_word, sl_ld16(w));
+		m->ttl = w[0];
 	}
 	if (ip_delta)
 		sl_st16(ip + IP_OFF_CSUM, csum_apply(sl_ld16(ip + IP_OFF_CSUM), ip_delta));

@@ -100,7 +100,7 @@ check_unreach(int vlan, uint8_t ip_opt, uint16_t payload)
 	l3 = pb_l3_off(&s);
 	CU_ASSERT_FATAL(pkt_parse(buf, len, 0, &m) == PKT_KIND_IPV4);
 	quoted = m.l3_len + 8u;
-	out_len = refuse_udp_unreachable(buf, &m);
+	out_len = refuse_udp_unreachable(nf, &m);
 	CU_ASSERT_EQUAL(out_len, m.l2_len + 28u + quoted);
 	CU_ASSERT(pb_csums_ok(nf, out_len));
 	CU_ASSERT_FATAL(pkt_parse(nf, out_len, PKT_PARSE_VERIFY_IP_CSUM, &r) == PKT_KIND_IPV4);
