@@ -113,9 +113,9 @@ parse_endpoint(const char *s, uint32_t *ip, uint16_t *port, uint16_t def)
 	} else {
 		snprintf(buf, sizeof(buf), "%s", s);
 	}
-	if (cfg_parse_ipv4(buf, ip, NULL) != 0 || p == 0)
+	if (cfg_parse_ipv4(buf, ip, NULL) != 0)
 		return -1;
-	*port = (uint16_t)p;
+	*port = (uint16_t)p;   /* 0: none given and no default */
 	return 0;
 }
 
@@ -229,17 +229,19 @@ cmd_list(struct api_req *r)
 			if (r->json) {
 				fprintf(f, "%s{\"address\":\"%s\",\"port\":%u,\"weight\":%u,\"state\":\"%s\","
 					"\"active\":%" PRIu64 ",\"inactive\":%" PRIu64 ",\"scheduled\":%"
-					PRIu64 ",\"rate_cps\":%u}", j ? "," : "", ip_str(be->ip, b1),
-					rte_be_to_cpu_16(be->port), be->weight, state, act, inact, sched,
-					control_rate(be->id));
+					PRIu64 ",\"rate_cps\":%u,\"health_reason\":", j ? "," : "",
+					ip_str(be->ip, b1), rte_be_to_cpu_16(be->port), be->weight, state,
+					act, inact, sched, control_rate(be->id));
+				json_str(f, control_health_reason(be->id));
+				fputc('}', f);
 			} else {
 				char ep[32];
 
 				snprintf(ep, sizeof(ep), "%s:%u", ip_str(be->ip, b1),
 					 rte_be_to_cpu_16(be->port));
 				fprintf(f, "  -> %-22s %6u %-5s %10" PRIu64 " %9" PRIu64 " %10" PRIu64
-					" %7u\n", ep, be->weight, state, act, inact, sched,
-					control_rate(be->id));
+					" %7u %s\n", ep, be->weight, state, act, inact, sched,
+					control_rate(be->id), be->up ? "" : control_health_reason(be->id));
 			}
 		}
 		if (r->json)
@@ -283,6 +285,7 @@ cmd_stats(struct api_req *r)
 		STAT("steered", s.steered_out);
 		STAT("conns_created", s.conns_created);
 		STAT("conns_refused", s.conns_refused);
+		STAT("conns_reset", s.conns_reset);
 		STAT("conns_tracked", cc.tracked);
 		STAT("conns_active", cc.active);
 		STAT("conns_inactive", cc.inactive);
@@ -384,20 +387,28 @@ parse_filter(struct api_req *r, struct conn_filter *flt, int allow_max)
 		uint32_t ip;
 		uint16_t port;
 
-		if (parse_endpoint(be, &ip, &port, rte_be_to_cpu_16(s->services[i].port)) != 0) {
+		uint32_t hits = 0, at = 0;
+
+		if (parse_endpoint(be, &ip, &port, 0) != 0) {
 			control_unlock();
 			snprintf(r->msg, sizeof(r->msg), "-b %s: not IP[:PORT]", be);
 			return -1;
 		}
-		for (j = 0; j < s->services[i].n_backends; j++)
+		/* Without a port, the address must name one backend. */
+		for (j = 0; j < s->services[i].n_backends; j++) {
 			if (s->services[i].backends[j].ip == ip &&
-			    s->services[i].backends[j].port == rte_cpu_to_be_16(port))
-				break;
-		if (j == s->services[i].n_backends) {
+			    (port == 0 || s->services[i].backends[j].port == rte_cpu_to_be_16(port))) {
+				hits++;
+				at = j;
+			}
+		}
+		if (hits != 1) {
 			control_unlock();
-			snprintf(r->msg, sizeof(r->msg), "service '%s' has no backend %s", svc, be);
+			snprintf(r->msg, sizeof(r->msg), hits == 0 ? "service '%s' has no backend %s" :
+				 "service '%s' has several backends at %s: give IP:PORT", svc, be);
 			return -1;
 		}
+		j = at;
 		flt->backend_id = s->services[i].backends[j].id;
 	}
 	control_unlock();
@@ -551,6 +562,23 @@ find_backend(const struct cfg_service *s, uint32_t ip, uint16_t port)
 	return -1;
 }
 
+/* The only backend at ip, whatever its port: index, -1 none, -2 several. */
+static int
+find_backend_by_ip(const struct cfg_service *s, uint32_t ip)
+{
+	uint32_t j;
+	int found = -1;
+
+	for (j = 0; j < s->n_backends; j++) {
+		if (s->backends[j].ip != ip)
+			continue;
+		if (found >= 0)
+			return -2;
+		found = (int)j;
+	}
+	return found;
+}
+
 /* -s, -f, -l, -m, -p on a service being added or edited. */
 static int
 apply_service_opts(struct api_req *r, int from, struct cfg_service *s, int adding)
@@ -641,7 +669,7 @@ edit_config(struct api_req *r, struct cfg *c)
 			snprintf(r->msg, sizeof(r->msg), "usage: add-service NAME VIP:PORT [options]");
 			return -1;
 		}
-		if (parse_endpoint(r->argv[2], &ip, &port, 0) != 0) {
+		if (parse_endpoint(r->argv[2], &ip, &port, 0) != 0 || port == 0) {
 			snprintf(r->msg, sizeof(r->msg), "'%s' is not VIP:PORT", r->argv[2]);
 			return -1;
 		}
@@ -689,11 +717,18 @@ edit_config(struct api_req *r, struct cfg *c)
 		c->n_services--;
 		return 0;
 	}
-	if (r->argc < 3 || parse_endpoint(r->argv[2], &ip, &port, s->port) != 0) {
+	if (r->argc < 3 || parse_endpoint(r->argv[2], &ip, &port, 0) != 0) {
 		snprintf(r->msg, sizeof(r->msg), "usage: %s SERVICE IP[:PORT] ...", cmd);
 		return -1;
 	}
-	j = find_backend(s, ip, port);
+	if (port == 0 && strcmp(cmd, "add-backend") == 0)
+		port = s->port;   /* as in a file: the service's port */
+	j = port != 0 ? find_backend(s, ip, port) : find_backend_by_ip(s, ip);
+	if (j == -2) {
+		snprintf(r->msg, sizeof(r->msg), "service '%s' has several backends at %s: give IP:PORT",
+			 s->name, r->argv[2]);
+		return -1;
+	}
 	if (strcmp(cmd, "add-backend") == 0) {
 		int bad = 0;
 		const char *wv = opt_value(r, 3, "-w", &bad);

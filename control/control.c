@@ -11,6 +11,7 @@
  * Load: for lc/wlc it sums the workers' per-backend counters every
  * load_interval_ms and publishes, per worker, the other workers' counts.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,6 +30,7 @@
 #include "../dataplane/worker.h"
 #include "control.h"
 #include "exception.h"
+#include "health.h"
 #include "snapshot.h"
 
 #define CTL_MAX_NEIGH 16384
@@ -61,6 +63,9 @@ struct ctl_state {
 	uint32_t n_retired;
 	uint64_t last_load_ms;
 	uint64_t last_scan_ms;
+	struct hc *hc;
+	char hc_reason[SNAP_MAX_BACKEND_IDS][HC_REASON_LEN]; /* last transition's */
+	uint64_t hc_lost_logged;
 	uint64_t rate_ms;
 	uint64_t rate_prev[SNAP_MAX_BACKEND_IDS];
 	uint32_t rate[SNAP_MAX_BACKEND_IDS];
@@ -397,6 +402,118 @@ control_request_reload(void)
 	reload_requested = 1;
 }
 
+/* ---- health checks ---------------------------------------------------- */
+
+static uint64_t
+hc_key(uint16_t svc_id, uint32_t backend_id)
+{
+	return (uint64_t)svc_id << 32 | backend_id;
+}
+
+/* snap_up_fn: backends the checker does not know (no check, new) are up. */
+static int
+health_up(void *arg, uint16_t svc_id, uint32_t backend_id)
+{
+	(void)arg;
+	return hc_state(ctl->hc, hc_key(svc_id, backend_id)) != 0;
+}
+
+/* Probe targets from the running config; keys are stable snapshot ids, so
+ * a reload keeps the state of every check it does not change. */
+static void
+health_targets(struct sl_app *app)
+{
+	const struct cfg *c = app->cfg;
+	const struct snapshot *s = app->snap;
+	struct hc_target *t = calloc(c->n_backends_total + 1, sizeof(*t));
+	uint32_t i, j, n = 0;
+
+	if (t == NULL) {
+		fprintf(stderr, "sluice: health: out of memory for targets\n");
+		return;
+	}
+	for (i = 0; i < c->n_services && i < s->n_services; i++) {
+		for (j = 0; j < c->services[i].n_backends; j++) {
+			cfg_health_resolve(&c->services[i], &c->services[i].backends[j], &t[n].check);
+			if (t[n].check.type == CFG_HC_NONE)
+				continue;
+			t[n].key = hc_key(s->services[i].id, s->services[i].backends[j].id);
+			t[n].ip = c->services[i].backends[j].ip;
+			t[n].port = c->services[i].backends[j].port;
+			n++;
+		}
+	}
+	if (hc_set_targets(ctl->hc, t, n) != 0)
+		fprintf(stderr, "sluice: health: targets refused\n");
+	free(t);
+}
+
+static const struct snap_service *
+service_of(const struct snapshot *s, uint16_t svc_id)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->n_services; i++)
+		if (s->services[i].id == svc_id)
+			return &s->services[i];
+	return NULL;
+}
+
+/* Log transitions; publish a snapshot with the new states if any. */
+static void
+health_poll(struct sl_app *app, uint64_t now)
+{
+	struct hc_transition tr[64];
+	uint32_t n, i, changed = 0;
+	uint64_t lost;
+
+	hc_poll(ctl->hc, now);
+	while ((n = hc_transitions(ctl->hc, tr, RTE_DIM(tr))) > 0) {
+		for (i = 0; i < n; i++) {
+			const struct snap_service *sv = service_of(app->snap, (uint16_t)(tr[i].key >> 32));
+			uint32_t id = (uint32_t)tr[i].key;
+			char ip[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &tr[i].ip, ip, sizeof(ip));
+			printf("sluice: health: %s %s:%u %s (%s)\n", sv != NULL ? sv->name : "?", ip,
+			       tr[i].port, tr[i].up ? "UP" : "DOWN", tr[i].reason);
+			if (id < SNAP_MAX_BACKEND_IDS) {
+				control_lock();
+				snprintf(ctl->hc_reason[id], HC_REASON_LEN, "%s", tr[i].reason);
+				control_unlock();
+			}
+			changed++;
+		}
+	}
+	lost = hc_transitions_lost(ctl->hc);
+	if (lost != ctl->hc_lost_logged) {
+		fprintf(stderr, "sluice: health: %" PRIu64 " transitions not logged (queue full)\n",
+			lost - ctl->hc_lost_logged);
+		ctl->hc_lost_logged = lost;
+		changed++;
+	}
+	if (changed) {
+		char err[256];
+		struct snapshot *snap = snap_rebuild_health(app->cfg, app->n_workers,
+							    app->snap->gen + 1, app->snap, NULL,
+							    health_up, NULL, err, sizeof(err));
+
+		if (snap == NULL) {
+			fprintf(stderr, "sluice: health: cannot publish states: %s\n", err);
+		} else {
+			control_publish(app, (void **)&app->snap, snap,
+					(void (*)(void *))snap_free);
+			fflush(stdout);
+		}
+	}
+}
+
+const char *
+control_health_reason(uint32_t backend_id)
+{
+	return backend_id < SNAP_MAX_BACKEND_IDS ? ctl->hc_reason[backend_id] : "";
+}
+
 /* Errors of a rejected config, one per line. */
 static void
 errors_to_msg(const struct cfg_errors *errs, char *msg, size_t len)
@@ -436,7 +553,8 @@ control_apply(struct sl_app *app, struct cfg *c, const char *name, char *msg,
 		for (i = 0; i < old->n_ids; i++)
 			if (app->workers[w]->active[i] != 0 || app->workers[w]->inactive[i] != 0)
 				busy[i] = 1;
-	snap = snap_rebuild(c, app->n_workers, old->gen + 1, old, busy, err, sizeof(err));
+	snap = snap_rebuild_health(c, app->n_workers, old->gen + 1, old, busy, health_up, NULL,
+				   err, sizeof(err));
 	free(busy);
 	if (snap == NULL) {
 		snprintf(msg, len, "%s: %s; running configuration kept", name, err);
@@ -459,6 +577,7 @@ control_apply(struct sl_app *app, struct cfg *c, const char *name, char *msg,
 	control_unlock();
 	control_publish(app, (void **)&app->snap, snap, (void (*)(void *))snap_free);
 	want_next_hops(app);
+	health_targets(app);
 	return 0;
 reject:
 	cfg_free(c);
@@ -595,7 +714,16 @@ control_init(struct sl_app *app)
 	ctl = calloc(1, sizeof(*ctl));
 	if (ctl == NULL)
 		return -ENOMEM;
+	/* No device binding: the kernel routes each probe out of the TAP of
+	 * the port whose subnet holds the backend, i.e. over the data port. */
+	ctl->hc = hc_create(NULL, 256);
+	if (ctl->hc == NULL) {
+		free(ctl);
+		ctl = NULL;
+		return -ENOMEM;
+	}
 	want_next_hops(app);
+	health_targets(app);
 	return 0;
 }
 
@@ -634,6 +762,7 @@ control_loop(struct sl_app *app)
 			fflush(stdout);
 		}
 		exc_poll(app);
+		health_poll(app, now);
 		run_calls(app);
 		update_rates(app, now);
 		reclaim(app, 0);
@@ -664,6 +793,7 @@ control_fini(struct sl_app *app)
 		load_free(app->load);
 	app->load = NULL;
 	control_unlock();
+	hc_destroy(ctl->hc);
 	free(ctl);
 	ctl = NULL;
 }

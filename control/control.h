@@ -53,6 +53,10 @@ int control_call(int (*fn)(struct sl_app *app, void *arg), void *arg);
  * Caller holds control_lock(). */
 uint32_t control_rate(uint32_t id);
 
+/* Why backend id last changed health state ("" if never). Caller holds
+ * control_lock(). */
+const char *control_health_reason(uint32_t backend_id);
+
 /* Ask the control loop to reload at its next tick (async-signal-safe). */
 void control_request_reload(void);
 

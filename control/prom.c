@@ -17,6 +17,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
+#include <rte_ethdev.h>
 
 #include "control.h"
 #include "prom.h"
@@ -54,6 +55,8 @@ static const struct worker_metric worker_metrics[] = {
 	   "Connections scheduled to a backend."),
 	WM("sluice_connections_refused_total", conns_refused,
 	   "New connections refused (TCP RST, ICMP unreachable): no backend available."),
+	WM("sluice_connections_reset_total", conns_reset,
+	   "Established connections ended because their backend went DOWN (policy reset)."),
 	WM("sluice_arp_replies_total", arp_replies, "ARP requests answered."),
 	WM("sluice_icmp_echo_replies_total", icmp_echo_replies, "Pings answered."),
 };
@@ -72,6 +75,48 @@ render_workers(FILE *f, const struct sl_app *app)
 			memcpy(&v, (const char *)&app->workers[w]->stats + worker_metrics[i].off,
 			       sizeof(v));
 			fprintf(f, "%s{worker=\"%u\"} %" PRIu64 "\n", worker_metrics[i].name, w, v);
+		}
+	}
+}
+
+/* The ports' own counters (the driver's): what the wire saw. */
+static void
+render_ports(FILE *f, const struct sl_app *app)
+{
+	static const struct {
+		const char *name;
+		const char *help;
+		size_t off;
+	} m[] = {
+		{ "sluice_port_rx_packets_total", "Packets the port received.",
+		  offsetof(struct rte_eth_stats, ipackets) },
+		{ "sluice_port_tx_packets_total", "Packets the port sent.",
+		  offsetof(struct rte_eth_stats, opackets) },
+		{ "sluice_port_rx_bytes_total", "Bytes the port received.",
+		  offsetof(struct rte_eth_stats, ibytes) },
+		{ "sluice_port_tx_bytes_total", "Bytes the port sent.",
+		  offsetof(struct rte_eth_stats, obytes) },
+		{ "sluice_port_rx_missed_total", "Packets the port dropped: RX queues full.",
+		  offsetof(struct rte_eth_stats, imissed) },
+		{ "sluice_port_rx_errors_total", "Erroneous packets received.",
+		  offsetof(struct rte_eth_stats, ierrors) },
+		{ "sluice_port_tx_errors_total", "Packets the port failed to send.",
+		  offsetof(struct rte_eth_stats, oerrors) },
+	};
+	struct rte_eth_stats st[CFG_MAX_PORTS];
+	uint32_t p;
+	size_t i;
+
+	for (p = 0; p < app->n_ports; p++)
+		if (rte_eth_stats_get(app->ports[p].port_id, &st[p]) != 0)
+			memset(&st[p], 0, sizeof(st[p]));
+	for (i = 0; i < RTE_DIM(m); i++) {
+		family(f, m[i].name, "counter", m[i].help);
+		for (p = 0; p < app->n_ports; p++) {
+			uint64_t v;
+
+			memcpy(&v, (const char *)&st[p] + m[i].off, sizeof(v));
+			fprintf(f, "%s{port=\"%s\"} %" PRIu64 "\n", m[i].name, app->ports[p].name, v);
 		}
 	}
 }
@@ -156,6 +201,7 @@ render(size_t *len)
 	family(f, "sluice_workers", "gauge", "Worker lcores.");
 	fprintf(f, "sluice_workers %u\n", prom_app->n_workers);
 	render_workers(f, prom_app);
+	render_ports(f, prom_app);
 	render_drops(f, prom_app);
 	control_lock();
 	render_conns(f, prom_app);

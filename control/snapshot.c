@@ -153,7 +153,8 @@ laddr_index(struct snapshot *s, uint32_t ip, char *err, size_t errlen)
 
 static int
 build_services(struct snapshot *s, const struct cfg *c, const struct snapshot *prev,
-	       const uint8_t *busy, char *err, size_t errlen)
+	       const uint8_t *busy, snap_up_fn up, void *up_arg, char *err,
+	       size_t errlen)
 {
 	uint32_t i, j;
 
@@ -222,8 +223,14 @@ build_services(struct snapshot *s, const struct cfg *c, const struct snapshot *p
 			return -1;
 		}
 		for (j = 0; j < ss->n_backends; j++) {
-			const struct snap_backend *b = &ss->backends[j];
+			struct snap_backend *b = &ss->backends[j];
 
+			if (up != NULL)
+				b->up = up(up_arg, ss->id, b->id) != 0;
+			if (!b->up && cs->down_policy == CFG_DOWN_RESET) {
+				s->reset_ids[b->id >> 6] |= 1ull << (b->id & 63);
+				s->any_reset = 1;
+			}
 			sb[j] = (struct sched_backend){ .id = b->id, .ip = b->ip,
 				.port = b->port, .weight = b->weight, .up = b->up };
 		}
@@ -358,6 +365,14 @@ snap_rebuild(const struct cfg *c, uint32_t n_workers, uint64_t gen,
 	     const struct snapshot *prev, const uint8_t *busy, char *err,
 	     size_t errlen)
 {
+	return snap_rebuild_health(c, n_workers, gen, prev, busy, NULL, NULL, err, errlen);
+}
+
+struct snapshot *
+snap_rebuild_health(const struct cfg *c, uint32_t n_workers, uint64_t gen,
+		    const struct snapshot *prev, const uint8_t *busy, snap_up_fn up,
+		    void *up_arg, char *err, size_t errlen)
+{
 	struct snapshot *s = calloc(1, sizeof(*s));
 	uint32_t range;
 
@@ -376,7 +391,7 @@ snap_rebuild(const struct cfg *c, uint32_t n_workers, uint64_t gen,
 			 c->lport_min, c->lport_max, n_workers);
 		goto fail;
 	}
-	if (build_services(s, c, prev, busy, err, errlen) != 0)
+	if (build_services(s, c, prev, busy, up, up_arg, err, errlen) != 0)
 		goto fail;
 	if (build_locals(s, c, err, errlen) != 0)
 		goto fail;

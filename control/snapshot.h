@@ -81,6 +81,8 @@ struct snapshot {
 	uint32_t n_workers;
 	int needs_load;              /* some service uses lc/wlc */
 	struct ct_timeouts timeouts; /* applied by workers when gen changes */
+	int any_reset;               /* some bit of reset_ids is set */
+	uint64_t reset_ids[(SNAP_MAX_BACKEND_IDS + 63) / 64];
 };
 
 /*
@@ -99,6 +101,26 @@ struct snapshot *snap_build(const struct cfg *c, uint32_t n_workers,
 struct snapshot *snap_rebuild(const struct cfg *c, uint32_t n_workers,
 			      uint64_t gen, const struct snapshot *prev,
 			      const uint8_t *busy, char *err, size_t errlen);
+
+/*
+ * Health of backend (service id, backend id): 1 up, 0 down. A backend the
+ * function does not know is up. Used by snap_rebuild_health().
+ */
+typedef int (*snap_up_fn)(void *arg, uint16_t svc_id, uint32_t backend_id);
+
+/* snap_rebuild() with health: DOWN backends are kept but never scheduled,
+ * and those of down_policy "reset" services are marked for reset. */
+struct snapshot *snap_rebuild_health(const struct cfg *c, uint32_t n_workers,
+				     uint64_t gen, const struct snapshot *prev,
+				     const uint8_t *busy, snap_up_fn up, void *up_arg,
+				     char *err, size_t errlen);
+
+/* True if connections to backend id must be reset (DOWN, policy reset). */
+static inline int
+snap_backend_reset(const struct snapshot *s, uint32_t id)
+{
+	return id < SNAP_MAX_BACKEND_IDS && (s->reset_ids[id >> 6] >> (id & 63)) & 1;
+}
 void snap_free(struct snapshot *s);
 
 static inline uint32_t

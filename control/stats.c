@@ -38,6 +38,7 @@ stats_sum(const struct sl_app *app, struct wk_stats *out)
 		out->steered_in += s->steered_in;
 		out->conns_created += s->conns_created;
 		out->conns_refused += s->conns_refused;
+		out->conns_reset += s->conns_reset;
 		out->arp_replies += s->arp_replies;
 		out->arp_other += s->arp_other;
 		out->icmp_echo_replies += s->icmp_echo_replies;
@@ -99,6 +100,7 @@ static const struct stat_field stat_fields[] = {
 	STAT_FIELD(steered_in),
 	STAT_FIELD(conns_created),
 	STAT_FIELD(conns_refused),
+	STAT_FIELD(conns_reset),
 	STAT_FIELD(arp_replies),
 	STAT_FIELD(arp_other),
 	STAT_FIELD(icmp_echo_replies),

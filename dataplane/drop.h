@@ -27,6 +27,7 @@
 	X(NOT_FOR_US,       "IPv4 not to a VIP, local address or connection") \
 	X(NO_CONN,          "TCP non-SYN without connection") \
 	X(NO_BACKEND,       "service has no available backend") \
+	X(BACKEND_DOWN,     "connection's backend DOWN, policy reset") \
 	X(CT_FULL,          "connection table full") \
 	X(TUPLE_CLASH,      "reply tuple already used by another connection") \
 	X(LPORT_EXHAUSTED,  "no free FULLNAT local port") \

@@ -45,18 +45,26 @@ static void
 wk_tx_flush(struct worker *w, uint32_t port)
 {
 	struct wk_txq *q = &w->tx[port];
+	uint64_t bytes = 0;
 	uint16_t sent, i;
 
-	/* Counted after the fact: bytes of packets the queue refused are drops. */
+	/*
+	 * Bytes are summed before the burst: a sent mbuf belongs to the driver
+	 * and may already be freed and reused (net_null and ring PMDs free or
+	 * hand it over at once). Packets the queue refused are drops.
+	 */
 	if (q->n == 0)
 		return;
+	for (i = 0; i < q->n; i++)
+		bytes += rte_pktmbuf_pkt_len(q->m[i]);
 	sent = rte_eth_tx_burst(w->app->ports[port].port_id, (uint16_t)w->id,
 				q->m, q->n);
-	w->stats.tx_packets += sent;
-	for (i = 0; i < sent; i++)
-		w->stats.tx_bytes += rte_pktmbuf_pkt_len(q->m[i]);
-	for (i = sent; i < q->n; i++)
+	for (i = sent; i < q->n; i++) {
+		bytes -= rte_pktmbuf_pkt_len(q->m[i]);
 		wk_drop(w, q->m[i], SL_DROP_TX_FULL);
+	}
+	w->stats.tx_packets += sent;
+	w->stats.tx_bytes += bytes;
 	q->n = 0;
 }
 
@@ -328,7 +336,15 @@ wk_new_conn(struct worker *w, const struct snap_service *svc,
 		}
 		reply.dst_ip = w->snap->laddrs[laddr_idx];
 	}
-	if (ct_lookup(w->ct, meta->proto, &reply, &dir) != NULL) {
+	c = ct_lookup(w->ct, meta->proto, &reply, &dir);
+	/* A closed connection still holding the reply tuple (same client port
+	 * and backend, reached through another service) yields to the new one,
+	 * as a TIME_WAIT socket yields to a new SYN. A live one does not. */
+	if (c != NULL && (c->state == CT_TIME_WAIT || c->state == CT_CLOSE)) {
+		ct_delete(w->ct, c);
+		c = NULL;
+	}
+	if (c != NULL) {
 		c = NULL;
 		wk_drop(w, m, SL_DROP_TUPLE_CLASH);
 	} else {
@@ -352,6 +368,26 @@ wk_new_conn(struct worker *w, const struct snap_service *svc,
 	return c;
 }
 
+/*
+ * The connection's backend is DOWN and its service says "reset": end it. TCP
+ * gets a RST back to whoever sent this segment; a UDP flow is forgotten, so
+ * its next datagram is scheduled to a backend that is up.
+ */
+static void
+wk_reset(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta,
+	 struct ct_conn *c)
+{
+	ct_delete(w->ct, c);
+	w->stats.conns_reset++;
+	if (meta->proto != IPPROTO_TCP || (meta->tcp_flags & TCP_FLAG_RST)) {
+		wk_drop(w, m, SL_DROP_BACKEND_DOWN);
+		return;
+	}
+	m->data_len = (uint16_t)refuse_tcp_rst(rte_pktmbuf_mtod(m, uint8_t *), meta);
+	m->pkt_len = m->data_len;
+	wk_tx(w, w->port_index[m->port], m);
+}
+
 static void
 wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 	   struct ct_conn *c, enum ct_dir dir)
@@ -362,6 +398,10 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 	uint8_t prev, port;
 	uint32_t nh;
 
+	if (unlikely(w->snap->any_reset) && snap_backend_reset(w->snap, c->backend_id)) {
+		wk_reset(w, m, meta, c);
+		return;
+	}
 	prev = (uint8_t)ct_update(w->ct, c, dir, meta->tcp_flags, w->now);
 	if (ct_state_is_active(prev) != ct_state_is_active(c->state)) {
 		wk_count_state(w, c, prev, -1);
@@ -429,12 +469,22 @@ wk_l4(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 			wk_drop(w, m, SL_DROP_NOT_FOR_US);
 			return;
 		}
+		/* The bulk lookup ran before this burst's inserts: a flow whose
+		 * first packets share a burst (UDP, retransmitted SYNs) must find
+		 * the entry its first packet made, not make a second one. */
+		if (w->burst_new != 0) {
+			c = ct_lookup(w->ct, meta->proto, key, &dir);
+			if (c != NULL)
+				goto forward;
+		}
 		c = wk_new_conn(w, svc, meta, key, m);
 		if (c == NULL)
 			return;
+		w->burst_new++;
 		wk_learn_source(w, m, meta);
 		dir = CT_DIR_ORIG;
 	}
+forward:
 	wk_forward(w, m, meta, c, dir);
 }
 
@@ -567,6 +617,7 @@ wk_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, int steered)
 		if (n_l4 == 0)
 			continue;
 		ct_lookup_bulk(w->ct, protos, keyp, n_l4, conns, dirs);
+		w->burst_new = 0;
 		wk_prefetch_replies(w, meta, keys, l4idx, conns, n_l4, steered);
 		for (j = 0; j < n_l4; j++) {
 			i = l4idx[j];

@@ -33,6 +33,7 @@ struct wk_stats {
 	uint64_t steered_in;
 	uint64_t conns_created;
 	uint64_t conns_refused;      /* no backend: answered with RST / ICMP */
+	uint64_t conns_reset;        /* backend DOWN, service policy reset */
 	uint64_t arp_replies;
 	uint64_t arp_other;          /* ARP replies and requests we only learn from */
 	uint64_t icmp_echo_replies;
@@ -110,6 +111,7 @@ struct worker {
 	uint32_t idle_sleep_us;
 	uint32_t expire_budget;
 	uint32_t now;                /* ms tick of this pass */
+	uint32_t burst_new;          /* connections made since the bulk lookup */
 	const struct snapshot *snap; /* valid during a pass */
 	uint64_t snap_gen;           /* generation whose settings are applied */
 	const struct neigh_table *neigh;

@@ -41,7 +41,9 @@ for variant in build build-asan; do
 done
 
 if [ -x build/sluice ]; then
-	bash test/integration/run.sh | tee "$log/integration.txt"
+	# Private network and mount namespaces: nothing the tests create can
+	# meet another run, a benchmark or a real appliance on this machine.
+	bash scripts/isolated.sh bash test/integration/run.sh | tee "$log/integration.txt"
 	line=$(grep -E '^integration: [0-9]+ passed, [0-9]+ failed' "$log/integration.txt" | tail -n 1)
 	if [ -n "$line" ]; then
 		p=$(echo "$line" | sed -E 's/.* ([0-9]+) passed.*/\1/')

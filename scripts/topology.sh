@@ -193,9 +193,21 @@ topo_up() {
 
 	# The Sluice ports belong to the DPDK process: no addresses, no IPv6, and
 	# the root kernel neither answers ARP nor forwards anything arriving there.
+	# The kernel still sees every frame af_packet sees, and it owns the port
+	# addresses too (on Sluice's TAP interfaces, the exception path): strict
+	# reverse-path filtering makes it drop what arrives on the veths (no
+	# route points there), so only the copy Sluice hands it through the TAP
+	# reaches its sockets. Loose mode on "all" would override that.
+	if [ "$(sysctl -n net.ipv4.conf.all.rp_filter)" = 2 ]; then
+		if [ "${SLC_ISOLATED:-0}" = 1 ]; then
+			sysctl -qw net.ipv4.conf.all.rp_filter=1 >/dev/null
+		else
+			topo_log "warning: net.ipv4.conf.all.rp_filter=2 (loose) lets the kernel answer on $SLC_PORT0/$SLC_PORT1 too; run under scripts/isolated.sh"
+		fi
+	fi
 	for dev in "$SLC_PORT0" "$SLC_PORT1"; do
 		sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1" "net.ipv4.conf.$dev.forwarding=0" \
-			"net.ipv4.conf.$dev.arp_ignore=8" >/dev/null ||
+			"net.ipv4.conf.$dev.arp_ignore=8" "net.ipv4.conf.$dev.rp_filter=1" >/dev/null ||
 			{ topo_log "sysctl on $dev failed"; return 1; }
 	done
 	topo_log "up"

@@ -43,6 +43,12 @@ expect() {
 	if "$@"; then pass "$text"; else fail "$text" "$reason"; fi
 }
 
+# in_range N LO HI: LO <= N <= HI (integers; a non-number is out of range).
+in_range() {
+	case "$1" in '' | *[!0-9]*) return 1 ;; esac
+	[ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
+}
+
 # A failure after which the test cannot go on.
 fatal() {
 	fail "${2:-setup}" "$1"
@@ -64,8 +70,9 @@ it_require() {
 		echo "no sluice binary at $SLUICE_BIN: build first (meson setup build && ninja -C build) or set SLUICE_BIN" >&2
 		exit 2
 	fi
-	local others
-	others=$(slc_foreign)
+	local others=""
+	# In scripts/isolated.sh's private namespaces nothing else can meet us.
+	[ "${SLC_ISOLATED:-0}" = 1 ] || others=$(slc_foreign)
 	if [ -n "$others" ]; then
 		echo "another sluice is running; the test topology (slc-p0, slc-p1, slc-*) takes the machine alone. Stop it first:" >&2
 		echo "$others" >&2
