@@ -206,7 +206,17 @@ cmd_list(struct api_req *r)
 			for (j = 0; j < sv->n_laddrs; j++)
 				fprintf(f, "%s\"%s\"", j ? "," : "",
 					ip_str(s->laddrs[sv->laddr_idx[j]], b1));
-			fprintf(f, "],\"backends\":[");
+			{
+				uint64_t sp = 0, sb = 0, sr = 0;
+
+				for (w = 0; w < app->n_workers; w++) {
+					sp += app->workers[w]->svc_traffic[sv->id].packets;
+					sb += app->workers[w]->svc_traffic[sv->id].bytes;
+					sr += app->workers[w]->svc_refused[sv->id];
+				}
+				fprintf(f, "],\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+					",\"refused\":%" PRIu64 ",\"backends\":[", sp, sb, sr);
+			}
 		} else {
 			char ep[32];
 
@@ -218,20 +228,23 @@ cmd_list(struct api_req *r)
 		}
 		for (j = 0; j < sv->n_backends; j++) {
 			const struct snap_backend *be = &sv->backends[j];
-			uint64_t act = 0, inact = 0, sched = 0;
+			uint64_t act = 0, inact = 0, sched = 0, pkts = 0, bytes = 0;
 			const char *state = !be->up ? "down" : be->weight == 0 ? "drain" : "up";
 
 			for (w = 0; w < app->n_workers; w++) {
 				act += app->workers[w]->active[be->id];
 				inact += app->workers[w]->inactive[be->id];
 				sched += app->workers[w]->scheduled[be->id];
+				pkts += app->workers[w]->be_traffic[be->id].packets;
+				bytes += app->workers[w]->be_traffic[be->id].bytes;
 			}
 			if (r->json) {
 				fprintf(f, "%s{\"address\":\"%s\",\"port\":%u,\"weight\":%u,\"state\":\"%s\","
 					"\"active\":%" PRIu64 ",\"inactive\":%" PRIu64 ",\"scheduled\":%"
-					PRIu64 ",\"rate_cps\":%u,\"health_reason\":", j ? "," : "",
+					PRIu64 ",\"rate_cps\":%u,\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+					",\"health_reason\":", j ? "," : "",
 					ip_str(be->ip, b1), rte_be_to_cpu_16(be->port), be->weight, state,
-					act, inact, sched, control_rate(be->id));
+					act, inact, sched, control_rate(be->id), pkts, bytes);
 				json_str(f, control_health_reason(be->id));
 				fputc('}', f);
 			} else {

@@ -190,6 +190,67 @@ render_conns(FILE *f, const struct sl_app *app)
 	}
 }
 
+/* Caller holds control_lock(). */
+static void
+render_traffic(FILE *f, const struct sl_app *app)
+{
+	const struct snapshot *s = app->snap;
+	uint32_t i, j, w;
+	int dir;
+
+	for (dir = 0; dir < 2; dir++) {
+		const char *name = dir ? "sluice_backend_bytes_total" : "sluice_backend_packets_total";
+
+		family(f, name, "counter", dir ? "Bytes forwarded to and from each backend." :
+		       "Packets forwarded to and from each backend.");
+		for (i = 0; i < s->n_services; i++) {
+			for (j = 0; j < s->services[i].n_backends; j++) {
+				const struct snap_backend *b = &s->services[i].backends[j];
+				char ip[INET_ADDRSTRLEN];
+				uint64_t v = 0;
+
+				for (w = 0; w < app->n_workers; w++)
+					v += dir ? app->workers[w]->be_traffic[b->id].bytes :
+						   app->workers[w]->be_traffic[b->id].packets;
+				inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
+				fprintf(f, "%s{service=\"%s\",backend=\"%s:%u\"} %" PRIu64 "\n", name,
+					s->services[i].name, ip, rte_be_to_cpu_16(b->port), v);
+			}
+		}
+	}
+	for (dir = 0; dir < 3; dir++) {
+		static const char *const names[] = { "sluice_service_packets_total",
+			"sluice_service_bytes_total", "sluice_service_connections_refused_total" };
+		static const char *const helps[] = { "Packets forwarded for each service.",
+			"Bytes forwarded for each service.",
+			"New connections refused for each service: no backend available." };
+
+		family(f, names[dir], "counter", helps[dir]);
+		for (i = 0; i < s->n_services; i++) {
+			uint16_t id = s->services[i].id;
+			uint64_t v = 0;
+
+			for (w = 0; w < app->n_workers; w++)
+				v += dir == 0 ? app->workers[w]->svc_traffic[id].packets :
+				     dir == 1 ? app->workers[w]->svc_traffic[id].bytes :
+						app->workers[w]->svc_refused[id];
+			fprintf(f, "%s{service=\"%s\"} %" PRIu64 "\n", names[dir],
+				s->services[i].name, v);
+		}
+	}
+	family(f, "sluice_backend_up", "gauge", "1 if the backend is UP (health checks), else 0.");
+	for (i = 0; i < s->n_services; i++) {
+		for (j = 0; j < s->services[i].n_backends; j++) {
+			const struct snap_backend *b = &s->services[i].backends[j];
+			char ip[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
+			fprintf(f, "sluice_backend_up{service=\"%s\",backend=\"%s:%u\"} %u\n",
+				s->services[i].name, ip, rte_be_to_cpu_16(b->port), b->up);
+		}
+	}
+}
+
 static char *
 render(size_t *len)
 {
@@ -205,6 +266,7 @@ render(size_t *len)
 	render_drops(f, prom_app);
 	control_lock();
 	render_conns(f, prom_app);
+	render_traffic(f, prom_app);
 	control_unlock();
 	if (fclose(f) != 0) {
 		free(buf);

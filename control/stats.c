@@ -195,7 +195,7 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 			const struct snap_backend *b = &s->services[i].backends[j];
 			struct rte_tel_data *c;
 			char ip[INET_ADDRSTRLEN], key[16];
-			uint64_t total = 0, active = 0, inactive = 0;
+			uint64_t total = 0, active = 0, inactive = 0, pkts = 0, bytes = 0;
 
 			if (n == RTE_TEL_MAX_DICT_ENTRIES)
 				goto out;
@@ -206,6 +206,8 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 				total += stats_app->workers[w]->scheduled[b->id];
 				active += stats_app->workers[w]->active[b->id];
 				inactive += stats_app->workers[w]->inactive[b->id];
+				pkts += stats_app->workers[w]->be_traffic[b->id].packets;
+				bytes += stats_app->workers[w]->be_traffic[b->id].bytes;
 			}
 			inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
 			rte_tel_data_start_dict(c);
@@ -216,6 +218,9 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_u64(c, "scheduled", total);
 			rte_tel_data_add_dict_u64(c, "active", active);
 			rte_tel_data_add_dict_u64(c, "inactive", inactive);
+			rte_tel_data_add_dict_u64(c, "packets", pkts);
+			rte_tel_data_add_dict_u64(c, "bytes", bytes);
+			rte_tel_data_add_dict_string(c, "state", b->up ? "up" : "down");
 			snprintf(key, sizeof(key), "%u", n++);
 			rte_tel_data_add_dict_container(d, key, c, 0);
 		}

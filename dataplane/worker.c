@@ -321,6 +321,7 @@ wk_new_conn(struct worker *w, const struct snap_service *svc,
 	hash = wk_tuple_hash(meta->proto, orig);
 	idx = sched_pick(svc->sched, &w->cursors[svc->id], hash, meta->src_ip, &view);
 	if (idx < 0) {
+		w->svc_refused[svc->id]++;
 		wk_refuse(w, m, meta);
 		return NULL;
 	}
@@ -435,6 +436,10 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		}
 	}
 	xlate_set_macs(frame, w->app->ports[port].mac.addr_bytes, mac->addr_bytes);
+	w->be_traffic[c->backend_id].packets++;
+	w->be_traffic[c->backend_id].bytes += rte_pktmbuf_pkt_len(m);
+	w->svc_traffic[c->svc_id].packets++;
+	w->svc_traffic[c->svc_id].bytes += rte_pktmbuf_pkt_len(m);
 	wk_tx(w, port, m);
 }
 
@@ -844,7 +849,14 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 	w->active = rte_zmalloc_socket("active", sizeof(uint32_t) * SL_MAX_BACKEND_IDS, 0, socket);
 	w->inactive = rte_zmalloc_socket("inactive", sizeof(uint32_t) * SL_MAX_BACKEND_IDS, 0, socket);
 	w->scheduled = rte_zmalloc_socket("sched", sizeof(uint64_t) * SL_MAX_BACKEND_IDS, 0, socket);
-	if (w->active == NULL || w->inactive == NULL || w->scheduled == NULL) {
+	w->be_traffic = rte_zmalloc_socket("betraffic",
+					   sizeof(struct wk_traffic) * SL_MAX_BACKEND_IDS, 0, socket);
+	w->svc_traffic = rte_zmalloc_socket("svctraffic",
+					    sizeof(struct wk_traffic) * CFG_MAX_SERVICES, 0, socket);
+	w->svc_refused = rte_zmalloc_socket("refused", sizeof(uint64_t) * CFG_MAX_SERVICES, 0,
+					    socket);
+	if (w->active == NULL || w->inactive == NULL || w->scheduled == NULL ||
+	    w->be_traffic == NULL || w->svc_traffic == NULL || w->svc_refused == NULL) {
 		fprintf(stderr, "sluice: worker %u: cannot allocate backend counters\n", id);
 		goto fail;
 	}
@@ -902,6 +914,9 @@ worker_destroy(struct worker *w)
 	rte_free(w->active);
 	rte_free(w->inactive);
 	rte_free(w->scheduled);
+	rte_free(w->be_traffic);
+	rte_free(w->svc_traffic);
+	rte_free(w->svc_refused);
 	rte_free(w->ct_mem);
 	rte_free(w);
 }

@@ -47,6 +47,12 @@ struct wk_stats {
  * port goes to the back, so it is reused as late as possible and a backend's
  * own TIME_WAIT for the old connection has long ended.
  */
+/* Traffic of one backend or service, written by one worker only. */
+struct wk_traffic {
+	uint64_t packets;            /* forwarded, both directions */
+	uint64_t bytes;
+};
+
 struct wk_lport_pool {
 	uint16_t *ring;
 	uint32_t size;
@@ -120,6 +126,9 @@ struct worker {
 	uint32_t *active;            /* per backend id, own connections */
 	uint32_t *inactive;
 	uint64_t *scheduled;         /* per backend id, connections scheduled */
+	struct wk_traffic *be_traffic;  /* per backend id */
+	struct wk_traffic *svc_traffic; /* per service id */
+	uint64_t *svc_refused;       /* per service id: refused, no backend */
 	struct wk_txq tx[CFG_MAX_PORTS];
 	struct wk_neigh_cache neigh_cache[WK_NEIGH_CACHE];
 	struct wk_lport_pool lports[SNAP_MAX_LADDRS];

@@ -125,6 +125,11 @@ out=$(ip netns exec "$SLC_NS_CLI" curl -s -m 3 -o /dev/null -w '%{http_code} %{e
 after=$(jget "$(slc_tel /sluice/stats)" .conns_refused)
 expect "all DOWN: connection refused at once (curl exit 7)" "curl said '$out'" [ "${out#* }" = 7 ]
 expect "all DOWN: refusal counted" "conns_refused $before -> $after" [ "$after" -gt "$before" ]
+m=$(curl -s --max-time 5 "http://127.0.0.1:$IT_PROM_PORT/metrics")
+expect "all DOWN: counted for the service, and its backends read down in Prometheus" \
+	"$(grep -E 'service="wrongstatus"' <<<"$m" | grep -E 'refused|_up' | tr '\n' ' ')" \
+	[ "$(awk '$1 == "sluice_service_connections_refused_total{service=\"wrongstatus\"}" { print $2 }' <<<"$m")" -ge 1 \
+	-a "$(grep -c '^sluice_backend_up{service="wrongstatus".* 0$' <<<"$m")" = 2 ]
 
 # ICMP to an address with no host: DOWN ("no reply"); its sibling stays up.
 ms=$(wait_state ghost 198.18.1.99 down 10) || ms=never

@@ -44,6 +44,15 @@ pb=$(for b in 11 12 13; do prom_sum sluice_backend_connections_scheduled_total "
 expect "per-backend counts agree between telemetry and prometheus" "telemetry $per, prometheus [$pb]" \
 	[ "$per" = "[${pb%,}]" ]
 
+# Per service and backend traffic: the service is the sum of its backends.
+sp=$(prom_sum sluice_service_packets_total 'service="web"')
+bp=$(prom_sum sluice_backend_packets_total 'service="web"')
+expect "service web's packets ($sp) = its backends' ($bp), >= the requests' 1000" "see values" \
+	[ "$sp" = "$bp" -a "$sp" -ge 1000 ]
+sb=$(prom_sum sluice_service_bytes_total 'service="web"')
+bb=$(prom_sum sluice_backend_bytes_total 'service="web"')
+expect "service web's bytes ($sb) = its backends' ($bb)" "see values" [ "$sb" = "$bb" -a "$sb" -gt "$sp" ]
+
 # Per port: the drivers' counters, at least what the requests needed.
 rxp=$(prom_sum sluice_port_rx_packets_total 'port="client"')
 expect "prometheus: port client received the 200 requests' packets" "rx $rxp" [ "$rxp" -ge 1000 ]
