@@ -15,14 +15,12 @@
 #include <errno.h>
 #include <libgen.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +32,7 @@
 #include "api.h"
 #include "control.h"
 #include "snapshot.h"
+#include "srv.h"
 #include "stats.h"
 
 #define API_MAX_ARGS 64
@@ -43,9 +42,9 @@
 #define API_CONNS_MAX 100000
 #define API_MAIL_DEADLINE_MS 10000
 
-static int api_fd = -1;
-static volatile int api_stopping;
-static pthread_t api_thread;
+static struct srv api_srv = { .fd = -1 };
+/* An empty line ends the arguments ("\n" alone: no arguments at all). */
+static const char *const request_ends[] = { "\n\n", NULL };
 static struct sl_app *api_app;
 static char api_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
@@ -899,31 +898,16 @@ api_execute(struct sl_app *app, int argc, char **argv, FILE *out)
 
 /* ---- socket ----------------------------------------------------------------- */
 
+/* Arguments, one per line, ended by an empty line. */
 static void
-serve(int fd)
+serve(int fd, char *req, size_t len)
 {
-	struct timeval tv = { .tv_sec = 5 };
-	char req[API_MAX_REQ + 1], *args[API_MAX_ARGS], *p, *nl;
-	size_t got = 0;
-	char *body = NULL;
-	size_t len = 0;
-	FILE *out;
+	char *args[API_MAX_ARGS], *p, *nl = NULL, *body = NULL;
+	size_t blen = 0;
+	FILE *out = open_memstream(&body, &blen);
 	int argc = 0, rc;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (got < API_MAX_REQ) {
-		ssize_t k = recv(fd, req + got, API_MAX_REQ - got, 0);
-
-		if (k <= 0)
-			return;
-		got += (size_t)k;
-		req[got] = '\0';
-		if (strcmp(req, "\n") == 0 || strstr(req, "\n\n") != NULL)
-			break;
-	}
-	req[got] = '\0';
-	out = open_memstream(&body, &len);
+	(void)len;
 	if (out == NULL)
 		return;
 	for (p = req; (nl = strchr(p, '\n')) != NULL && nl != p && argc < API_MAX_ARGS; p = nl + 1) {
@@ -940,39 +924,9 @@ serve(int fd)
 		rc = api_execute(api_app, argc, args, out);
 	}
 	fclose(out);
-	send(fd, rc == 0 ? "ok\n" : "error\n", rc == 0 ? 3 : 6, MSG_NOSIGNAL);
-	if (body != NULL) {
-		size_t off = 0;
-
-		while (off < len) {
-			ssize_t k = send(fd, body + off, len - off, MSG_NOSIGNAL);
-
-			if (k <= 0)
-				break;
-			off += (size_t)k;
-		}
-	}
+	if (srv_send_all(fd, rc == 0 ? "ok\n" : "error\n", rc == 0 ? 3 : 6) == 0 && body != NULL)
+		srv_send_all(fd, body, blen);
 	free(body);
-}
-
-static void *
-api_main(void *arg)
-{
-	struct pollfd pfd = { .fd = api_fd, .events = POLLIN };
-
-	(void)arg;
-	while (!api_stopping) {
-		int fd;
-
-		if (poll(&pfd, 1, 200) <= 0)
-			continue;
-		fd = accept(api_fd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		serve(fd);
-		close(fd);
-	}
-	return NULL;
 }
 
 int
@@ -981,7 +935,7 @@ api_start(struct sl_app *app)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const struct cfg *c = app->cfg;
 	char dir[sizeof(api_path)];
-	int rc;
+	int api_fd, rc;
 
 	if (c->api_socket[0] == '\0')
 		return 0;
@@ -1008,25 +962,17 @@ api_start(struct sl_app *app)
 		api_fd = -1;
 		return rc;
 	}
-	rc = pthread_create(&api_thread, NULL, api_main, NULL);
-	if (rc != 0) {
-		close(api_fd);
-		api_fd = -1;
+	rc = srv_start(&api_srv, api_fd, serve, request_ends, API_MAX_REQ, 5, "sluice-api");
+	if (rc != 0)
 		unlink(api_path);
-		return -rc;
-	}
-	pthread_setname_np(api_thread, "sluice-api");
-	return 0;
+	return rc;
 }
 
 void
 api_stop(void)
 {
-	if (api_fd < 0)
+	if (api_srv.fd < 0)
 		return;
-	api_stopping = 1;
-	pthread_join(api_thread, NULL);
-	close(api_fd);
-	api_fd = -1;
+	srv_stop(&api_srv);
 	unlink(api_path);
 }

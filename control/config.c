@@ -773,22 +773,21 @@ parse_workers(struct cfg_ctx *x, const config_setting_t *root, struct cfg *c)
 	get_u32(x, g, "mbufs_per_port", 0, CFG_MAX_MBUFS, &c->mbufs_per_port);
 }
 
+const struct cfg_timeout_key cfg_timeout_keys[CFG_N_TIMEOUT_KEYS] = {
+	{ "syn_sent", CT_SYN_SENT },
+	{ "syn_recv", CT_SYN_RECV },
+	{ "established", CT_ESTABLISHED },
+	{ "fin_wait", CT_FIN_WAIT },
+	{ "close_wait", CT_CLOSE_WAIT },
+	{ "time_wait", CT_TIME_WAIT },
+	{ "close", CT_CLOSE },
+	{ "udp", CT_UDP },
+};
+
 static void
 parse_timeouts(struct cfg_ctx *x, const config_setting_t *ct, struct cfg *c)
 {
-	static const struct {
-		const char *key;
-		enum ct_state state;
-	} map[] = {
-		{ "syn_sent", CT_SYN_SENT },
-		{ "syn_recv", CT_SYN_RECV },
-		{ "established", CT_ESTABLISHED },
-		{ "fin_wait", CT_FIN_WAIT },
-		{ "close_wait", CT_CLOSE_WAIT },
-		{ "time_wait", CT_TIME_WAIT },
-		{ "close", CT_CLOSE },
-		{ "udp", CT_UDP },
-	};
+	const struct cfg_timeout_key *map = cfg_timeout_keys;
 	static const char *const keys[] = {
 		"syn_sent", "syn_recv", "established", "fin_wait",
 		"close_wait", "time_wait", "close", "udp", NULL
@@ -800,7 +799,7 @@ parse_timeouts(struct cfg_ctx *x, const config_setting_t *ct, struct cfg *c)
 	if (get_group(x, ct, "timeouts", &g) != GOT_VALUE)
 		return;
 	check_keys(x, g, keys);
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+	for (i = 0; i < CFG_N_TIMEOUT_KEYS; i++)
 		if (get_u32(x, g, map[i].key, 1, CFG_MAX_TIMEOUT_S, &s) == GOT_VALUE)
 			c->timeouts.ms[map[i].state] = s * 1000;
 	/* An entry with no state yet is torn down like a reset one. */

@@ -202,6 +202,14 @@ void cfg_health_resolve(const struct cfg_service *s, const struct cfg_backend *b
 /* Service health defaults (type none, 2000/1000 ms, rise 2, fall 3, 200). */
 void cfg_health_defaults(struct cfg_health *h);
 
+/* conntrack.timeouts keys and the states they set. */
+#define CFG_N_TIMEOUT_KEYS 8
+struct cfg_timeout_key {
+	const char *key;
+	enum ct_state state;
+};
+extern const struct cfg_timeout_key cfg_timeout_keys[CFG_N_TIMEOUT_KEYS];
+
 /*
  * Write c as libconfig text that loads back into an equal struct (the
  * source name aside). cfg_dump_string returns a malloc'd string or NULL.

@@ -13,20 +13,6 @@
 
 #include "config.h"
 
-static const struct {
-	const char *key;
-	enum ct_state state;
-} timeout_keys[] = {
-	{ "syn_sent", CT_SYN_SENT },
-	{ "syn_recv", CT_SYN_RECV },
-	{ "established", CT_ESTABLISHED },
-	{ "fin_wait", CT_FIN_WAIT },
-	{ "close_wait", CT_CLOSE_WAIT },
-	{ "time_wait", CT_TIME_WAIT },
-	{ "close", CT_CLOSE },
-	{ "udp", CT_UDP },
-};
-
 static const char *
 ip_str(uint32_t ip, char *buf)
 {
@@ -151,9 +137,9 @@ cfg_dump(const struct cfg *c, FILE *f)
 		c->burst, c->idle_sleep_us, c->mbufs_per_port);
 	fprintf(f, "conntrack: {\n  capacity = %u;\n  expire_budget = %u;\n  timeouts: {\n",
 		c->ct_capacity, c->expire_budget);
-	for (i = 0; i < sizeof(timeout_keys) / sizeof(timeout_keys[0]); i++)
-		fprintf(f, "    %s = %u;\n", timeout_keys[i].key,
-			c->timeouts.ms[timeout_keys[i].state] / 1000);
+	for (i = 0; i < CFG_N_TIMEOUT_KEYS; i++)
+		fprintf(f, "    %s = %u;\n", cfg_timeout_keys[i].key,
+			c->timeouts.ms[cfg_timeout_keys[i].state] / 1000);
 	fprintf(f, "  };\n};\n");
 	fprintf(f, "fullnat: {\n  port_min = %u;\n  port_max = %u;\n};\n", c->lport_min,
 		c->lport_max);

@@ -6,13 +6,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <rte_byteorder.h>
@@ -22,13 +19,13 @@
 #include "control.h"
 #include "prom.h"
 #include "snapshot.h"
+#include "srv.h"
 #include "stats.h"
 
 #define PROM_REQ_MAX 2048
 
-static int prom_fd = -1;
-static volatile int prom_stopping;
-static pthread_t prom_thread;
+static struct srv prom_srv = { .fd = -1 };
+static const char *const request_ends[] = { "\r\n\r\n", "\n\n", NULL };
 static struct sl_app *prom_app;
 
 static void
@@ -276,19 +273,6 @@ render(size_t *len)
 }
 
 static void
-send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (k <= 0)
-			return;
-		p += k;
-		n -= (size_t)k;
-	}
-}
-
-static void
 reply(int fd, const char *status, const char *type, const char *body, size_t len)
 {
 	char head[256];
@@ -296,68 +280,33 @@ reply(int fd, const char *status, const char *type, const char *body, size_t len
 			 "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 			 "Connection: close\r\n\r\n", status, type, len);
 
-	send_all(fd, head, (size_t)n);
-	send_all(fd, body, len);
+	if (srv_send_all(fd, head, (size_t)n) == 0)
+		srv_send_all(fd, body, len);
 }
 
 /* One request per connection; a client that stalls is cut off after 2 s. */
 static void
-serve(int fd)
+serve(int fd, char *req, size_t len)
 {
-	struct timeval tv = { .tv_sec = 2 };
-	char req[PROM_REQ_MAX + 1];
-	size_t got = 0;
 	char *body;
-	size_t len;
+	size_t blen;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (got < PROM_REQ_MAX) {
-		ssize_t k = recv(fd, req + got, PROM_REQ_MAX - got, 0);
-
-		if (k <= 0)
-			return;
-		got += (size_t)k;
-		req[got] = '\0';
-		if (strstr(req, "\r\n\r\n") != NULL || strstr(req, "\n\n") != NULL)
-			break;
-	}
-	req[got] = '\0';
+	(void)len;
 	if (strncmp(req, "GET /metrics ", 13) != 0 && strncmp(req, "GET /metrics?", 13) != 0) {
 		static const char msg[] = "not found: try /metrics\n";
 
 		reply(fd, "404 Not Found", "text/plain", msg, sizeof(msg) - 1);
 		return;
 	}
-	body = render(&len);
+	body = render(&blen);
 	if (body == NULL) {
 		static const char msg[] = "out of memory\n";
 
 		reply(fd, "500 Internal Server Error", "text/plain", msg, sizeof(msg) - 1);
 		return;
 	}
-	reply(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, len);
+	reply(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, blen);
 	free(body);
-}
-
-static void *
-prom_main(void *arg)
-{
-	struct pollfd pfd = { .fd = prom_fd, .events = POLLIN };
-
-	(void)arg;
-	while (!prom_stopping) {
-		int fd;
-
-		if (poll(&pfd, 1, 200) <= 0)
-			continue;
-		fd = accept(prom_fd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		serve(fd);
-		close(fd);
-	}
-	return NULL;
 }
 
 int
@@ -365,7 +314,7 @@ prom_start(struct sl_app *app)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	const struct cfg *c = app->cfg;
-	int one = 1, rc;
+	int one = 1, rc, prom_fd;
 
 	if (c->prom_port == 0)
 		return 0;
@@ -383,23 +332,11 @@ prom_start(struct sl_app *app)
 		prom_fd = -1;
 		return rc;
 	}
-	rc = pthread_create(&prom_thread, NULL, prom_main, NULL);
-	if (rc != 0) {
-		close(prom_fd);
-		prom_fd = -1;
-		return -rc;
-	}
-	pthread_setname_np(prom_thread, "sluice-prom");
-	return 0;
+	return srv_start(&prom_srv, prom_fd, serve, request_ends, PROM_REQ_MAX, 2, "sluice-prom");
 }
 
 void
 prom_stop(void)
 {
-	if (prom_fd < 0)
-		return;
-	prom_stopping = 1;
-	pthread_join(prom_thread, NULL);
-	close(prom_fd);
-	prom_fd = -1;
+	srv_stop(&prom_srv);
 }
