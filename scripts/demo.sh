@@ -32,7 +32,9 @@ if [ ! -x "$SLUICE_BIN" ]; then
 	echo "demo: no binary at $SLUICE_BIN: build first (meson setup build && ninja -C build)" >&2
 	exit 2
 fi
-others=$(slc_foreign)
+others=""
+# In scripts/isolated.sh's private namespaces nothing else can meet us.
+[ "${SLC_ISOLATED:-0}" = 1 ] || others=$(slc_foreign)
 if [ -n "$others" ]; then
 	echo "demo: another sluice is running on the demo's fixed interface names; stop it first:" >&2
 	echo "$others" >&2
