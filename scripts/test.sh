@@ -40,6 +40,19 @@ for variant in build build-asan; do
 	fi
 done
 
+# Benchmarks are run by hand (docs/performance.md); here each runs once at
+# a tiny size, only to prove it still works.
+for bench in "build/test/bench/bench_maglev 3" "build/test/bench/bench_pipeline --quick"; do
+	if bash scripts/isolated.sh $bench >"$log/bench.txt" 2>&1; then
+		echo "PASS bench smoke: $bench"
+		passed=$((passed + 1))
+	else
+		echo "FAIL bench smoke: $bench"
+		tail -n 20 "$log/bench.txt"
+		failed=$((failed + 1))
+	fi
+done
+
 if [ -x build/sluice ]; then
 	# Private network and mount namespaces: nothing the tests create can
 	# meet another run, a benchmark or a real appliance on this machine.
