@@ -5,7 +5,8 @@
 # a second test run, a real appliance):
 #   sudo scripts/isolated.sh test/integration/run.sh test_nat
 # Inside, /run/netns, /run/sluice*, /run/dpdk and /tmp/slc-it are fresh
-# tmpfs mounts and the loopback is up. Hugepages stay shared.
+# tmpfs mounts, /sys is this namespace's and the loopback is up. Hugepages
+# stay shared.
 set -euo pipefail
 [ $# -gt 0 ] || { echo "usage: $0 COMMAND [ARGS]" >&2; exit 2; }
 for d in /run/netns /run/sluice /run/sluice-topo /run/dpdk /tmp/slc-it; do
@@ -16,6 +17,8 @@ exec unshare --mount --net --propagation private -- bash -c '
 	for d in /run/netns /run/sluice /run/sluice-topo /run/dpdk /tmp/slc-it; do
 		mount -t tmpfs -o mode=0755 tmpfs "$d"
 	done
+	# /sys/class/net must show this network namespace, not the host one.
+	mount -t sysfs sysfs /sys
 	ip link set lo up
 	export SLC_ISOLATED=1
 	exec "$@"
