@@ -55,6 +55,7 @@
 
 #include "control/config.h"
 #include "dataplane/app.h"
+#include "dataplane/bytes.h"
 #include "dataplane/conntrack.h"
 #include "dataplane/neigh.h"
 #include "dataplane/pkt.h"
@@ -158,27 +159,6 @@ struct bench {
 
 /* Helpers */
 
-static inline uint16_t
-ld16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void
-st16(uint8_t *p, uint16_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void
-st32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
 /* Fold and complement a sum of native 16-bit words (RFC 1071 2(B)). */
 static inline uint16_t
 csum_fin(uint64_t s)
@@ -202,7 +182,7 @@ sum_words(const uint8_t *p, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i += 2)
-		s += ld16(p + i);
+		s += sl_ld16(p + i);
 	return s;
 }
 
@@ -267,24 +247,24 @@ tmpl_init(struct tmpl *t, const struct rte_ether_addr *dmac, uint32_t src, uint3
 	b[12] = 0x08;
 	b[13] = 0x00;
 	b[OFF_IP] = 0x45;
-	st16(b + OFF_IP + 2, rte_cpu_to_be_16(40));
-	st16(b + OFF_IP + 6, rte_cpu_to_be_16(0x4000)); /* DF */
+	sl_st16(b + OFF_IP + 2, rte_cpu_to_be_16(40));
+	sl_st16(b + OFF_IP + 6, rte_cpu_to_be_16(0x4000)); /* DF */
 	b[OFF_IP + 8] = 64;
 	b[OFF_IP + 9] = IPPROTO_TCP;
-	st32(b + OFF_IP_SRC, src);
-	st32(b + OFF_IP_DST, dst);
-	st16(b + OFF_TCP, sport);
-	st16(b + OFF_TCP + 2, dport);
-	st32(b + OFF_TCP + 4, rte_cpu_to_be_32(0x01020304));
-	st32(b + OFF_TCP + 8, flags & TCP_ACK ? rte_cpu_to_be_32(0x0a0b0c0d) : 0);
+	sl_st32(b + OFF_IP_SRC, src);
+	sl_st32(b + OFF_IP_DST, dst);
+	sl_st16(b + OFF_TCP, sport);
+	sl_st16(b + OFF_TCP + 2, dport);
+	sl_st32(b + OFF_TCP + 4, rte_cpu_to_be_32(0x01020304));
+	sl_st32(b + OFF_TCP + 8, flags & TCP_ACK ? rte_cpu_to_be_32(0x0a0b0c0d) : 0);
 	b[OFF_TCP + 12] = 5 << 4;
 	b[OFF_TCP_FLAGS] = flags;
-	st16(b + OFF_TCP + 14, rte_cpu_to_be_16(65535));
+	sl_st16(b + OFF_TCP + 14, rte_cpu_to_be_16(65535));
 	t->ip_sum = sum_words(b + OFF_IP, 20);
 	memcpy(pseudo, b + OFF_IP_SRC, 8);
 	pseudo[8] = 0;
 	pseudo[9] = IPPROTO_TCP;
-	st16(pseudo + 10, rte_cpu_to_be_16(20));
+	sl_st16(pseudo + 10, rte_cpu_to_be_16(20));
 	t->l4_sum = sum_words(pseudo, 12) + sum_words(b + OFF_TCP, 20);
 }
 
@@ -295,10 +275,10 @@ fill_orig(uint8_t *d, const struct tmpl *t, uint32_t cip, uint16_t cport)
 	uint32_t w = words32(cip);
 
 	memcpy(d, t->b, 64);
-	st32(d + OFF_IP_SRC, cip);
-	st16(d + OFF_TCP, cport);
-	st16(d + OFF_IP_CSUM, csum_fin(t->ip_sum + w));
-	st16(d + OFF_TCP_CSUM, csum_fin((uint64_t)t->l4_sum + w + cport));
+	sl_st32(d + OFF_IP_SRC, cip);
+	sl_st16(d + OFF_TCP, cport);
+	sl_st16(d + OFF_IP_CSUM, csum_fin(t->ip_sum + w));
+	sl_st16(d + OFF_TCP_CSUM, csum_fin((uint64_t)t->l4_sum + w + cport));
 }
 
 /* Backend -> client. */
@@ -309,12 +289,12 @@ fill_reply(uint8_t *d, const struct tmpl *t, uint32_t bip, uint16_t bport,
 	uint32_t w = words32(cip) + words32(bip);
 
 	memcpy(d, t->b, 64);
-	st32(d + OFF_IP_SRC, bip);
-	st32(d + OFF_IP_DST, cip);
-	st16(d + OFF_TCP, bport);
-	st16(d + OFF_TCP + 2, cport);
-	st16(d + OFF_IP_CSUM, csum_fin(t->ip_sum + w));
-	st16(d + OFF_TCP_CSUM, csum_fin((uint64_t)t->l4_sum + w + bport + cport));
+	sl_st32(d + OFF_IP_SRC, bip);
+	sl_st32(d + OFF_IP_DST, cip);
+	sl_st16(d + OFF_TCP, bport);
+	sl_st16(d + OFF_TCP + 2, cport);
+	sl_st16(d + OFF_IP_CSUM, csum_fin(t->ip_sum + w));
+	sl_st16(d + OFF_TCP_CSUM, csum_fin((uint64_t)t->l4_sum + w + bport + cport));
 }
 
 /* Independent check of a built frame: both checksums verify. */
@@ -329,7 +309,7 @@ frame_ok(const uint8_t *d)
 	memcpy(pseudo, d + OFF_IP_SRC, 8);
 	pseudo[8] = 0;
 	pseudo[9] = IPPROTO_TCP;
-	st16(pseudo + 10, rte_cpu_to_be_16(20));
+	sl_st16(pseudo + 10, rte_cpu_to_be_16(20));
 	s = sum_words(pseudo, 12) + sum_words(d + OFF_TCP, 20);
 	return csum_fin(s) == 0;
 }
