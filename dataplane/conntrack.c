@@ -6,7 +6,8 @@
  * wheel_next, so a connection that just ended lends a warm line to the next.
  * Live entries have state != CT_NONE and are always on exactly one wheel
  * list. The packet path (lookup, update of an established connection)
- * reads one bucket line and writes one entry line; the wheel is touched
+ * reads two bucket lines and writes one entry (one line, or two for the
+ * entries that straddle a line boundary); the wheel is touched
  * only by insert, delete, state changes that shorten the timeout, and the
  * bounded ct_expire() slices.
  * Threading: owning worker only (see conntrack.h).
@@ -28,8 +29,7 @@
 #define CT_TCP_ACK 0x10u
 
 #define CT_BULK_MAX 64u
-#define CT_CAND_MISS CT_NIL       /* bulk: home bucket proves a miss */
-#define CT_CAND_SLOW (CT_NIL - 1) /* bulk: needs the full probe */
+#define CT_CAND_MISS CT_NIL       /* bulk: no signature in either bucket */
 
 static_assert(CT_F_FIN_REPLY == CT_F_FIN_ORIG << CT_DIR_REPLY, "FIN bit per direction");
 
@@ -47,19 +47,17 @@ ct_align64(size_t n)
 	return (n + 63) & ~(size_t)63;
 }
 
-/* Buckets: a power of two >= 2 keys per connection / 7 slots / 0.8 load. */
+/* Buckets: 2 keys per connection at CT_LOAD_PCT of the slots, no rounding. */
 static void
 ct_layout(uint32_t capacity, struct ct_layout *l)
 {
-	uint64_t need = ((uint64_t)capacity * 20 + 55) / 56;
-	uint32_t nb = CT_MAX_PROBE;
+	uint64_t slots = CT_BUCKET_SLOTS * (uint64_t)CT_LOAD_PCT;
+	uint64_t nb = ((uint64_t)capacity * 2 * 100 + slots - 1) / slots;
 
-	while (nb < need)
-		nb <<= 1;
-	l->nb_buckets = nb;
+	l->nb_buckets = nb < CT_MIN_BUCKETS ? CT_MIN_BUCKETS : (uint32_t)nb;
 	l->conns_off = ct_align64(sizeof(struct ct_table));
-	l->buckets_off = l->conns_off + (size_t)capacity * sizeof(struct ct_conn);
-	l->wheel_off = l->buckets_off + (size_t)nb * sizeof(struct ct_bucket);
+	l->buckets_off = ct_align64(l->conns_off + (size_t)capacity * sizeof(struct ct_conn));
+	l->wheel_off = l->buckets_off + (size_t)l->nb_buckets * sizeof(struct ct_bucket);
 	l->total = ct_align64(l->wheel_off + CT_WHEEL_LISTS * sizeof(uint32_t));
 }
 
@@ -93,7 +91,7 @@ ct_table_init(void *mem, uint32_t capacity, const struct ct_timeouts *timeouts,
 	t->conns = (struct ct_conn *)((char *)mem + l.conns_off);
 	t->buckets = (struct ct_bucket *)((char *)mem + l.buckets_off);
 	t->wheel = (uint32_t *)((char *)mem + l.wheel_off);
-	t->bucket_mask = l.nb_buckets - 1;
+	t->nb_buckets = l.nb_buckets;
 	t->capacity = capacity;
 	t->timeouts = *timeouts;
 	t->stats.capacity = capacity;
@@ -110,9 +108,8 @@ ct_table_init(void *mem, uint32_t capacity, const struct ct_timeouts *timeouts,
 		struct ct_bucket *b = &t->buckets[i];
 
 		memset(b->sig, 0, sizeof(b->sig));
+		memset(b->pad, 0, sizeof(b->pad));
 		memset(b->ref, 0xff, sizeof(b->ref));
-		b->overflow = 0;
-		b->pad = 0;
 	}
 	for (i = 0; i < CT_WHEEL_LISTS; i++)
 		t->wheel[i] = CT_NIL;
@@ -146,51 +143,156 @@ ct_conn_index(const struct ct_table *t, const struct ct_conn *c)
 
 /* Index */
 
-/* Place a key in the first bucket with room; the skipped ones count it. */
-static int
-ct_index_add(struct ct_table *t, uint64_t h, uint32_t ref)
+static void
+ct_slot_set(struct ct_bucket *b, unsigned int s, uint16_t sig, uint32_t ref)
 {
-	uint32_t home = (uint32_t)h & t->bucket_mask;
-	unsigned int i, j;
+	b->sig[s] = sig;
+	b->ref[s] = ref;
+}
 
-	for (i = 0; i < CT_MAX_PROBE; i++) {
-		struct ct_bucket *b = &t->buckets[(home + i) & t->bucket_mask];
-		uint32_t m = ct_match7(b->sig, CT_SIG_EMPTY);
+/* A bucket reached by moving a key of its parent's bucket (slot `slot`). */
+struct ct_bfs_node {
+	uint32_t bucket;
+	uint8_t parent;
+	uint8_t slot;
+	uint8_t depth;
+};
 
-		if (m != 0) {
-			unsigned int s = (unsigned int)__builtin_ctz(m);
+#define CT_BFS_ROOT UINT8_MAX
+#define CT_BFS_NODES (2 * (1 + CT_BUCKET_SLOTS * (CT_CUCKOO_LEVELS - 1)))
 
-			b->sig[s] = ct_hash_sig(h);
-			b->ref[s] = ref;
-			for (j = 0; j < i; j++)
-				t->buckets[(home + j) & t->bucket_mask].overflow++;
-			return 0;
+static_assert(CT_BFS_NODES < CT_BFS_ROOT, "node indices fit parent");
+
+/* True when bucket b is node i or one of its ancestors. */
+static int
+ct_bfs_on_path(const struct ct_bfs_node *q, unsigned int i, uint32_t b)
+{
+	for (; i != CT_BFS_ROOT; i = q[i].parent)
+		if (q[i].bucket == b)
+			return 1;
+	return 0;
+}
+
+/*
+ * Move the chain that ends with node i's slot s going to the free slot fs
+ * of bucket fb, last move first, then put (sig, ref) in the root slot that
+ * the chain's first move empties.
+ */
+static void
+ct_bfs_shift(struct ct_table *t, const struct ct_bfs_node *q, unsigned int i,
+	     unsigned int s, uint32_t fb, unsigned int fs, uint16_t sig, uint32_t ref)
+{
+	for (;;) {
+		struct ct_bucket *from = &t->buckets[q[i].bucket];
+
+		ct_slot_set(&t->buckets[fb], fs, from->sig[s], from->ref[s]);
+		t->stats.cuckoo_moves++;
+		if (q[i].parent == CT_BFS_ROOT)
+			break;
+		fb = q[i].bucket;
+		fs = s;
+		s = q[i].slot;
+		i = q[i].parent;
+	}
+	ct_slot_set(&t->buckets[q[i].bucket], s, sig, ref);
+}
+
+/*
+ * Both buckets full: search breadth first, over CT_CUCKOO_LEVELS levels of
+ * residents' other buckets (up to 2 + 20 + 200 buckets), for the shortest
+ * chain of moves that ends in a free slot; only then move the chain and put
+ * the key in the slot its start frees. Nothing moves until a chain is found,
+ * so a refused insert changes nothing. A bucket already on a chain is not
+ * taken again into it: moving along such a chain would overwrite a slot
+ * already emptied. Each level's other buckets are prefetched together.
+ */
+static int
+ct_cuckoo(struct ct_table *t, uint32_t b1, uint32_t b2, uint16_t sig, uint32_t ref)
+{
+	struct ct_bfs_node q[CT_BFS_NODES];
+	uint32_t alt[CT_BUCKET_SLOTS];
+	unsigned int head, n = 0, s;
+
+	q[n++] = (struct ct_bfs_node){ .bucket = b1, .parent = CT_BFS_ROOT };
+	if (b2 != b1)
+		q[n++] = (struct ct_bfs_node){ .bucket = b2, .parent = CT_BFS_ROOT };
+	for (head = 0; head < n; head++) {
+		const struct ct_bucket *bk = &t->buckets[q[head].bucket];
+
+		for (s = 0; s < CT_BUCKET_SLOTS; s++) {
+			alt[s] = ct_bucket_alt(t, q[head].bucket, bk->sig[s]);
+			rte_prefetch0(&t->buckets[alt[s]]);
+		}
+		for (s = 0; s < CT_BUCKET_SLOTS; s++) {
+			uint32_t free_m;
+
+			if (ct_bfs_on_path(q, head, alt[s]))
+				continue;
+			free_m = ct_match_sig(&t->buckets[alt[s]], CT_SIG_EMPTY);
+			if (free_m != 0) {
+				ct_bfs_shift(t, q, head, s, alt[s],
+					     (unsigned int)__builtin_ctz(free_m), sig, ref);
+				return 0;
+			}
+			if (q[head].depth + 1u < CT_CUCKOO_LEVELS && n < CT_BFS_NODES)
+				q[n++] = (struct ct_bfs_node){
+					.bucket = alt[s],
+					.parent = (uint8_t)head,
+					.slot = (uint8_t)s,
+					.depth = (uint8_t)(q[head].depth + 1),
+				};
 		}
 	}
 	return -ENOSPC;
 }
 
-/* Remove a key by its ref (unique), undoing the overflow counts of its insert. */
+/* Place a key in the first of its buckets with room, else make room. */
+static int
+ct_index_add(struct ct_table *t, uint64_t h, uint32_t ref)
+{
+	uint16_t sig = ct_hash_sig(h);
+	uint32_t b1 = ct_bucket1(t, h), b2 = ct_bucket_alt(t, b1, sig);
+	uint32_t m;
+
+	m = ct_match_sig(&t->buckets[b1], CT_SIG_EMPTY);
+	if (m != 0) {
+		ct_slot_set(&t->buckets[b1], (unsigned int)__builtin_ctz(m), sig, ref);
+		return 0;
+	}
+	m = ct_match_sig(&t->buckets[b2], CT_SIG_EMPTY);
+	if (m != 0) {
+		ct_slot_set(&t->buckets[b2], (unsigned int)__builtin_ctz(m), sig, ref);
+		return 0;
+	}
+	return ct_cuckoo(t, b1, b2, sig, ref);
+}
+
+/* Clear the slot of ref (unique) if bucket b holds it; 0 when it did. */
+static int
+ct_index_del_in(struct ct_bucket *b, uint16_t sig, uint32_t ref)
+{
+	uint32_t m = ct_match_sig(b, sig);
+
+	while (m != 0) {
+		unsigned int s = (unsigned int)__builtin_ctz(m);
+
+		if (b->ref[s] == ref) {
+			ct_slot_set(b, s, CT_SIG_EMPTY, CT_REF_EMPTY);
+			return 0;
+		}
+		m &= m - 1;
+	}
+	return -1;
+}
+
 static void
 ct_index_del(struct ct_table *t, uint64_t h, uint32_t ref)
 {
-	uint32_t home = (uint32_t)h & t->bucket_mask;
-	unsigned int i, j;
+	uint16_t sig = ct_hash_sig(h);
+	uint32_t b1 = ct_bucket1(t, h);
 
-	for (i = 0; i < CT_MAX_PROBE; i++) {
-		struct ct_bucket *b = &t->buckets[(home + i) & t->bucket_mask];
-		uint32_t m = ct_match7(b->ref, ref);
-
-		if (m != 0) {
-			unsigned int s = (unsigned int)__builtin_ctz(m);
-
-			b->sig[s] = CT_SIG_EMPTY;
-			b->ref[s] = CT_REF_EMPTY;
-			for (j = 0; j < i; j++)
-				t->buckets[(home + j) & t->bucket_mask].overflow--;
-			return;
-		}
-	}
+	if (ct_index_del_in(&t->buckets[b1], sig, ref) != 0)
+		ct_index_del_in(&t->buckets[ct_bucket_alt(t, b1, sig)], sig, ref);
 }
 
 /* Timer wheel */
@@ -244,12 +346,19 @@ ct_lookup(struct ct_table *t, uint8_t proto, const struct ct_tuple *key,
 	return ct_find(t, proto, key, ct_hash(proto, key), dir);
 }
 
+/* An entry's lines: half the 48-byte entries straddle two. */
+static inline void
+ct_prefetch_conn(const struct ct_conn *c)
+{
+	rte_prefetch0(c);
+	rte_prefetch0((const char *)c + sizeof(*c) - 1);
+}
+
 /*
- * Three passes so the memory loads of a burst overlap: hash and prefetch the
- * home buckets, take the first signature match and prefetch its entry, then
- * compare. Anything the home bucket cannot settle (signature false
- * positive, key pushed to a later bucket) takes the full probe, so results
- * equal ct_lookup()'s.
+ * Three passes so the memory loads of a burst overlap: hash and prefetch
+ * both buckets, take the first signature match and prefetch its entry, then
+ * compare. A signature false positive (about 3e-4 of lookups with 16-bit
+ * signatures) takes the full search, so results equal ct_lookup()'s.
  */
 static void
 ct_lookup_burst(struct ct_table *t, const uint8_t *protos,
@@ -257,33 +366,40 @@ ct_lookup_burst(struct ct_table *t, const uint8_t *protos,
 		struct ct_conn **conns, enum ct_dir *dirs)
 {
 	uint64_t h[CT_BULK_MAX];
+	uint32_t b1[CT_BULK_MAX], b2[CT_BULK_MAX];
 	uint32_t cand[CT_BULK_MAX];
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		h[i] = ct_hash(protos[i], keys[i]);
-		rte_prefetch0(&t->buckets[(uint32_t)h[i] & t->bucket_mask]);
+		b1[i] = ct_bucket1(t, h[i]);
+		b2[i] = ct_bucket_alt(t, b1[i], ct_hash_sig(h[i]));
+		rte_prefetch0(&t->buckets[b1[i]]);
+		rte_prefetch0(&t->buckets[b2[i]]);
 	}
 	for (i = 0; i < n; i++) {
-		const struct ct_bucket *b = &t->buckets[(uint32_t)h[i] & t->bucket_mask];
-		uint32_t m = ct_match7(b->sig, ct_hash_sig(h[i]));
+		const struct ct_bucket *b = &t->buckets[b1[i]];
+		uint32_t m = ct_match_sig(b, ct_hash_sig(h[i]));
 
+		if (m == 0) {
+			b = &t->buckets[b2[i]];
+			m = ct_match_sig(b, ct_hash_sig(h[i]));
+		}
 		if (likely(m != 0)) {
 			cand[i] = b->ref[__builtin_ctz(m)];
-			rte_prefetch0(&t->conns[cand[i] >> 1]);
+			ct_prefetch_conn(&t->conns[cand[i] >> 1]);
 		} else {
-			cand[i] = b->overflow == 0 ? CT_CAND_MISS : CT_CAND_SLOW;
+			cand[i] = CT_CAND_MISS;
 		}
 	}
 	for (i = 0; i < n; i++) {
 		uint32_t ref = cand[i];
 
-		if (likely(ref < CT_CAND_SLOW) &&
-		    likely(ct_key_eq(&t->conns[ref >> 1], ref & 1, protos[i], keys[i]))) {
+		if (ref == CT_CAND_MISS) {
+			conns[i] = NULL;
+		} else if (likely(ct_key_eq(&t->conns[ref >> 1], ref & 1, protos[i], keys[i]))) {
 			conns[i] = &t->conns[ref >> 1];
 			dirs[i] = (enum ct_dir)(ref & 1);
-		} else if (ref == CT_CAND_MISS) {
-			conns[i] = NULL;
 		} else {
 			conns[i] = ct_find(t, protos[i], keys[i], h[i], &dirs[i]);
 		}
@@ -293,7 +409,11 @@ ct_lookup_burst(struct ct_table *t, const uint8_t *protos,
 void
 ct_prefetch(const struct ct_table *t, uint8_t proto, const struct ct_tuple *key)
 {
-	rte_prefetch0(&t->buckets[(uint32_t)ct_hash(proto, key) & t->bucket_mask]);
+	uint64_t h = ct_hash(proto, key);
+	uint32_t b1 = ct_bucket1(t, h);
+
+	rte_prefetch0(&t->buckets[b1]);
+	rte_prefetch0(&t->buckets[ct_bucket_alt(t, b1, ct_hash_sig(h))]);
 }
 
 void
@@ -334,7 +454,7 @@ ct_insert(struct ct_table *t, uint8_t proto, const struct ct_tuple *orig,
 	c = &t->conns[idx];
 	t->free_head = c->wheel_next;
 	if (t->free_head != CT_NIL)
-		rte_prefetch0(&t->conns[t->free_head]);
+		ct_prefetch_conn(&t->conns[t->free_head]);
 	state = proto == IPPROTO_TCP ? CT_SYN_SENT : CT_UDP;
 	*c = (struct ct_conn){
 		.orig = *orig,
@@ -342,7 +462,6 @@ ct_insert(struct ct_table *t, uint8_t proto, const struct ct_tuple *orig,
 		.proto = proto,
 		.state = state,
 		.expire = now + t->timeouts.ms[state],
-		.created = now,
 	};
 	ct_wheel_link(t, idx, c->expire);
 	t->stats.inserted++;
@@ -517,7 +636,7 @@ ct_expire(struct ct_table *t, uint32_t now, unsigned int budget)
 		*pending = c->wheel_next;
 		if (*pending != CT_NIL) {
 			t->conns[*pending].wheel_prev = CT_HEAD_BIT | CT_WHEEL_PENDING;
-			rte_prefetch0(&t->conns[*pending]);
+			ct_prefetch_conn(&t->conns[*pending]);
 		}
 		if ((int32_t)(c->expire - now) > 0) {
 			ct_wheel_link(t, idx, c->expire);

@@ -2,8 +2,8 @@
  * Per-worker connection table.
  *
  * Each worker owns one table: no locks, no atomics. Every connection is
- * indexed twice (its original and its reply tuple) in a bucketed hash index
- * whose buckets are one cache line; entries live in a fixed array sized from
+ * indexed twice (its original and its reply tuple) in a bucketized cuckoo
+ * index whose buckets are one cache line; entries live in a fixed array sized from
  * the config, so capacity and memory are known at start-up and a full table
  * refuses new connections instead of evicting established ones.
  * Idle expiry runs from a timer wheel in bounded slices (ct_expire budget),
@@ -29,6 +29,7 @@ struct ct_stats {
 	uint64_t expired;
 	uint64_t deleted;
 	uint64_t full;         /* inserts refused: no free entry or index slot */
+	uint64_t cuckoo_moves; /* keys moved to their other bucket to make room */
 	uint32_t active;       /* entries in use */
 	uint32_t capacity;
 };
@@ -67,16 +68,17 @@ void ct_lookup_bulk(struct ct_table *t, const uint8_t *protos,
 		    struct ct_conn **conns, enum ct_dir *dirs);
 
 /*
- * Prefetch the index bucket where a lookup or insert of key starts, so a
- * ct_lookup() that follows soon finds it in cache. No other effect.
+ * Prefetch the two index buckets of key, so a ct_lookup() that follows
+ * soon finds them in cache. No other effect.
  */
 void ct_prefetch(const struct ct_table *t, uint8_t proto, const struct ct_tuple *key);
 
 /*
  * Insert a new connection with both tuples; state is CT_SYN_SENT for TCP,
  * CT_UDP for UDP, expiry set from the timeouts. Returns the entry for the
- * caller to fill backend_id, svc_id, flags, out_port, lport_idx, or NULL when
- * the table (or an index probe sequence) is full: counted in stats.full.
+ * caller to fill backend_id, svc_id, flags, lport_idx, or NULL when the
+ * table is full (no free entry, or no room in a key's buckets that moving
+ * other keys could make): counted in stats.full.
  * The caller must have checked that neither tuple is present.
  */
 struct ct_conn *ct_insert(struct ct_table *t, uint8_t proto,

@@ -4,11 +4,15 @@
  * Nothing outside those two includes this header.
  * Threading: same rule as the table, owning thread only.
  *
- * Index: 2^k buckets of one cache line, 7 slots each, linear probing over at
- * most CT_MAX_PROBE buckets. A bucket's overflow counter is the number of keys
- * placed past it by an insert that found it full; a lookup stops at the first
- * bucket without a match whose counter is 0, so a miss usually reads a single
- * line. Counters are exact (deletes walk the same path), so no tombstones.
+ * Index: a bucketized cuckoo hash. Buckets are one cache line of 10 slots,
+ * each a 16-bit signature and a 32-bit ref. A key lives in one of its two
+ * buckets: b1 from the hash, b2 = alt(b1, sig). The alternate depends on the
+ * signature alone (partial-key cuckoo), so an insert that finds both full
+ * can move a resident key to its other bucket without reading its entry.
+ * A lookup reads exactly two lines, hit or miss, with no probe chains; the
+ * count of buckets is not a power of two (multiply-high range reduction),
+ * so the index is sized to 90 % load at full capacity, not rounded up:
+ * 14.2 bytes per connection for its two keys.
  */
 #ifndef SLUICE_CONNTRACK_IMPL_H
 #define SLUICE_CONNTRACK_IMPL_H
@@ -27,36 +31,36 @@
 
 #include "conntrack.h"
 
-#define CT_BUCKET_SLOTS 7
+#define CT_BUCKET_SLOTS 10
 #define CT_SLOT_MASK ((1u << CT_BUCKET_SLOTS) - 1)
 /*
- * Buckets an insert may try (also the minimum bucket count). Simulated churn
- * at the 80% design load with a random hash: 16 refuses 7e-4 of inserts,
- * 32 refuses 1e-5. Hits never get near it; misses stop at overflow == 0.
+ * Slots per bucket times this fraction is the design load at full capacity;
+ * test_design_load churns at it and finds no insert refused.
  */
-#define CT_MAX_PROBE 32u
+#define CT_LOAD_PCT 90u
+/* Fewest buckets: small tables keep the same load statistics. */
+#define CT_MIN_BUCKETS 64u
+/* Levels of buckets an insert into two full buckets searches for room. */
+#define CT_CUCKOO_LEVELS 2u
 #define CT_SIG_EMPTY 0u         /* free slot; real signatures are never 0 */
 #define CT_REF_EMPTY UINT32_MAX
 
 /*
- * Signatures and refs as two arrays rather than 7 {sig, ref} pairs: one
- * 16-byte compare covers 4 signatures, so a bucket is matched with two.
- * The overflow counter sits in the 8th signature lane and is masked off.
+ * Signatures first: two aligned 16-byte loads cover the 10 of them (lanes
+ * past the 10th are masked off). Refs are conn index << 1 | enum ct_dir.
  */
 struct ct_bucket {
-	uint32_t sig[CT_BUCKET_SLOTS];
-	uint32_t overflow;
-	uint32_t ref[CT_BUCKET_SLOTS];  /* conn index << 1 | enum ct_dir */
-	uint32_t pad;
+	uint16_t sig[CT_BUCKET_SLOTS];
+	uint16_t pad[2];
+	uint32_t ref[CT_BUCKET_SLOTS];
 } __attribute__((aligned(64)));
 
 static_assert(sizeof(struct ct_bucket) == 64, "a bucket is one cache line");
-static_assert(offsetof(struct ct_bucket, overflow) == CT_BUCKET_SLOTS * 4,
-	      "overflow is the masked 8th signature lane");
-static_assert(offsetof(struct ct_bucket, ref) == 32, "refs are 16-byte aligned");
+static_assert(offsetof(struct ct_bucket, ref) == 24, "refs follow 12 signature lanes");
 static_assert(offsetof(struct ct_tuple, src_port) == 8, "tuple = 8 bytes of addresses + ports");
 static_assert(offsetof(struct ct_conn, reply) == sizeof(struct ct_tuple),
 	      "reply tuple follows the orig tuple");
+static_assert(offsetof(struct ct_conn, proto) < 32, "the key is in an entry's first half");
 
 /*
  * Timer wheel: 4096 slots of 16 ms, a 65.5 s span. Timeouts shorter than
@@ -85,7 +89,7 @@ struct ct_table {
 	/* Read by every lookup. */
 	struct ct_conn *conns;
 	struct ct_bucket *buckets;
-	uint32_t bucket_mask;
+	uint32_t nb_buckets;
 	uint32_t capacity;
 	/* Insert, update and expiry. */
 	uint32_t free_head;     /* free entries, linked through wheel_next */
@@ -98,12 +102,10 @@ struct ct_table {
 } __attribute__((aligned(64)));
 
 /*
- * Low 32 bits pick the bucket: CRC32-C of the key, then the high half of a
+ * Low 32 bits pick b1: CRC32-C of the key, then the high half of a
  * multiply. CRC alone is linear, so structured keys (one client's sequential
- * ports, adjacent addresses) fill correlated buckets: in the randomized test
- * at 80% load it refused 36 inserts for a full probe window against 16 with
- * the multiply (and 0 with the 32-bucket window).
- * High 32 bits: the signature, from a separate multiply mix of the key, not
+ * ports, adjacent addresses) would fill correlated buckets.
+ * Bits 48..63: the signature, from a separate multiply mix of the key, not
  * from the CRC, whose remaining bits would collide whenever the bucket bits
  * do. rte_hash_crc.h is not used: its constructor calls EAL (rte_log, CPU
  * flags), which pure modules must not link.
@@ -111,6 +113,7 @@ struct ct_table {
 #define CT_HASH_SEED 0x9e3779b9u
 #define CT_MIX_A 0x9e3779b97f4a7c15ull
 #define CT_MIX_B 0xc2b2ae3d27d4eb4full
+#define CT_MIX_SIG 0x9e3779b1u
 
 static inline uint64_t
 ct_hash(uint8_t proto, const struct ct_tuple *k)
@@ -127,36 +130,58 @@ ct_hash(uint8_t proto, const struct ct_tuple *k)
 	crc = (uint32_t)((((addrs ^ CT_HASH_SEED) * CT_MIX_B + rest) * CT_MIX_A) >> 32);
 #endif
 	mix = ((addrs * CT_MIX_A) ^ rest) * CT_MIX_B;
-	sig = (uint32_t)(mix >> 32);
+	sig = (uint32_t)(mix >> 48);
 	sig += sig == CT_SIG_EMPTY;
-	return (uint64_t)sig << 32 | (uint32_t)((crc * CT_MIX_A) >> 32);
+	return (uint64_t)sig << 48 | (uint32_t)((crc * CT_MIX_A) >> 32);
 }
 
-static inline uint32_t
+static inline uint16_t
 ct_hash_sig(uint64_t h)
 {
-	return (uint32_t)(h >> 32);
+	return (uint16_t)(h >> 48);
 }
 
-/* Bit i set when v[i] == x, for the 7 slots of a bucket array (16-byte aligned). */
+/* x scaled onto [0, n): the high half of a multiply, no division. */
 static inline uint32_t
-ct_match7(const uint32_t *v, uint32_t x)
+ct_range(uint32_t x, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)x * n) >> 32);
+}
+
+static inline uint32_t
+ct_bucket1(const struct ct_table *t, uint64_t h)
+{
+	return ct_range((uint32_t)h, t->nb_buckets);
+}
+
+/*
+ * The other bucket of a key in bucket b: (off(sig) - b) mod n, an
+ * involution, so alt(alt(b)) = b and either bucket finds the other.
+ */
+static inline uint32_t
+ct_bucket_alt(const struct ct_table *t, uint32_t b, uint16_t sig)
+{
+	uint32_t off = ct_range((uint32_t)sig * CT_MIX_SIG, t->nb_buckets);
+
+	return off >= b ? off - b : off + t->nb_buckets - b;
+}
+
+/* Bit i set when slot i's signature is x (x == CT_SIG_EMPTY: free slots). */
+static inline uint32_t
+ct_match_sig(const struct ct_bucket *bk, uint16_t x)
 {
 #if defined(__SSE2__)
-	__m128i k = _mm_set1_epi32((int)x);
-	__m128i lo = _mm_load_si128((const __m128i *)v);
-	__m128i hi = _mm_load_si128((const __m128i *)(v + 4));
-	uint32_t m;
+	__m128i k = _mm_set1_epi16((short)x);
+	__m128i lo = _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)bk->sig), k);
+	__m128i hi = _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)bk->sig + 1), k);
 
-	m = (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo, k)));
-	m |= (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi, k))) << 4;
-	return m & CT_SLOT_MASK;
+	return (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(lo, hi)) & CT_SLOT_MASK;
 #else
 	uint32_t m = 0;
 	unsigned int i;
 
 	for (i = 0; i < CT_BUCKET_SLOTS; i++)
-		m |= (uint32_t)(v[i] == x) << i;
+		m |= (uint32_t)(bk->sig[i] == x) << i;
 	return m;
 #endif
 }
@@ -177,34 +202,37 @@ ct_key_eq(const struct ct_conn *c, uint32_t dir, uint8_t proto,
 	return ((ea ^ ka) | (uint64_t)(ep ^ kp) | (uint64_t)(c->proto ^ proto)) == 0;
 }
 
-/* Full probe from the home bucket of hash h. */
+/* The entry among the slots m of bucket bk whose key is k, or NULL. */
+static inline struct ct_conn *
+ct_find_in(const struct ct_table *t, const struct ct_bucket *bk, uint32_t m,
+	   uint8_t proto, const struct ct_tuple *key, enum ct_dir *dir)
+{
+	while (m != 0) {
+		uint32_t ref = bk->ref[__builtin_ctz(m)];
+		struct ct_conn *c = &t->conns[ref >> 1];
+
+		if (ct_key_eq(c, ref & 1, proto, key)) {
+			*dir = (enum ct_dir)(ref & 1);
+			return c;
+		}
+		m &= m - 1;
+	}
+	return NULL;
+}
+
+/* Both buckets of hash h. */
 static inline struct ct_conn *
 ct_find(const struct ct_table *t, uint8_t proto, const struct ct_tuple *key,
 	uint64_t h, enum ct_dir *dir)
 {
-	uint32_t sig = ct_hash_sig(h);
-	uint32_t b = (uint32_t)h & t->bucket_mask;
-	unsigned int i;
+	uint16_t sig = ct_hash_sig(h);
+	uint32_t b1 = ct_bucket1(t, h), b2 = ct_bucket_alt(t, b1, sig);
+	struct ct_conn *c;
 
-	for (i = 0; i < CT_MAX_PROBE; i++) {
-		const struct ct_bucket *bk = &t->buckets[b];
-		uint32_t m = ct_match7(bk->sig, sig);
-
-		while (m != 0) {
-			uint32_t ref = bk->ref[__builtin_ctz(m)];
-			struct ct_conn *c = &t->conns[ref >> 1];
-
-			if (ct_key_eq(c, ref & 1, proto, key)) {
-				*dir = (enum ct_dir)(ref & 1);
-				return c;
-			}
-			m &= m - 1;
-		}
-		if (bk->overflow == 0)
-			break;
-		b = (b + 1) & t->bucket_mask;
-	}
-	return NULL;
+	c = ct_find_in(t, &t->buckets[b1], ct_match_sig(&t->buckets[b1], sig), proto, key, dir);
+	if (c != NULL || b2 == b1)
+		return c;
+	return ct_find_in(t, &t->buckets[b2], ct_match_sig(&t->buckets[b2], sig), proto, key, dir);
 }
 
 #endif

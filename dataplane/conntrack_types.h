@@ -56,7 +56,11 @@ struct ct_timeouts {
  * snapshot. For a packet in direction d the rewritten headers are the other
  * direction's tuple reversed: (src, sport, dst, dport) := (other.dst,
  * other.dport, other.src, other.sport).
- * Key fields first, then what every packet touches, then cold fields.
+ * Key fields first (a lookup compares bytes 0..24), then what every packet
+ * touches. 48 bytes, not a cache line: with the index that is 62 bytes per
+ * connection, so 10 M connections take 0.58 GiB; the cost is that half the
+ * entries straddle two lines, which the lookup prefetches together
+ * (measured in docs/performance.md, "Connection table memory").
  */
 struct ct_conn {
 	struct ct_tuple orig;   /* client:cport -> vip:vport */
@@ -64,19 +68,18 @@ struct ct_conn {
 	uint8_t proto;
 	uint8_t state;          /* enum ct_state */
 	uint8_t flags;
-	uint8_t out_port;       /* cached egress port towards the backend */
+	uint8_t lport_idx;      /* FULLNAT local address index, else 0 */
 	uint32_t expire;        /* ms tick at which the entry times out */
-	uint32_t backend_id;    /* stable backend id (control/snapshot.h) */
+	uint16_t backend_id;    /* stable backend id (control/snapshot.h) */
 	uint16_t svc_id;        /* stable service id */
-	uint16_t lport_idx;     /* FULLNAT local address index, else 0 */
 	uint32_t wheel_next;    /* timer wheel links (conn indices) */
 	uint32_t wheel_prev;
-	uint32_t pkts_orig;
-	uint32_t pkts_reply;
-	uint32_t created;       /* ms tick */
-	uint32_t pad;
+	/* Packets seen per direction, saturating: a liveness hint for
+	 * listings; exact traffic is counted per backend and service. */
+	uint16_t pkts_orig;
+	uint16_t pkts_reply;
 };
 
-static_assert(sizeof(struct ct_conn) == 64, "a connection entry is one cache line");
+static_assert(sizeof(struct ct_conn) == 48, "a connection entry is 48 bytes");
 
 #endif

@@ -6,6 +6,7 @@
  * Flow ownership rules live in steer.h; a table hit proves ownership, so
  * the owner is only computed on a miss.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +34,11 @@
 #define TCP_FLAG_ACK 0x10
 
 #define MAX_BURST 256
+
+/* Connection entries keep ids and local address indices in narrow fields. */
+static_assert(SNAP_MAX_BACKEND_IDS <= UINT16_MAX + 1, "backend ids fit ct_conn.backend_id");
+static_assert(CFG_MAX_SERVICES <= UINT16_MAX + 1, "service ids fit ct_conn.svc_id");
+static_assert(SNAP_MAX_LADDRS <= UINT8_MAX + 1, "local address indices fit ct_conn.lport_idx");
 
 static inline void
 wk_drop(struct worker *w, struct rte_mbuf *m, enum sl_drop reason)
@@ -358,11 +364,11 @@ wk_new_conn(struct worker *w, const struct snap_service *svc,
 			wk_lport_free(&w->lports[laddr_idx], reply.dst_port);
 		return NULL;
 	}
-	c->backend_id = be->id;
-	c->svc_id = svc->id;
+	c->backend_id = (uint16_t)be->id;
+	c->svc_id = (uint16_t)svc->id;
 	c->flags = (uint8_t)(c->flags | svc->mode |
 			     (svc->mode == SVC_MODE_DR ? CT_F_ONEWAY : 0));
-	c->lport_idx = laddr_idx;
+	c->lport_idx = (uint8_t)laddr_idx;
 	wk_count_state(w, c, c->state, 1);
 	w->scheduled[be->id]++;
 	w->stats.conns_created++;
@@ -409,9 +415,9 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		wk_count_state(w, c, c->state, 1);
 	}
 	if (dir == CT_DIR_ORIG)
-		c->pkts_orig++;
+		c->pkts_orig += c->pkts_orig != UINT16_MAX;
 	else
-		c->pkts_reply++;
+		c->pkts_reply += c->pkts_reply != UINT16_MAX;
 
 	if ((c->flags & CT_F_MODE_MASK) != SVC_MODE_DR &&
 	    xlate_l3l4(frame, meta, other->dst_ip, other->src_ip, other->dst_port,

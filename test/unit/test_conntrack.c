@@ -3,8 +3,9 @@
  *
  * Tables live in malloc'd memory scribbled with 0xa5 first, since init must
  * not rely on zeroed memory. Time is a fake ms counter the tests advance.
- * check_table() rebuilds every index invariant from scratch (overflow
- * counters, one slot per key, one wheel list per live entry, free list) and
+ * check_table() rebuilds every index invariant from scratch (each key in
+ * one of its two buckets, one slot per key, one wheel list per live entry,
+ * free list) and
  * runs after each phase that changes the table; the randomized test checks
  * the table against a plain array model.
  * Threading: single-threaded, like the table.
@@ -41,6 +42,26 @@ static const struct ct_timeouts test_to = {
 	},
 };
 
+/*
+ * The test's own id of each connection, by entry index, for the table made
+ * last by table_new(): the owner's side of the entry, as the worker keeps
+ * its per-connection state in the entry's caller fields.
+ */
+static const struct ct_table *ids_table;
+static uint32_t *ids;
+
+static void
+set_id(const struct ct_conn *c, uint32_t id)
+{
+	ids[ct_conn_index(ids_table, c)] = id;
+}
+
+static uint32_t
+id_of(const struct ct_conn *c)
+{
+	return ids[ct_conn_index(ids_table, c)];
+}
+
 /* Release callback bookkeeping: who was released, when, how often. */
 struct rel {
 	uint32_t now;
@@ -56,9 +77,8 @@ static void
 rel_cb(struct ct_conn *c, void *arg)
 {
 	struct rel *r = arg;
-	uint32_t i = (uint32_t)(c->pad);
+	uint32_t i = id_of(c);
 
-	/* pad is free for the owner; tests store the index there at insert */
 	if (i < r->cap) {
 		r->count[i]++;
 		r->when[i] = r->now;
@@ -81,6 +101,11 @@ table_new(uint32_t cap, uint32_t now, const struct ct_timeouts *to)
 	memset(mem, 0xa5, sz);
 	t = ct_table_init(mem, cap, to != NULL ? to : &test_to, now);
 	CU_ASSERT_FATAL(t == mem);
+	free(ids);
+	ids = malloc(cap * sizeof(*ids));
+	CU_ASSERT_FATAL(ids != NULL);
+	memset(ids, 0xff, cap * sizeof(*ids));
+	ids_table = t;
 	return t;
 }
 
@@ -146,7 +171,7 @@ add_conn(struct ct_table *t, uint32_t i, uint8_t proto, uint32_t now)
 	conn_tuples(i, &o, &r);
 	c = ct_insert(t, proto, &o, &r, now);
 	if (c != NULL)
-		c->pad = i;
+		set_id(c, i);
 	return c;
 }
 
@@ -165,18 +190,18 @@ conn_found(struct ct_table *t, uint32_t i, uint8_t proto, const struct ct_conn *
 static unsigned int
 check_table(const struct ct_table *t)
 {
-	uint32_t nb = t->bucket_mask + 1, cap = t->capacity;
-	uint32_t *ovf = calloc(nb, sizeof(*ovf));
+	uint32_t nb = t->nb_buckets, cap = t->capacity;
 	uint8_t *seen = calloc(cap, 1);
 	uint32_t b, s, i, live = 0, on_wheel = 0, nfree = 0;
 	unsigned int err = 0;
 
-	CU_ASSERT_FATAL(ovf != NULL && seen != NULL);
+	CU_ASSERT_FATAL(seen != NULL);
 	for (b = 0; b < nb; b++) {
 		const struct ct_bucket *bk = &t->buckets[b];
 
+		err += bk->pad[0] != 0 || bk->pad[1] != 0;
 		for (s = 0; s < CT_BUCKET_SLOTS; s++) {
-			uint32_t ref = bk->ref[s], idx = ref >> 1, dir = ref & 1, home, dist, j;
+			uint32_t ref = bk->ref[s], idx = ref >> 1, dir = ref & 1, b1;
 			const struct ct_conn *c;
 			uint64_t h;
 
@@ -193,15 +218,11 @@ check_table(const struct ct_table *t)
 			c = &t->conns[idx];
 			h = ct_hash(c->proto, dir ? &c->reply : &c->orig);
 			err += bk->sig[s] != ct_hash_sig(h);
-			home = (uint32_t)h & t->bucket_mask;
-			dist = (b - home) & t->bucket_mask;
-			err += dist >= CT_MAX_PROBE;
-			for (j = 0; j < dist && j < CT_MAX_PROBE; j++)
-				ovf[(home + j) & t->bucket_mask]++;
+			b1 = ct_bucket1(t, h);
+			err += b != b1 && b != ct_bucket_alt(t, b1, ct_hash_sig(h));
+			err += ct_bucket_alt(t, ct_bucket_alt(t, b, bk->sig[s]), bk->sig[s]) != b;
 		}
 	}
-	for (b = 0; b < nb; b++)
-		err += ovf[b] != t->buckets[b].overflow;
 	for (i = 0; i < cap; i++) {
 		if (t->conns[i].state != CT_NONE) {
 			live++;
@@ -233,7 +254,6 @@ check_table(const struct ct_table *t)
 		}
 	}
 	err += nfree != cap - live;
-	free(ovf);
 	free(seen);
 	return err;
 }
@@ -249,7 +269,7 @@ test_init_args(void)
 
 	CU_ASSERT_EQUAL(ct_table_memsize(0), 0);
 	CU_ASSERT_EQUAL(ct_table_memsize(CT_MAX_CAPACITY + 1), 0);
-	CU_ASSERT(ct_table_memsize(1) >= sizeof(struct ct_table) + 64 + 16 * 64);
+	CU_ASSERT(ct_table_memsize(1) >= sizeof(struct ct_table) + 64 + CT_MIN_BUCKETS * 64);
 	CU_ASSERT(ct_table_memsize(1000) > ct_table_memsize(999));
 
 	mem = aligned_alloc(64, sz + 64);
@@ -267,7 +287,7 @@ test_init_args(void)
 	CU_ASSERT_EQUAL(check_table(t), 0);
 	/* Nothing must point past the memory the caller was told to give. */
 	CU_ASSERT((char *)&t->wheel[CT_WHEEL_LISTS] <= (char *)mem + sz);
-	CU_ASSERT((char *)&t->buckets[t->bucket_mask + 1] <= (char *)t->wheel);
+	CU_ASSERT((char *)&t->buckets[t->nb_buckets] <= (char *)t->wheel);
 	CU_ASSERT((char *)&t->conns[100] <= (char *)t->buckets);
 	CU_ASSERT_EQUAL((uintptr_t)t->conns % 64, 0);
 	CU_ASSERT_EQUAL((uintptr_t)t->buckets % 64, 0);
@@ -277,24 +297,31 @@ test_init_args(void)
 	free(mem);
 }
 
-/* Buckets: 2 keys per connection at <= 80% load of 7 slots, a power of two. */
+/*
+ * Buckets: 2 keys per connection at <= CT_LOAD_PCT of 10 slots, not rounded
+ * beyond the bucket that load needs; and the memory target that sizing is
+ * for: <= 64 bytes per connection, 10 M connections in <= 1 GiB.
+ */
 static void
 test_bucket_sizing(void)
 {
 	static const uint32_t caps[] = { 1, 7, 100, 1433, 1434, 45875, 100000, 1000000 };
+	const double load = CT_LOAD_PCT / 100.0;
 	unsigned int i;
 
 	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		struct ct_table *t = table_new(caps[i], 0, NULL);
-		uint64_t nb = t->bucket_mask + 1;
+		uint64_t nb = t->nb_buckets;
 
-		CU_ASSERT_EQUAL(nb & (nb - 1), 0);
-		CU_ASSERT(nb >= CT_MAX_PROBE);
-		CU_ASSERT(2.0 * caps[i] <= 0.8 * 7 * nb);
-		/* and not more than twice what the load needs */
-		CU_ASSERT(nb == CT_MAX_PROBE || 2.0 * caps[i] > 0.4 * 7 * nb);
+		CU_ASSERT(nb >= CT_MIN_BUCKETS);
+		CU_ASSERT(2.0 * caps[i] <= load * CT_BUCKET_SLOTS * nb);
+		CU_ASSERT(nb == CT_MIN_BUCKETS || 2.0 * caps[i] > load * CT_BUCKET_SLOTS * (nb - 1));
 		free(t);
 	}
+	CU_ASSERT(ct_table_memsize(1000000) <= 64u * 1000000);
+	CU_ASSERT(ct_table_memsize(10000000) <= 64u * 10000000);
+	CU_ASSERT(ct_table_memsize(10000000) <= 1u << 30);
+	CU_ASSERT(ct_table_memsize(CT_MAX_CAPACITY) <= 64ull * CT_MAX_CAPACITY);
 }
 
 /* Insert and lookup */
@@ -314,7 +341,6 @@ test_insert_lookup_dirs(void)
 	CU_ASSERT_EQUAL(c->state, CT_SYN_SENT);
 	CU_ASSERT_EQUAL(c->proto, IPPROTO_TCP);
 	CU_ASSERT_EQUAL(c->expire, 1000 + test_to.ms[CT_SYN_SENT]);
-	CU_ASSERT_EQUAL(c->created, 1000);
 	CU_ASSERT_EQUAL(c->flags, 0);
 	CU_ASSERT_EQUAL(c->pkts_orig, 0);
 	CU_ASSERT_EQUAL(c->pkts_reply, 0);
@@ -362,8 +388,9 @@ test_insert_lookup_dirs(void)
 static void
 test_bulk_equals_single(void)
 {
-	/* 1433 connections = the 80% design load, so some keys overflow. */
-	const uint32_t cap = 1433;
+	/* 2880 connections: the 90% design load of 640 buckets, so some keys
+	 * sit in their second bucket. */
+	const uint32_t cap = 2880;
 	struct ct_table *t = table_new(cap, 0, NULL);
 	static struct ct_tuple store[64];
 	const struct ct_tuple *keys[64];
@@ -495,67 +522,121 @@ test_delete_release(void)
 }
 
 /*
- * Keys crafted onto one home bucket fill its probe window; the next key
- * homed there is refused, and a connection whose second key is refused
- * leaves no trace of its first.
+ * Keys crafted onto one pair of buckets (b1 = 0, b2 = 1) fill both; the
+ * next key of that pair is refused (every resident's other bucket is in
+ * the pair too, so no walk can make room), and a connection whose second
+ * key is refused leaves no trace of its first.
  */
-#define WIN_KEYS (CT_MAX_PROBE * CT_BUCKET_SLOTS)
-#define WIN_CONNS (WIN_KEYS / 2)
+#define PAIR_KEYS (2 * CT_BUCKET_SLOTS)
+#define PAIR_CONNS (PAIR_KEYS / 2)
+
+static int
+key_in_pair(const struct ct_table *t, const struct ct_tuple *k, uint32_t b1, uint32_t b2)
+{
+	uint64_t h = ct_hash(IPPROTO_TCP, k);
+
+	return ct_bucket1(t, h) == b1 && ct_bucket_alt(t, b1, ct_hash_sig(h)) == b2;
+}
 
 static void
 test_index_full_rollback(void)
 {
 	const uint32_t cap = 200;
 	struct ct_table *t = table_new(cap, 0, NULL);
-	static struct ct_tuple at0[WIN_KEYS + 2], at64[8];
-	static struct ct_conn *c[WIN_CONNS];
-	uint32_t n0 = 0, n64 = 0, ip, i;
+	static struct ct_tuple pair[PAIR_KEYS + 2], other[8];
+	static struct ct_conn *c[PAIR_CONNS];
+	uint32_t n0 = 0, n1 = 0, ip, i;
+	uint64_t moves;
 	struct ct_conn *x;
 	enum ct_dir d;
 
-	CU_ASSERT_EQUAL_FATAL(t->bucket_mask, 127);
-	CU_ASSERT_FATAL(WIN_CONNS < cap && 64 >= CT_MAX_PROBE);
-	for (ip = 1; n0 < WIN_KEYS + 2 || n64 < 8; ip++) {
+	CU_ASSERT_EQUAL_FATAL(t->nb_buckets, CT_MIN_BUCKETS);
+	for (ip = 1; (n0 < PAIR_KEYS + 2 || n1 < 8) && ip < 1u << 24; ip++) {
 		struct ct_tuple k = tup(0x0b000000 + ip, VIP, 1000, 80);
-		uint32_t home = (uint32_t)ct_hash(IPPROTO_TCP, &k) & t->bucket_mask;
 
-		if (home == 0 && n0 < WIN_KEYS + 2)
-			at0[n0++] = k;
-		else if (home == 64 && n64 < 8)
-			at64[n64++] = k;
+		if (n0 < PAIR_KEYS + 2 && key_in_pair(t, &k, 0, 1))
+			pair[n0++] = k;
+		else if (n1 < 8 && key_in_pair(t, &k, 32, 40))
+			other[n1++] = k;
 	}
-	for (i = 0; i < WIN_CONNS; i++) {
-		c[i] = ct_insert(t, IPPROTO_TCP, &at0[2 * i], &at0[2 * i + 1], 0);
+	CU_ASSERT_FATAL(n0 == PAIR_KEYS + 2 && n1 == 8);
+	for (i = 0; i < PAIR_CONNS; i++) {
+		c[i] = ct_insert(t, IPPROTO_TCP, &pair[2 * i], &pair[2 * i + 1], 0);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(c[i]);
 	}
-	CU_ASSERT_EQUAL(t->buckets[0].overflow, WIN_KEYS - CT_BUCKET_SLOTS);
-	CU_ASSERT_EQUAL(t->buckets[1].overflow, WIN_KEYS - 2 * CT_BUCKET_SLOTS);
-	CU_ASSERT_EQUAL(t->buckets[CT_MAX_PROBE - 1].overflow, 0);
+	CU_ASSERT_EQUAL(ct_match_sig(&t->buckets[0], CT_SIG_EMPTY), 0);
+	CU_ASSERT_EQUAL(ct_match_sig(&t->buckets[1], CT_SIG_EMPTY), 0);
 	CU_ASSERT_EQUAL(check_table(t), 0);
+	moves = ct_table_stats(t)->cuckoo_moves;
 
 	/* first key refused */
-	CU_ASSERT_PTR_NULL(ct_insert(t, IPPROTO_TCP, &at0[WIN_KEYS], &at64[0], 0));
+	CU_ASSERT_PTR_NULL(ct_insert(t, IPPROTO_TCP, &pair[PAIR_KEYS], &other[0], 0));
 	/* second key refused: the first must be rolled back */
-	CU_ASSERT_PTR_NULL(ct_insert(t, IPPROTO_TCP, &at64[1], &at0[WIN_KEYS + 1], 0));
-	CU_ASSERT_PTR_NULL(ct_lookup(t, IPPROTO_TCP, &at64[1], &d));
-	CU_ASSERT_PTR_NULL(ct_lookup(t, IPPROTO_TCP, &at0[WIN_KEYS], &d));
+	CU_ASSERT_PTR_NULL(ct_insert(t, IPPROTO_TCP, &other[1], &pair[PAIR_KEYS + 1], 0));
+	CU_ASSERT_PTR_NULL(ct_lookup(t, IPPROTO_TCP, &other[1], &d));
+	CU_ASSERT_PTR_NULL(ct_lookup(t, IPPROTO_TCP, &pair[PAIR_KEYS], &d));
 	CU_ASSERT_EQUAL(ct_table_stats(t)->full, 2);
-	CU_ASSERT_EQUAL(ct_table_stats(t)->active, WIN_CONNS);
+	CU_ASSERT_EQUAL(ct_table_stats(t)->active, PAIR_CONNS);
+	CU_ASSERT_EQUAL(ct_table_stats(t)->cuckoo_moves, moves);
 	CU_ASSERT_EQUAL(check_table(t), 0);
-	for (i = 0; i < WIN_CONNS; i++) {
-		CU_ASSERT_PTR_EQUAL(ct_lookup(t, IPPROTO_TCP, &at0[2 * i + 1], &d), c[i]);
+	for (i = 0; i < PAIR_CONNS; i++) {
+		CU_ASSERT_PTR_EQUAL(ct_lookup(t, IPPROTO_TCP, &pair[2 * i + 1], &d), c[i]);
 		CU_ASSERT_EQUAL(d, CT_DIR_REPLY);
 	}
 
 	/* other buckets still take connections */
-	x = ct_insert(t, IPPROTO_TCP, &at64[2], &at64[3], 0);
+	x = ct_insert(t, IPPROTO_TCP, &other[2], &other[3], 0);
 	CU_ASSERT_PTR_NOT_NULL(x);
 	/* freeing a crowded connection makes room again */
 	ct_delete(t, c[0]);
-	x = ct_insert(t, IPPROTO_TCP, &at0[WIN_KEYS], &at0[WIN_KEYS + 1], 0);
+	x = ct_insert(t, IPPROTO_TCP, &pair[PAIR_KEYS], &pair[PAIR_KEYS + 1], 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
-	CU_ASSERT_PTR_EQUAL(ct_lookup(t, IPPROTO_TCP, &at0[WIN_KEYS + 1], &d), x);
+	CU_ASSERT_PTR_EQUAL(ct_lookup(t, IPPROTO_TCP, &pair[PAIR_KEYS + 1], &d), x);
 	CU_ASSERT_EQUAL(check_table(t), 0);
+	free(t);
+}
+
+/*
+ * Both buckets of a key full, but a resident can move to its other bucket:
+ * the insert succeeds by moving it, and every key stays findable.
+ */
+static void
+test_cuckoo_move(void)
+{
+	const uint32_t cap = 200;
+	struct ct_table *t = table_new(cap, 0, NULL);
+	static struct ct_tuple pair[PAIR_KEYS + 2], spill[2];
+	static struct ct_conn *c[PAIR_CONNS];
+	uint32_t n0 = 0, n1 = 0, ip, i;
+	struct ct_conn *x;
+	enum ct_dir d;
+
+	/* pair: buckets 0 and 1; spill: b1 = 1 with its other bucket free */
+	for (ip = 1; (n0 < PAIR_KEYS || n1 < 2) && ip < 1u << 24; ip++) {
+		struct ct_tuple k = tup(0x0c000000 + ip, VIP, 2000, 80);
+		uint64_t h = ct_hash(IPPROTO_TCP, &k);
+		uint32_t alt = ct_bucket_alt(t, 1, ct_hash_sig(h));
+
+		if (n0 < PAIR_KEYS && key_in_pair(t, &k, 0, 1))
+			pair[n0++] = k;
+		else if (n1 < 2 && ct_bucket1(t, h) == 1 && alt > 1)
+			spill[n1++] = k;
+	}
+	CU_ASSERT_FATAL(n0 == PAIR_KEYS && n1 == 2);
+	/* the spill keys take bucket 1 first; then pair keys fill 0 and 1 */
+	x = ct_insert(t, IPPROTO_TCP, &spill[0], &spill[1], 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	for (i = 0; i < PAIR_CONNS; i++) {
+		c[i] = ct_insert(t, IPPROTO_TCP, &pair[2 * i], &pair[2 * i + 1], 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c[i]);
+	}
+	CU_ASSERT(ct_table_stats(t)->cuckoo_moves >= 1);
+	CU_ASSERT_EQUAL(ct_table_stats(t)->full, 0);
+	CU_ASSERT_EQUAL(check_table(t), 0);
+	CU_ASSERT_PTR_EQUAL(ct_lookup(t, IPPROTO_TCP, &spill[1], &d), x);
+	CU_ASSERT_EQUAL(d, CT_DIR_REPLY);
+	for (i = 0; i < PAIR_CONNS; i++)
+		CU_ASSERT_PTR_EQUAL(ct_lookup(t, IPPROTO_TCP, &pair[2 * i], &d), c[i]);
 	free(t);
 }
 
@@ -820,7 +901,7 @@ test_expire_shortened(void)
 	uint32_t now;
 
 	rel_attach(t, &r, 16);
-	c->pad = 1;
+	set_id(c, 1);
 	for (now = 3; now < 1000; now++)
 		expire_at(t, &r, now, 64);
 	STEP(t, c, CT_DIR_REPLY, TCP_RST, 1000, CT_ESTABLISHED, CT_CLOSE);
@@ -982,7 +1063,7 @@ test_expire_long_gap(void)
 	for (i = 0; i < 1000; i++)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(add_conn(t, i, IPPROTO_UDP, 500 + i * 50));
 	keep = tcp_established(t, 1500);
-	keep->pad = 1500;
+	set_id(keep, 1500);
 	ct_update(t, keep, CT_DIR_ORIG, TCP_ACK, 550000);
 	/* 10 minutes without expiry, then one call with budget for all */
 	CU_ASSERT_EQUAL(expire_at(t, &r, 600000, 5000), 1000);
@@ -1041,7 +1122,7 @@ slice_mark(struct ct_conn *c, void *arg)
 {
 	unsigned int *seen = arg;
 
-	seen[c->pad]++;
+	seen[id_of(c)]++;
 	return 0;
 }
 
@@ -1055,7 +1136,7 @@ slice_delete_odd(struct ct_conn *c, void *arg)
 {
 	struct slice_del *d = arg;
 
-	if (c->pad & 1) {
+	if (id_of(c) & 1) {
 		ct_delete(d->t, c);
 		d->n++;
 	}
@@ -1094,8 +1175,8 @@ test_walk_slice(void)
 
 /*
  * Randomized model test. Connection ids 0..4095 each have fixed tuples;
- * ids 2k and 2k+1 share them under TCP and UDP. At 1433 entries (80%
- * design load) inserts sometimes find the table full. Every removal comes
+ * ids 2k and 2k+1 share them under TCP and UDP. At 1433 entries (the
+ * index at its design load when full) inserts sometimes find the table full. Every removal comes
  * through the release callback, which updates the model.
  */
 #define M_IDS 4096u
@@ -1113,7 +1194,7 @@ static void
 model_release(struct ct_conn *c, void *arg)
 {
 	struct model *m = arg;
-	uint32_t id = c->pad;
+	uint32_t id = id_of(c);
 
 	if (id >= M_IDS || m->live[id] != c || (m->expiring && (int32_t)(c->expire - m->now) > 0)) {
 		m->bad++;
@@ -1175,7 +1256,7 @@ test_model_random(void)
 				CU_ASSERT_PTR_NULL(ct_lookup(t, m_proto(id), &rep, &d));
 				continue;
 			}
-			c->pad = id;
+			set_id(c, id);
 			m.live[id] = c;
 			m.n++;
 		} else if (k < 70) {
@@ -1239,7 +1320,7 @@ test_model_random(void)
 	CU_ASSERT(full > 100);
 	CU_ASSERT(found > 10000);
 	CU_ASSERT(expired > 10000);
-	/* at <= 80% load a full probe window is (almost) never the reason */
+	/* at <= the design load, no room in a key's buckets is (almost) never the reason */
 	CU_ASSERT(idx_full * 1000 < full);
 	free(t);
 }
@@ -1275,7 +1356,7 @@ test_high_load(void)
 			enum ct_dir sd;
 			struct ct_conn *c = ct_lookup(t, IPPROTO_TCP, kp[j], &sd);
 
-			hits += c != NULL && c == res[j] && res[j]->pad == i + j / 2 &&
+			hits += c != NULL && c == res[j] && id_of(res[j]) == i + j / 2 &&
 				sd == (enum ct_dir)(j & 1) && d[j] == sd;
 		}
 	}
@@ -1285,19 +1366,20 @@ test_high_load(void)
 }
 
 /*
- * At the 80% design load every connection fits, and keeps fitting under
- * churn: deleting and inserting random connections must (almost) never
- * find a full probe window.
+ * At the design load (full capacity: 2 keys per connection in 90 % of the
+ * slots) every connection fits, and keeps fitting under churn: deleting
+ * and inserting random connections never finds a key's buckets beyond
+ * rearranging, and the rearranging is exercised.
  */
 static void
 test_design_load(void)
 {
-	const uint32_t cap = 45875; /* 2.8 * 16384: 80% of 16384 buckets */
+	const uint32_t cap = 73728; /* 16384 buckets * 10 slots * 0.9 / 2 */
 	struct ct_table *t = table_new(cap, 0, NULL);
 	uint32_t i, ok = 0, refused = 0, next = cap;
 	uint64_t seed = 0xd1b54a32d192ed03ull;
 
-	CU_ASSERT_EQUAL(t->bucket_mask + 1, 16384);
+	CU_ASSERT_EQUAL(t->nb_buckets, 16384);
 	for (i = 0; i < cap; i++) {
 		ok += add_conn(t, i, IPPROTO_TCP, 0) != NULL;
 	}
@@ -1318,7 +1400,8 @@ test_design_load(void)
 		if (add_conn(t, next++ % (1u << 20), IPPROTO_TCP, 0) == NULL)
 			refused++;
 	}
-	CU_ASSERT(refused <= 10);
+	CU_ASSERT_EQUAL(refused, 0);
+	CU_ASSERT(ct_table_stats(t)->cuckoo_moves > 1000);
 	CU_ASSERT_EQUAL(ct_table_stats(t)->active,
 			ct_table_stats(t)->inserted - ct_table_stats(t)->deleted);
 	CU_ASSERT_EQUAL(ct_table_stats(t)->full, refused);
@@ -1337,6 +1420,7 @@ unit_register(void)
 		{ "fill_to_capacity", test_fill_to_capacity },
 		{ "delete_release", test_delete_release },
 		{ "index_full_rollback", test_index_full_rollback },
+		{ "cuckoo_move", test_cuckoo_move },
 		{ "tcp_handshake", test_tcp_handshake },
 		{ "tcp_oneway", test_tcp_oneway },
 		{ "tcp_close_orig_first", test_tcp_close_orig_first },
