@@ -75,6 +75,7 @@ neigh_lookup(const struct neigh_table *t, uint8_t port, uint32_t ip)
  * would only fill the event ring and crowd out what workers learn from ARP.
  * Direct-mapped: two unresolved next hops sharing a slot evict each other
  * and are reported on every miss, as before: more events, never one fewer.
+ * A report lost to a full ring is made again one period later.
  */
 #define NEIGH_MISS_SLOTS 256         /* power of two */
 
