@@ -6,7 +6,10 @@
  * loop keeps the state, sends ARP requests from its own TX queue (at most one
  * per second per address) and republishes the immutable table on change.
  * Next hops of every backend and the gateway are resolved from start-up, so
- * the first packet of a flow does not wait for ARP.
+ * the first packet of a flow does not wait for ARP, and again the moment a
+ * port's link comes up: a request sent while the link was down (memif
+ * connects a moment after start-up) was lost, and waiting for the retry
+ * would drop a second of traffic.
  *
  * Load: for lc/wlc it sums the workers' per-backend counters every
  * load_interval_ms and publishes, per worker, the other workers' counts.
@@ -35,9 +38,12 @@
 
 #define CTL_MAX_NEIGH 16384
 #define CTL_MAX_RETIRED 256
-#define CTL_ARP_RETRY_MS 1000
+#define CTL_ARP_RETRY_MS NEIGH_RETRY_MS
 #define CTL_ARP_REFRESH_MS 30000
 #define CTL_TICK_US 1000
+/* Link status is polled, not taken from LSC interrupts: af_packet and memif
+ * (22.11) raise none, and a NIC's link query may be slow, hence not every tick. */
+#define CTL_LINK_POLL_MS 10
 
 struct ctl_neigh {
 	uint32_t ip;
@@ -63,6 +69,8 @@ struct ctl_state {
 	uint32_t n_retired;
 	uint64_t last_load_ms;
 	uint64_t last_scan_ms;
+	uint64_t last_link_ms;
+	uint8_t link_up[CFG_MAX_PORTS];  /* as last polled; all down at start */
 	struct hc *hc;
 	char hc_reason[SNAP_MAX_BACKEND_IDS][HC_REASON_LEN]; /* last transition's */
 	uint64_t hc_lost_logged;
@@ -302,6 +310,47 @@ neigh_scan(struct sl_app *app, uint64_t now)
 			n->requested_ms = now;
 			send_arp_request(app, n->port, n->ip);
 		}
+	}
+}
+
+/*
+ * On a link coming up, ask at once for every next hop of that port still
+ * unresolved. A port found up on the first poll counts as coming up, so the
+ * start-up requests go out here and neigh_scan, which runs after, finds them
+ * just sent.
+ */
+static void
+links_poll(struct sl_app *app, uint64_t now)
+{
+	uint32_t p, i, n;
+
+	for (p = 0; p < app->n_ports; p++) {
+		struct rte_eth_link link;
+		uint8_t up;
+
+		if (rte_eth_link_get_nowait(app->ports[p].port_id, &link) != 0)
+			continue;
+		up = link.link_status == RTE_ETH_LINK_UP;
+		if (up == ctl->link_up[p])
+			continue;
+		ctl->link_up[p] = up;
+		if (!up) {
+			printf("sluice: port %s: link down\n", app->cfg->ports[p].name);
+			fflush(stdout);
+			continue;
+		}
+		for (i = 0, n = 0; i < ctl->n_neigh; i++) {
+			struct ctl_neigh *nb = &ctl->neigh[i];
+
+			if (nb->port != p || nb->resolved)
+				continue;
+			nb->requested_ms = now;
+			send_arp_request(app, nb->port, nb->ip);
+			n++;
+		}
+		printf("sluice: port %s: link up; %u unresolved next hop(s) requested\n",
+		       app->cfg->ports[p].name, n);
+		fflush(stdout);
 	}
 }
 
@@ -740,6 +789,10 @@ control_loop(struct sl_app *app)
 			while (rte_ring_sc_dequeue_elem(app->workers[w]->events, &ev,
 							sizeof(ev)) == 0)
 				handle_event(app, &ev, now);
+		if (now - ctl->last_link_ms >= CTL_LINK_POLL_MS) {
+			ctl->last_link_ms = now;
+			links_poll(app, now);
+		}
 		if (now - ctl->last_scan_ms >= 100) {
 			ctl->last_scan_ms = now;
 			neigh_scan(app, now);

@@ -7,7 +7,8 @@
  * published table; a miss is reported to the control lcore (event ring) and
  * the packet is dropped and counted, as a router without a queue would.
  * Threading: neigh_table_* builders on the control lcore; neigh_lookup on any
- * lcore holding an RCU reference.
+ * lcore holding an RCU reference; a struct neigh_miss_filter belongs to one
+ * worker.
  */
 #ifndef SLUICE_NEIGH_H
 #define SLUICE_NEIGH_H
@@ -15,6 +16,13 @@
 #include <stdint.h>
 
 #include <rte_ether.h>
+
+/*
+ * How often the control lcore asks again for a next hop that has not
+ * answered. Workers report a miss at most this often per next hop: a report
+ * sooner would find the request still in flight and change nothing.
+ */
+#define NEIGH_RETRY_MS 1000
 
 struct neigh_entry {
 	uint32_t ip;                 /* network order, 0 = empty */
@@ -58,6 +66,47 @@ neigh_lookup(const struct neigh_table *t, uint8_t port, uint32_t ip)
 			return &e->mac;
 		i = (i + 1) & t->mask;
 	}
+}
+
+/*
+ * A worker's memory of the misses it reported recently. While a next hop is
+ * unresolved every packet to it misses (millions per second at line rate);
+ * one report per retry period is all the control lcore can use, and the rest
+ * would only fill the event ring and crowd out what workers learn from ARP.
+ * Direct-mapped: two unresolved next hops sharing a slot evict each other
+ * and are reported on every miss, as before: more events, never one fewer.
+ * A report lost to a full ring is made again one period later.
+ */
+#define NEIGH_MISS_SLOTS 256         /* power of two */
+
+struct neigh_miss_slot {
+	uint32_t ip;                 /* network order */
+	uint32_t at_ms;              /* when reported; 32-bit ms, wraps safely */
+	uint8_t port;
+	uint8_t used;
+};
+
+struct neigh_miss_filter {
+	struct neigh_miss_slot s[NEIGH_MISS_SLOTS];
+};
+
+/*
+ * Should the miss of ip on port at now_ms be reported? 1 (and remembered)
+ * unless it was reported less than NEIGH_RETRY_MS ago.
+ * Context: the worker owning f; only on a miss, so no lookup cost on hits.
+ */
+static inline int
+neigh_miss_report(struct neigh_miss_filter *f, uint8_t port, uint32_t ip, uint32_t now_ms)
+{
+	struct neigh_miss_slot *s = &f->s[neigh_hash(ip, port) & (NEIGH_MISS_SLOTS - 1)];
+
+	if (s->used && s->ip == ip && s->port == port && now_ms - s->at_ms < NEIGH_RETRY_MS)
+		return 0;
+	s->ip = ip;
+	s->port = port;
+	s->at_ms = now_ms;
+	s->used = 1;
+	return 1;
 }
 
 /*

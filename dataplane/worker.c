@@ -436,7 +436,8 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		if (slot->ip == nh && slot->port == port) {
 			mac = &slot->mac;
 		} else {
-			wk_event(w, SL_EV_NEIGH_MISS, port, nh, NULL);
+			if (neigh_miss_report(&w->neigh_miss, port, nh, w->now))
+				wk_event(w, SL_EV_NEIGH_MISS, port, nh, NULL);
 			wk_drop(w, m, SL_DROP_NEIGH_MISS);
 			return;
 		}

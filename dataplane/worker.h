@@ -21,6 +21,7 @@
 #include "app.h"
 #include "conntrack.h"
 #include "drop.h"
+#include "neigh.h"
 
 #define WK_TX_BURST 64
 
@@ -131,6 +132,7 @@ struct worker {
 	uint64_t *svc_refused;       /* per service id: refused, no backend */
 	struct wk_txq tx[CFG_MAX_PORTS];
 	struct wk_neigh_cache neigh_cache[WK_NEIGH_CACHE];
+	struct neigh_miss_filter neigh_miss; /* misses reported recently */
 	struct wk_lport_pool lports[SNAP_MAX_LADDRS];
 	struct sched_cursor cursors[CFG_MAX_SERVICES];
 } __rte_cache_aligned;

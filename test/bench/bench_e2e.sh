@@ -372,7 +372,7 @@ for flows in $FLOWS; do
 			tpmd2) b2=$rx; l2=$loss; c2=$(tpmd_capacity "$log.dut") ;;
 			esac
 			[ "$dut" = sluice ] &&
-				drops=$(grep -E '^drop_' "$log.dut" | awk '{ printf "%s%s=%s", sep, $1, $2; sep=" " }')
+				drops=$(grep -E '^(drop_|events_lost)' "$log.dut" | awk '{ printf "%s%s=%s", sep, $1, $2; sep=" " }')
 			printf 'bench_e2e: flows %-8s round %s %-6s %7.3f Mpps out, loss %7.4f %%; %5s%% short TX bursts;' \
 				"$flows" "$r" "$run" "$(echo "$rx" | awk '{ print $1 / 1e6 }')" "$loss" "$short"
 			printf ' CPU wait: gen %s%%, DUT worker %s%% (on CPU %s%%); machine %s%% busy before\n' \
@@ -390,7 +390,8 @@ for flows in $FLOWS; do
 					>> "$TMP/runs.$flows"
 			fi
 			if [ -n "$drops" ]; then
-				echo "bench_e2e:   sluice drops over the whole run (warm-up included): $drops"
+				echo "bench_e2e:   sluice drops and lost events over the whole run (warm-up included): $drops;" \
+					"first packet out $(field "$res" first_out_ms) ms after the links came up"
 			fi
 		done
 		if [ -n "$line" ]; then

@@ -80,6 +80,8 @@ struct gen {
 	int dut_mac_known;
 	uint64_t hz;
 	uint64_t wait_ns;            /* CPU wait during the measured run */
+	uint64_t links_up_tsc;       /* when both links were first seen up */
+	double first_out_ms;         /* links up -> first packet out at B */
 };
 
 static volatile int stop;
@@ -324,6 +326,12 @@ warm_up(struct gen *g, uint64_t deadline)
 		if (!seen && g->c.rx_ip[GEN_PB] > 0) {
 			seen = 1;
 			first_rx_stamped = g->stamped;
+			/* The DUT's warm-up as a client would see it: how long after
+			 * its links came up it started forwarding. */
+			g->first_out_ms = (double)(now - g->links_up_tsc) * 1000.0 / (double)g->hz;
+			printf("gen: first packet out at B %.1f ms after the links came up\n",
+			       g->first_out_ms);
+			fflush(stdout);
 		}
 		if (seen && now >= min_end && g->stamped - first_rx_stamped >= g->o.flows &&
 		    g->n_pend == 0)
@@ -435,8 +443,8 @@ report(const struct gen *g, double secs)
 	printf("gen: waited for its CPU %.1f%% of the run (another task on gen's core)\n",
 	       wait_pct);
 	printf("RESULT tx_pps=%.0f rx_pps=%.0f loss_pct=%.4f tx_short_pct=%.1f"
-	       " gen_wait_pct=%.1f seconds=%.3f flows=%u\n", tx_pps, rx_pps, loss, short_pct,
-	       wait_pct, secs, g->o.flows);
+	       " gen_wait_pct=%.1f seconds=%.3f flows=%u first_out_ms=%.1f\n", tx_pps, rx_pps,
+	       loss, short_pct, wait_pct, secs, g->o.flows, g->first_out_ms);
 	fflush(stdout);
 }
 
@@ -465,6 +473,7 @@ run(struct gen *g)
 
 	if (wait_links(g, deadline) != 0)
 		return -1;
+	g->links_up_tsc = rte_rdtsc();
 	if (g->o.resolve && resolve_vip(g, deadline) != 0)
 		return -1;
 	if (build_templates(g) != 0)
