@@ -20,25 +20,38 @@
  * beyond the leaver's share for 1 of 10 backends, against 0.25%.
  *
  * Speed, for M = 65537 and 1000 backends (see test/bench/bench_maglev.c):
- * filling costs about M ln M probes, most for the last few slots. A probe
- * tests a bit of an occupancy bitmap (M / 8 bytes, in L1) rather than the
- * 4-byte table, and steps next = next + skip with a conditional subtract, no
- * division. A round costs one pass over the backends to collect who has a
- * turn, M * w_max / mean(w) steps in all if every round made one: ~0.1 ms
- * for weights 1..100, and 61 ms for one weight 65535 among 999 of weight 1,
+ * filling costs about M ln M probes, most for the last few slots. Probes
+ * read an occupancy map of a byte per slot, twice over (2M bytes, so that
+ * a walk's next few slots need no reduction mod M), four slots of a walk
+ * per branch (mh_probe), rather than the 4-byte table; a walk steps
+ * next = next + skip with a conditional subtract, no division.
+ *
+ * A round costs one pass over the backends to collect who has a turn,
+ * M * w_max / mean(w) steps in all if every round made one: ~0.1 ms for
+ * weights 1..100, and 61 ms for one weight 65535 among 999 of weight 1,
  * where all but the last round are that one backend's alone. Such rounds
  * are counted ahead instead and skip the pass (mh_quiet_rounds): equal
  * weights make one pass in all, the 65535 case two (0.6 ms in all).
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sched_impl.h"
 
+/*
+ * A walk probes MH_BLOCK slots of its permutation per test, with no branch
+ * between them: the last claims of a fill probe tens of slots each, and a
+ * branch per probe cost more than the loads (see mh_probe).
+ */
+#define MH_BLOCK 4
+
 struct mh_walk {
-	uint32_t next;   /* next slot of the permutation to try */
-	uint32_t skip;   /* 1 .. M-1 */
-	int32_t idx;     /* index into the backend array */
+	uint32_t next;          /* next slot of the permutation to try */
+	uint32_t off[MH_BLOCK]; /* i * skip mod M: off[0] = 0, off[1] = skip */
+	uint32_t stride;        /* MH_BLOCK * skip mod M */
+	int32_t idx;            /* index into the backend array */
+	uint32_t pad;           /* 32 bytes: walks[i] is a shift, not a multiply */
 };
 
 /* splitmix64's finaliser: a full-avalanche 64-bit mix. */
@@ -93,25 +106,27 @@ struct mh_tail {
 };
 
 static int
-mh_tail_init(struct mh_tail *tail, const uint64_t *used, uint32_t m,
+mh_tail_init(struct mh_tail *tail, const uint8_t *used, uint32_t m,
 	     uint32_t count)
 {
-	uint32_t i, words = (m + 63) / 64;
+	uint32_t i = 0;
 
 	tail->free_slots = malloc(count * sizeof(*tail->free_slots));
 	if (tail->free_slots == NULL)
 		return -ENOMEM;
 	tail->n = 0;
-	for (i = 0; i < words; i++) {
-		uint64_t free_bits = ~used[i];
+	while (i < m && tail->n < count) {
+		uint64_t eight = 0;
 
-		if (i == words - 1 && m % 64 != 0)
-			free_bits &= (1ull << (m % 64)) - 1;
-		while (free_bits != 0 && tail->n < count) {
-			tail->free_slots[tail->n++] =
-				i * 64 + (uint32_t)__builtin_ctzll(free_bits);
-			free_bits &= free_bits - 1;
+		/* Eight used bytes at once (used[] runs on to 2M). */
+		memcpy(&eight, used + i, sizeof(eight));
+		if (eight == 0x0101010101010101ull) {
+			i += 8;
+			continue;
 		}
+		tail->free_slots[tail->n] = i;
+		tail->n += used[i] == 0;
+		i++;
 	}
 	return 0;
 }
@@ -119,7 +134,7 @@ mh_tail_init(struct mh_tail *tail, const uint64_t *used, uint32_t m,
 static uint32_t
 mh_tail_claim(struct mh_tail *tail, const struct mh_walk *w, uint32_t m)
 {
-	uint64_t inv = mh_inverse(w->skip, m), best_step = UINT64_MAX;
+	uint64_t inv = mh_inverse(w->off[1], m), best_step = UINT64_MAX;
 	/* Barrett: x % m (x < 2^40) = x - (x * mu >> 64) * m, less m once. */
 	uint64_t mu = UINT64_MAX / m;
 	uint32_t i, best = 0, s;
@@ -158,70 +173,65 @@ mh_tail_size(uint32_t m)
 	return e / 2;
 }
 
+/*
+ * s + skip mod m, for s and skip below m (< 2^31). Arithmetic on the sign
+ * rather than a ?:, which gcc compiles to a branch at some call sites, and
+ * whether a walk wraps is a coin toss.
+ */
 static inline uint32_t
 mh_step(uint32_t s, uint32_t skip, uint32_t m)
 {
-	s += skip;
-	return s >= m ? s - m : s;
-}
+	uint32_t t = s + skip - m;
 
-static inline uint32_t
-mh_is_used(const uint64_t *used, uint32_t s)
-{
-	return (used[s >> 6] >> (s & 63)) & 1;
+	return t + (m & (uint32_t)((int32_t)t >> 31));
 }
 
 /*
- * First free slot of a walk, by probing. The first two slots are tested
- * without a branch: while the table is under ~70% full one of them is
- * nearly always free, and a loop's exit there is a coin toss the branch
- * predictor loses (measured: 0.76 -> 0.71 ms, bench_maglev).
+ * First free slot of a walk. used[] is a byte per slot, twice over (used[s]
+ * and used[s + M] alike), so that next + off[i] needs no reduction mod M: a
+ * block of MH_BLOCK probes is that many independent loads folded into a
+ * mask, and one branch. The first free slot of the block is the mask's
+ * lowest clear bit, picked without a branch.
  */
 static inline uint32_t
-mh_probe(const uint64_t *used, uint32_t s, uint32_t skip, uint32_t m)
+mh_probe(const uint8_t *used, const struct mh_walk *w, uint32_t m)
 {
-	uint32_t s1 = mh_step(s, skip, m);
-	uint32_t u0 = mh_is_used(used, s), u1 = mh_is_used(used, s1);
+	uint32_t s = w->next, o1 = w->off[1], o2 = w->off[2], o3 = w->off[3];
+	uint32_t mask;
 
-	if ((u0 & u1) == 0)
-		return u0 ? s1 : s;
-	s = mh_step(s1, skip, m);
-	while (mh_is_used(used, s))
-		s = mh_step(s, skip, m);
-	return s;
+	for (;;) {
+		const uint8_t *p = used + s;
+
+		/* Bytes are 0 or 1: + is |, and compiles to three lea. */
+		mask = (uint32_t)p[0] + 2u * p[o1] + 4u * (p[o2] + 2u * p[o3]);
+		if (mask != (1u << MH_BLOCK) - 1)
+			break;
+		s = mh_step(s, w->stride, m);
+	}
+	return mh_step(s, w->off[__builtin_ctz(~mask)], m);
 }
 
-/*
- * n claims by probing, in turn order; the table has more than n free.
- * The next walk is loaded before this one probes: a probe ends with a
- * mispredicted branch, and loads issued ahead of it survive the flush
- * (measured: 0.79 -> 0.77 ms, bench_maglev).
- */
+static inline void
+mh_claim(int32_t *lut, uint8_t *used, struct mh_walk *w, uint32_t s,
+	 uint32_t m)
+{
+	used[s] = 1;
+	used[s + m] = 1;
+	lut[s] = w->idx;
+	w->next = mh_step(s, w->off[1], m);
+}
+
+/* n claims by probing, in turn order; the table has more than n free. */
 static void
-mh_claim_probing(int32_t *lut, uint64_t *used, struct mh_walk *walks,
+mh_claim_probing(int32_t *lut, uint8_t *used, struct mh_walk *walks,
 		 const uint32_t *turns, uint32_t n, uint32_t m)
 {
-	struct mh_walk *w, *nw;
-	uint32_t j, next, skip, nnext, nskip;
+	uint32_t j;
 
-	if (n == 0)
-		return;
-	nw = &walks[turns[0]];
-	nnext = nw->next;
-	nskip = nw->skip;
 	for (j = 0; j < n; j++) {
-		uint32_t s;
+		struct mh_walk *w = &walks[turns[j]];
 
-		w = nw;
-		next = nnext;
-		skip = nskip;
-		nw = &walks[turns[j + 1 < n ? j + 1 : j]];
-		nnext = nw->next;
-		nskip = nw->skip;
-		s = mh_probe(used, next, skip, m);
-		used[s >> 6] |= 1ull << (s & 63);
-		lut[s] = w->idx;
-		w->next = mh_step(s, skip, m);
+		mh_claim(lut, used, w, mh_probe(used, w, m), m);
 	}
 }
 
@@ -282,7 +292,7 @@ mh_quiet_rounds(uint32_t *credit, const uint32_t *weight, uint32_t nw,
  * round, so it fills).
  */
 static int
-mh_populate(int32_t *lut, uint64_t *used, struct mh_walk *walks,
+mh_populate(int32_t *lut, uint8_t *used, struct mh_walk *walks,
 	    const uint32_t *weight, uint32_t nw, uint32_t w_max, uint32_t m)
 {
 	struct mh_tail tail = { .free_slots = NULL, .n = 0 };
@@ -326,7 +336,7 @@ mh_populate(int32_t *lut, uint64_t *used, struct mh_walk *walks,
 				goto out;
 			s = mh_tail_claim(&tail, w, m);
 			lut[s] = w->idx;
-			w->next = mh_step(s, w->skip, m);
+			w->next = mh_step(s, w->off[1], m);
 			if (++filled == m) {
 				ret = 0;
 				goto out;
@@ -346,11 +356,11 @@ sched_mh_build(struct sched_table *t, uint32_t m)
 {
 	struct mh_walk *walks = NULL;
 	uint32_t *weight = NULL;
-	uint64_t *used = NULL;
+	uint8_t *used = NULL;
 	uint32_t w_max = 0;
 	int32_t *elig;
 	int64_t count;
-	uint32_t i, ne;
+	uint32_t i, j, ne;
 	int ret = -ENOMEM;
 
 	t->lut = malloc((size_t)m * sizeof(*t->lut));
@@ -368,14 +378,18 @@ sched_mh_build(struct sched_table *t, uint32_t m)
 	ne = (uint32_t)count;
 	walks = malloc(ne * sizeof(*walks));
 	weight = malloc(ne * sizeof(*weight));
-	used = calloc((m + 63) / 64, sizeof(*used));
+	used = calloc(2, m);
 	if (walks == NULL || weight == NULL || used == NULL)
 		goto fail;
 	for (i = 0; i < ne; i++) {
 		struct mh_walk *w = &walks[i];
+		uint32_t skip;
 
-		sched_mh_permutation(&t->backends[elig[i]], m, &w->next,
-				     &w->skip);
+		sched_mh_permutation(&t->backends[elig[i]], m, &w->next, &skip);
+		w->off[0] = 0;
+		for (j = 1; j < MH_BLOCK; j++)
+			w->off[j] = mh_step(w->off[j - 1], skip, m);
+		w->stride = mh_step(w->off[MH_BLOCK - 1], skip, m);
 		w->idx = elig[i];
 		weight[i] = t->backends[elig[i]].weight;
 		if (weight[i] > w_max)
