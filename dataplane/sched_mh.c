@@ -99,7 +99,16 @@ mh_inverse(uint32_t skip, uint32_t m)
  * all probes). Instead, slot s is step (s - next) * skip^-1 (mod M) of a walk,
  * so the first free slot of the walk is the free slot with the smallest
  * step: E multiplications. This claims exactly the slot probing would.
+ *
+ * The steps are compared, not computed: with c = skip^-1 * ceil(2^64 / M)
+ * (mod 2^64), x * c (mod 2^64) is (x * skip^-1 mod M) * 2^64 / M plus an
+ * error below x * skip^-1 < 2 M^2, and steps 2^64 / M apart keep their
+ * order while 2 M^2 < 2^64 / M. One multiplication an entry, no division.
  */
+_Static_assert((uint64_t)SCHED_MH_MAX_SIZE * SCHED_MH_MAX_SIZE * 2 <
+	       UINT64_MAX / SCHED_MH_MAX_SIZE,
+	       "tail step keys would lose their order");
+
 struct mh_tail {
 	uint32_t *free_slots;
 	uint32_t n;
@@ -134,22 +143,16 @@ mh_tail_init(struct mh_tail *tail, const uint8_t *used, uint32_t m,
 static uint32_t
 mh_tail_claim(struct mh_tail *tail, const struct mh_walk *w, uint32_t m)
 {
-	uint64_t inv = mh_inverse(w->off[1], m), best_step = UINT64_MAX;
-	/* Barrett: x % m (x < 2^40) = x - (x * mu >> 64) * m, less m once. */
-	uint64_t mu = UINT64_MAX / m;
+	uint64_t c = mh_inverse(w->off[1], m) * (UINT64_MAX / m + 1);
+	/* x = s - next + m, in [1, 2M): the same step as s - next. */
+	uint64_t bias = (uint64_t)(m - w->next) * c, best_key = UINT64_MAX;
 	uint32_t i, best = 0, s;
 
 	for (i = 0; i < tail->n; i++) {
-		uint64_t x, step;
+		uint64_t key = tail->free_slots[i] * c + bias;
 
-		s = tail->free_slots[i];
-		x = (uint64_t)(s >= w->next ? s : s + m) - w->next;
-		x *= inv;
-		step = x - (uint64_t)(((unsigned __int128)x * mu) >> 64) * m;
-		if (step >= m)
-			step -= m;
-		if (step < best_step) {
-			best_step = step;
+		if (key < best_key) {
+			best_key = key;
 			best = i;
 		}
 	}
