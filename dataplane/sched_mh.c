@@ -245,6 +245,14 @@ mh_claim(int32_t *lut, uint8_t *used, struct mh_walk *w, uint32_t s,
 	w->next = mh_step(s, w->off[1], m);
 }
 
+/*
+ * Turns ahead whose first block is prefetched. The map (2M bytes) is larger
+ * than L1, and where a turn will probe first is known long before it comes:
+ * 0.80 -> 0.75 ms equal weights, 0.97 -> 0.90 ms weights 1..100
+ * (bench_maglev, mins of six interleaved runs; 2 and 4 ahead did worse).
+ */
+#define MH_PREFETCH 8
+
 /* n claims by probing, in turn order; the table has more than n free. */
 static void
 mh_claim_probing(int32_t *lut, uint8_t *used, struct mh_walk *walks,
@@ -255,6 +263,15 @@ mh_claim_probing(int32_t *lut, uint8_t *used, struct mh_walk *walks,
 	for (j = 0; j < n; j++) {
 		struct mh_walk *w = &walks[turns[j]];
 
+		if (j + MH_PREFETCH < n) {
+			const struct mh_walk *f = &walks[turns[j + MH_PREFETCH]];
+			const uint8_t *p = used + f->next;
+
+			__builtin_prefetch(p);
+			__builtin_prefetch(p + f->off[1]);
+			__builtin_prefetch(p + f->off[2]);
+			__builtin_prefetch(p + f->off[3]);
+		}
 		mh_claim(lut, used, w, mh_probe(used, w, m), m);
 	}
 }
