@@ -23,8 +23,9 @@
  * filling costs about M ln M probes, most for the last few slots. Probes
  * read an occupancy map of a byte per slot, twice over (2M bytes, so that
  * a walk's next few slots need no reduction mod M), four slots of a walk
- * per branch (mh_probe), rather than the 4-byte table; a walk steps
- * next = next + skip with a conditional subtract, no division.
+ * per branch, eight late in the fill (mh_probe), rather than the 4-byte
+ * table; a walk steps next = next + skip with a conditional subtract, no
+ * division.
  *
  * A round costs one pass over the backends to collect who has a turn,
  * M * w_max / mean(w) steps in all if every round made one: ~0.1 ms for
@@ -204,8 +205,8 @@ mh_block(const uint8_t *p, uint32_t o1, uint32_t o2, uint32_t o3)
 
 /*
  * First free slot of a walk: the lowest clear bit of a block's mask, picked
- * without a branch. While the table is under ~60% full the first block
- * nearly always has one. Past that, a claim probes 1 / (1 - fill) slots on
+ * without a branch. While the table is under 60% full the first block has
+ * one at least 87% of the time. Past that, a claim probes 1 / (1 - fill) slots on
  * average, and the loop tests eight per branch: 0.78 -> 0.72 ms equal
  * weights, 0.95 -> 0.86 ms weights 1..100 (bench_maglev, against four per
  * branch; sixteen was slower than either).
@@ -303,7 +304,7 @@ mh_round(uint32_t *credit, const uint32_t *weight, uint32_t nw,
  * follow before one has, each of them w_max backends only. Their credit is
  * moved on by that many rounds here, so those rounds need no pass over the
  * backends. Equal weights never leave the first such stretch; one weight
- * 65535 among weights 1 skips 65534 rounds at once.
+ * 65535 among weights 1 skips 65533 rounds at once.
  */
 static uint32_t
 mh_quiet_rounds(uint32_t *credit, const uint32_t *weight, uint32_t nw,
@@ -419,7 +420,7 @@ sched_mh_build(struct sched_table *t, uint32_t m)
 	ne = (uint32_t)count;
 	walks = malloc(ne * sizeof(*walks));
 	weight = malloc(ne * sizeof(*weight));
-	used = calloc(2, m);
+	used = calloc(2 * (size_t)m, sizeof(*used));
 	if (walks == NULL || weight == NULL || used == NULL)
 		goto fail;
 	for (i = 0; i < ne; i++) {
