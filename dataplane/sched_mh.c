@@ -20,24 +20,39 @@
  * beyond the leaver's share for 1 of 10 backends, against 0.25%.
  *
  * Speed, for M = 65537 and 1000 backends (see test/bench/bench_maglev.c):
- * filling costs about M ln M probes, most for the last few slots. A probe
- * tests a bit of an occupancy bitmap (M / 8 bytes, in L1) rather than the
- * 4-byte table, and steps next = next + skip with a conditional subtract, no
- * division. A round costs one pass over the backends to collect who has a
- * turn: M * w_max / mean(w) steps in all, ~0.05 ms more for weights 1..100,
- * ~50 ms for one weight 65535 among a thousand of weight 1.
+ * filling costs about M ln M probes, most for the last few slots. Probes
+ * read an occupancy map of a byte per slot, twice over (2M bytes, so that
+ * a walk's next few slots need no reduction mod M), four slots of a walk
+ * per branch, eight late in the fill (mh_probe), rather than the 4-byte
+ * table; a walk steps next = next + skip with a conditional subtract, no
+ * division.
+ *
+ * A round costs one pass over the backends to collect who has a turn,
+ * M * w_max / mean(w) steps in all if every round made one: ~0.1 ms for
+ * weights 1..100, and 61 ms for one weight 65535 among 999 of weight 1,
+ * where all but the last round are that one backend's alone. Such rounds
+ * are counted ahead instead and skip the pass (mh_quiet_rounds): equal
+ * weights make one pass in all, the 65535 case two (~1 ms in all).
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sched_impl.h"
 
+/*
+ * Slots of a walk tested per block, with no branch between them (mh_block,
+ * written for four): a branch per probe, taken or not at random late in
+ * the fill, cost more than the loads.
+ */
+#define MH_BLOCK 4
+
 struct mh_walk {
-	uint32_t next;   /* next slot of the permutation to try */
-	uint32_t skip;   /* 1 .. M-1 */
-	uint32_t credit; /* below w_max between rounds */
-	uint32_t weight;
-	int32_t idx;     /* index into the backend array */
+	uint32_t next;          /* next slot of the permutation to try */
+	uint32_t off[MH_BLOCK]; /* i * skip mod M: off[0] = 0, off[1] = skip */
+	uint32_t stride;        /* MH_BLOCK * skip mod M */
+	int32_t idx;            /* index into the backend array */
+	uint32_t pad;           /* 32 bytes: walks[i] is a shift, not a multiply */
 };
 
 /* splitmix64's finaliser: a full-avalanche 64-bit mix. */
@@ -85,32 +100,43 @@ mh_inverse(uint32_t skip, uint32_t m)
  * all probes). Instead, slot s is step (s - next) * skip^-1 (mod M) of a walk,
  * so the first free slot of the walk is the free slot with the smallest
  * step: E multiplications. This claims exactly the slot probing would.
+ *
+ * The steps are compared, not computed: with c = skip^-1 * ceil(2^64 / M)
+ * (mod 2^64), x * c (mod 2^64) is (x * skip^-1 mod M) * 2^64 / M plus an
+ * error below x * skip^-1 < 2 M^2, and steps 2^64 / M apart keep their
+ * order while 2 M^2 < 2^64 / M. One multiplication an entry, no division.
  */
+_Static_assert((uint64_t)SCHED_MH_MAX_SIZE * SCHED_MH_MAX_SIZE * 2 <
+	       UINT64_MAX / SCHED_MH_MAX_SIZE,
+	       "tail step keys would lose their order");
+
 struct mh_tail {
 	uint32_t *free_slots;
 	uint32_t n;
 };
 
 static int
-mh_tail_init(struct mh_tail *tail, const uint64_t *used, uint32_t m,
+mh_tail_init(struct mh_tail *tail, const uint8_t *used, uint32_t m,
 	     uint32_t count)
 {
-	uint32_t i, words = (m + 63) / 64;
+	uint32_t i = 0;
 
 	tail->free_slots = malloc(count * sizeof(*tail->free_slots));
 	if (tail->free_slots == NULL)
 		return -ENOMEM;
 	tail->n = 0;
-	for (i = 0; i < words; i++) {
-		uint64_t free_bits = ~used[i];
+	while (i < m && tail->n < count) {
+		uint64_t eight = 0;
 
-		if (i == words - 1 && m % 64 != 0)
-			free_bits &= (1ull << (m % 64)) - 1;
-		while (free_bits != 0 && tail->n < count) {
-			tail->free_slots[tail->n++] =
-				i * 64 + (uint32_t)__builtin_ctzll(free_bits);
-			free_bits &= free_bits - 1;
+		/* Eight used bytes at once (used[] runs on to 2M). */
+		memcpy(&eight, used + i, sizeof(eight));
+		if (eight == 0x0101010101010101ull) {
+			i += 8;
+			continue;
 		}
+		tail->free_slots[tail->n] = i;
+		tail->n += used[i] == 0;
+		i++;
 	}
 	return 0;
 }
@@ -118,22 +144,16 @@ mh_tail_init(struct mh_tail *tail, const uint64_t *used, uint32_t m,
 static uint32_t
 mh_tail_claim(struct mh_tail *tail, const struct mh_walk *w, uint32_t m)
 {
-	uint64_t inv = mh_inverse(w->skip, m), best_step = UINT64_MAX;
-	/* Barrett: x % m (x < 2^40) = x - (x * mu >> 64) * m, less m once. */
-	uint64_t mu = UINT64_MAX / m;
+	uint64_t c = mh_inverse(w->off[1], m) * (UINT64_MAX / m + 1);
+	/* x = s - next + m, in [1, 2M): the same step as s - next. */
+	uint64_t bias = (uint64_t)(m - w->next) * c, best_key = UINT64_MAX;
 	uint32_t i, best = 0, s;
 
 	for (i = 0; i < tail->n; i++) {
-		uint64_t x, step;
+		uint64_t key = tail->free_slots[i] * c + bias;
 
-		s = tail->free_slots[i];
-		x = (uint64_t)(s >= w->next ? s : s + m) - w->next;
-		x *= inv;
-		step = x - (uint64_t)(((unsigned __int128)x * mu) >> 64) * m;
-		if (step >= m)
-			step -= m;
-		if (step < best_step) {
-			best_step = step;
+		if (key < best_key) {
+			best_key = key;
 			best = i;
 		}
 	}
@@ -157,106 +177,200 @@ mh_tail_size(uint32_t m)
 	return e / 2;
 }
 
+/*
+ * s + skip mod m, for s and skip below m (< 2^31). Arithmetic on the sign
+ * rather than a ?:, which gcc compiles to a branch at some call sites, and
+ * whether a walk wraps is a coin toss.
+ */
 static inline uint32_t
 mh_step(uint32_t s, uint32_t skip, uint32_t m)
 {
-	s += skip;
-	return s >= m ? s - m : s;
-}
+	uint32_t t = s + skip - m;
 
-static inline uint32_t
-mh_is_used(const uint64_t *used, uint32_t s)
-{
-	return (used[s >> 6] >> (s & 63)) & 1;
+	return t + (m & (uint32_t)((int32_t)t >> 31));
 }
 
 /*
- * First free slot of a walk, by probing. The first two slots are tested
- * without a branch: while the table is under ~70% full one of them is
- * nearly always free, and a loop's exit there is a coin toss the branch
- * predictor loses (measured: 0.76 -> 0.71 ms, bench_maglev).
+ * Four slots of a walk from p = used + s on, as a mask (bit i set: slot
+ * s + i * skip is taken). used[] is a byte per slot, twice over (used[s] and
+ * used[s + M] alike), so s + off[i] needs no reduction mod M: four
+ * independent loads and no branch.
  */
 static inline uint32_t
-mh_probe(const uint64_t *used, uint32_t s, uint32_t skip, uint32_t m)
+mh_block(const uint8_t *p, uint32_t o1, uint32_t o2, uint32_t o3)
 {
-	uint32_t s1 = mh_step(s, skip, m);
-	uint32_t u0 = mh_is_used(used, s), u1 = mh_is_used(used, s1);
-
-	if ((u0 & u1) == 0)
-		return u0 ? s1 : s;
-	s = mh_step(s1, skip, m);
-	while (mh_is_used(used, s))
-		s = mh_step(s, skip, m);
-	return s;
+	/* Bytes are 0 or 1: + is |, and compiles to three lea. */
+	return (uint32_t)p[0] + 2u * p[o1] + 4u * (p[o2] + 2u * p[o3]);
 }
 
 /*
- * n claims by probing, in turn order; the table has more than n free.
- * The next walk is loaded before this one probes: a probe ends with a
- * mispredicted branch, and loads issued ahead of it survive the flush
- * (measured: 0.79 -> 0.77 ms, bench_maglev).
+ * First free slot of a walk: the lowest clear bit of a block's mask, picked
+ * without a branch. While the table is under 60% full the first block has
+ * one at least 87% of the time. Past that, a claim probes 1 / (1 - fill) slots on
+ * average, and the loop tests eight per branch: 0.78 -> 0.72 ms equal
+ * weights, 0.95 -> 0.86 ms weights 1..100 (bench_maglev, against four per
+ * branch; sixteen was slower than either).
  */
+static inline uint32_t
+mh_probe(const uint8_t *used, const struct mh_walk *w, uint32_t m)
+{
+	uint32_t s = w->next, o1 = w->off[1], o2 = w->off[2], o3 = w->off[3];
+	uint32_t mask = mh_block(used + s, o1, o2, o3), i;
+
+	if (mask == 0xf) {
+		uint32_t s2;
+
+		for (;;) {
+			s = mh_step(s, w->stride, m);
+			s2 = mh_step(s, w->stride, m);
+			mask = mh_block(used + s, o1, o2, o3) +
+			       16u * mh_block(used + s2, o1, o2, o3);
+			if (mask != 0xff)
+				break;
+			s = s2;
+		}
+		i = (uint32_t)__builtin_ctz(~mask);
+		s = i >= 4 ? s2 : s;
+		return mh_step(s, w->off[i & 3], m);
+	}
+	return mh_step(s, w->off[__builtin_ctz(~mask)], m);
+}
+
+static inline void
+mh_claim(int32_t *lut, uint8_t *used, struct mh_walk *w, uint32_t s,
+	 uint32_t m)
+{
+	used[s] = 1;
+	used[s + m] = 1;
+	lut[s] = w->idx;
+	w->next = mh_step(s, w->off[1], m);
+}
+
+/*
+ * Turns ahead whose first block is prefetched. The map (2M bytes) is larger
+ * than L1, and where a turn will probe first is known long before it comes:
+ * 0.80 -> 0.75 ms equal weights, 0.97 -> 0.90 ms weights 1..100
+ * (bench_maglev, mins of six interleaved runs; 2 and 4 ahead did worse).
+ */
+#define MH_PREFETCH 8
+
+/* n claims by probing, in turn order; the table has more than n free. */
 static void
-mh_claim_probing(int32_t *lut, uint64_t *used, struct mh_walk *walks,
+mh_claim_probing(int32_t *lut, uint8_t *used, struct mh_walk *walks,
 		 const uint32_t *turns, uint32_t n, uint32_t m)
 {
-	struct mh_walk *w, *nw;
-	uint32_t j, next, skip, nnext, nskip;
+	uint32_t j;
 
-	if (n == 0)
-		return;
-	nw = &walks[turns[0]];
-	nnext = nw->next;
-	nskip = nw->skip;
 	for (j = 0; j < n; j++) {
-		uint32_t s;
+		struct mh_walk *w = &walks[turns[j]];
 
-		w = nw;
-		next = nnext;
-		skip = nskip;
-		nw = &walks[turns[j + 1 < n ? j + 1 : j]];
-		nnext = nw->next;
-		nskip = nw->skip;
-		s = mh_probe(used, next, skip, m);
-		used[s >> 6] |= 1ull << (s & 63);
-		lut[s] = w->idx;
-		w->next = mh_step(s, skip, m);
+		if (j + MH_PREFETCH < n) {
+			const struct mh_walk *f = &walks[turns[j + MH_PREFETCH]];
+			const uint8_t *p = used + f->next;
+
+			__builtin_prefetch(p);
+			__builtin_prefetch(p + f->off[1]);
+			__builtin_prefetch(p + f->off[2]);
+			__builtin_prefetch(p + f->off[3]);
+		}
+		mh_claim(lut, used, w, mh_probe(used, w, m), m);
 	}
 }
 
 /*
+ * Who has a turn this round, in index order, into turns; returns how many.
+ * Collected without a branch: with mixed weights "enough credit?" is a coin
+ * toss the predictor loses.
+ */
+static uint32_t
+mh_round(uint32_t *credit, const uint32_t *weight, uint32_t nw,
+	 uint32_t w_max, uint32_t *turns)
+{
+	uint32_t r, k = 0;
+
+	for (r = 0; r < nw; r++) {
+		uint32_t c = credit[r] + weight[r];
+		uint32_t turn = c >= w_max;
+
+		credit[r] = c - (turn ? w_max : 0);
+		turns[k] = r;
+		k += turn;
+	}
+	return k;
+}
+
+/*
+ * After a round where no backend below w_max had a turn: how many rounds
+ * follow before one has, each of them w_max backends only. Their credit is
+ * moved on by that many rounds here, so those rounds need no pass over the
+ * backends. Equal weights never leave the first such stretch; one weight
+ * 65535 among weights 1 skips 65533 rounds at once.
+ */
+static uint32_t
+mh_quiet_rounds(uint32_t *credit, const uint32_t *weight, uint32_t nw,
+		uint32_t w_max)
+{
+	uint32_t r, quiet = UINT32_MAX;
+
+	for (r = 0; r < nw; r++) {
+		uint32_t t;
+
+		if (weight[r] == w_max)
+			continue;
+		/* Rounds until credit + t * weight >= w_max, less this one. */
+		t = (w_max - credit[r] + weight[r] - 1) / weight[r] - 1;
+		quiet = t < quiet ? t : quiet;
+	}
+	if (quiet == UINT32_MAX)
+		return quiet;
+	for (r = 0; r < nw; r++)
+		if (weight[r] != w_max)
+			credit[r] += quiet * weight[r];
+	return quiet;
+}
+
+/*
  * Rounds until the table is full (the w_max backends take a turn in every
- * round, so it fills). Who has a turn is collected first, without a branch:
- * with mixed weights "enough credit?" is a coin toss the predictor loses.
+ * round, so it fills).
  */
 static int
-mh_populate(int32_t *lut, uint64_t *used, struct mh_walk *walks,
-	    uint32_t nw, uint32_t w_max, uint32_t m)
+mh_populate(int32_t *lut, uint8_t *used, struct mh_walk *walks,
+	    const uint32_t *weight, uint32_t nw, uint32_t w_max, uint32_t m)
 {
 	struct mh_tail tail = { .free_slots = NULL, .n = 0 };
 	uint32_t filled = 0, tail_at = m - mh_tail_size(m);
+	uint32_t *credit = calloc(nw, sizeof(*credit));
 	uint32_t *turns = malloc(nw * sizeof(*turns));
+	uint32_t *full = malloc(nw * sizeof(*full));
+	uint32_t r, n_full = 0, quiet = 0;
 	int ret = -ENOMEM;
 
-	if (turns == NULL)
-		return -ENOMEM;
+	if (credit == NULL || turns == NULL || full == NULL)
+		goto out;
+	for (r = 0; r < nw; r++) {
+		full[n_full] = r;
+		n_full += weight[r] == w_max;
+	}
 	for (;;) {
-		uint32_t r, k = 0, j, bulk;
+		const uint32_t *who = full;
+		uint32_t k = n_full, j, bulk;
 
-		for (r = 0; r < nw; r++) {
-			uint32_t c = walks[r].credit + walks[r].weight;
-			uint32_t turn = c >= w_max;
-
-			walks[r].credit = c - (turn ? w_max : 0);
-			turns[k] = r;
-			k += turn;
+		if (quiet > 0) {
+			quiet--;
+		} else {
+			k = mh_round(credit, weight, nw, w_max, turns);
+			who = turns;
+			/* The w_max backends have a turn in every round. */
+			if (k == n_full)
+				quiet = mh_quiet_rounds(credit, weight, nw,
+							w_max);
 		}
 		bulk = filled < tail_at ? tail_at - filled : 0;
 		bulk = bulk < k ? bulk : k;
-		mh_claim_probing(lut, used, walks, turns, bulk, m);
+		mh_claim_probing(lut, used, walks, who, bulk, m);
 		filled += bulk;
 		for (j = bulk; j < k; j++) {
-			struct mh_walk *w = &walks[turns[j]];
+			struct mh_walk *w = &walks[who[j]];
 			uint32_t s;
 
 			if (tail.free_slots == NULL &&
@@ -264,7 +378,7 @@ mh_populate(int32_t *lut, uint64_t *used, struct mh_walk *walks,
 				goto out;
 			s = mh_tail_claim(&tail, w, m);
 			lut[s] = w->idx;
-			w->next = mh_step(s, w->skip, m);
+			w->next = mh_step(s, w->off[1], m);
 			if (++filled == m) {
 				ret = 0;
 				goto out;
@@ -273,7 +387,9 @@ mh_populate(int32_t *lut, uint64_t *used, struct mh_walk *walks,
 	}
 out:
 	free(tail.free_slots);
+	free(full);
 	free(turns);
+	free(credit);
 	return ret;
 }
 
@@ -281,11 +397,12 @@ int
 sched_mh_build(struct sched_table *t, uint32_t m)
 {
 	struct mh_walk *walks = NULL;
-	uint64_t *used = NULL;
+	uint32_t *weight = NULL;
+	uint8_t *used = NULL;
 	uint32_t w_max = 0;
 	int32_t *elig;
 	int64_t count;
-	uint32_t i, ne;
+	uint32_t i, j, ne;
 	int ret = -ENOMEM;
 
 	t->lut = malloc((size_t)m * sizeof(*t->lut));
@@ -302,24 +419,29 @@ sched_mh_build(struct sched_table *t, uint32_t m)
 	}
 	ne = (uint32_t)count;
 	walks = malloc(ne * sizeof(*walks));
-	used = calloc((m + 63) / 64, sizeof(*used));
-	if (walks == NULL || used == NULL)
+	weight = malloc(ne * sizeof(*weight));
+	used = calloc(2 * (size_t)m, sizeof(*used));
+	if (walks == NULL || weight == NULL || used == NULL)
 		goto fail;
 	for (i = 0; i < ne; i++) {
 		struct mh_walk *w = &walks[i];
+		uint32_t skip;
 
-		sched_mh_permutation(&t->backends[elig[i]], m, &w->next,
-				     &w->skip);
-		w->credit = 0;
-		w->weight = t->backends[elig[i]].weight;
+		sched_mh_permutation(&t->backends[elig[i]], m, &w->next, &skip);
+		w->off[0] = 0;
+		for (j = 1; j < MH_BLOCK; j++)
+			w->off[j] = mh_step(w->off[j - 1], skip, m);
+		w->stride = mh_step(w->off[MH_BLOCK - 1], skip, m);
 		w->idx = elig[i];
-		if (w->weight > w_max)
-			w_max = w->weight;
+		weight[i] = t->backends[elig[i]].weight;
+		if (weight[i] > w_max)
+			w_max = weight[i];
 	}
-	ret = mh_populate(t->lut, used, walks, ne, w_max, m);
+	ret = mh_populate(t->lut, used, walks, weight, ne, w_max, m);
 
 fail:
 	free(used);
+	free(weight);
 	free(walks);
 	free(elig);
 	if (ret < 0) {

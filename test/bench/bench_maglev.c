@@ -2,8 +2,10 @@
  * Maglev build time: sched_build(SCHED_ALGO_MH) for 1000 backends into a
  * table of M = 65537 (the default), repeated, reporting the median and p99
  * in microseconds. The control lcore rebuilds on every health change, so
- * the budget is about 1 ms. Runs once with equal weights and once with
- * weights 1..100, where backends skip turns for want of credit.
+ * the budget is about 1 ms. Runs with equal weights, with weights 1..100,
+ * where backends skip turns for want of credit, and with the worst case of
+ * the credit scheme: one backend of weight 65535 among weights 1, which
+ * fills nearly the whole table alone, one slot a round.
  *
  * Usage: bench_maglev [iterations] [backends] [table size]
  */
@@ -98,6 +100,10 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		b[i].weight = (uint16_t)(1 + (i * 37) % 100);
 	if (bench("weights 1..100", b, n, m, iters) < 0)
+		ret = EXIT_FAILURE;
+	for (i = 0; i < n; i++)
+		b[i].weight = i == 0 ? 65535 : 1;
+	if (bench("one 65535", b, n, m, iters) < 0)
 		ret = EXIT_FAILURE;
 	free(b);
 	return ret;
