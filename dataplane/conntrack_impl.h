@@ -9,7 +9,7 @@
  * buckets: b1 from the hash, b2 = alt(b1, sig). The alternate depends on the
  * signature alone (partial-key cuckoo), so an insert that finds both full
  * can move a resident key to its other bucket without reading its entry.
- * A lookup reads exactly two lines, hit or miss, with no probe chains; the
+ * A lookup reads at most two lines, hit or miss, with no probe chains; the
  * count of buckets is not a power of two (multiply-high range reduction),
  * so the index is sized to 90 % load at full capacity, not rounded up:
  * 14.2 bytes per connection for its two keys.
