@@ -459,7 +459,7 @@ mail_workers(struct api_req *r, struct wk_mail *mails, uint32_t n)
 }
 
 static void
-print_conn(struct api_req *r, const struct ct_conn *c, uint32_t worker, uint32_t now,
+print_conn(struct api_req *r, const struct ct_info *c, uint32_t worker, uint32_t now,
 	   int first)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], e[INET_ADDRSTRLEN];
@@ -474,12 +474,12 @@ print_conn(struct api_req *r, const struct ct_conn *c, uint32_t worker, uint32_t
 	if (r->json) {
 		fprintf(r->out, "%s{\"protocol\":\"%s\",\"state\":\"%s\",\"client\":\"%s:%u\","
 			"\"vip\":\"%s:%u\",\"local\":\"%s:%u\",\"backend\":\"%s:%u\","
-			"\"expires_ms\":%d,\"packets_in\":%u,\"packets_out\":%u,\"worker\":%u}",
+			"\"expires_ms\":%d,\"worker\":%u}",
 			first ? "" : ",", proto_name(c->proto),
 			ct_state_name((enum ct_state)c->state), a,
 			rte_be_to_cpu_16(c->orig.src_port), b, rte_be_to_cpu_16(c->orig.dst_port), d,
 			rte_be_to_cpu_16(c->reply.dst_port), e, rte_be_to_cpu_16(c->reply.src_port),
-			left, c->pkts_orig, c->pkts_reply, worker);
+			left, worker);
 	} else {
 		fprintf(r->out, "%-3s %-11s %s:%u -> %s:%u => %s:%u -> %s:%u  %ds  w%u\n",
 			c->proto == IPPROTO_UDP ? "UDP" : "TCP", ct_state_name((enum ct_state)c->state),
@@ -513,7 +513,7 @@ cmd_conns(struct api_req *r, int flush)
 		mails[w].client_ip = flt.client_ip;
 		mails[w].max = flt.max;
 		if (!flush) {
-			mails[w].out = calloc(flt.max, sizeof(struct ct_conn));
+			mails[w].out = calloc(flt.max, sizeof(struct ct_info));
 			if (mails[w].out == NULL) {
 				snprintf(r->msg, sizeof(r->msg), "out of memory");
 				rc = -1;

@@ -1,13 +1,13 @@
 /*
  * Per-worker connection table: entry array, bucketed index, timer wheel.
  *
- * The caller's memory is laid out as [table | entries | buckets | wheel],
- * each part 64-byte aligned. Free entries are a LIFO list through
- * wheel_next, so a connection that just ended lends a warm line to the next.
- * Live entries have state != CT_NONE and are always on exactly one wheel
- * list. The packet path (lookup, update of an established connection)
- * reads one or two bucket lines and writes one entry (one line, or two for the
- * entries that straddle a line boundary); the wheel is touched
+ * The caller's memory is laid out as [table | entries | wheel links |
+ * buckets | wheel heads], each part 64-byte aligned. Free entries are a LIFO
+ * list through the links, so a connection that just ended lends a warm line
+ * to the next. Live entries have state != CT_NONE and are always on exactly
+ * one wheel list. The packet path (lookup, update of an established
+ * connection) reads one or two bucket lines and writes one 32-byte entry,
+ * never two lines of it; the links are touched
  * only by insert, delete, state changes that shorten the timeout, and the
  * bounded ct_expire() slices.
  * Threading: owning worker only (see conntrack.h).
@@ -37,6 +37,7 @@ static_assert(CT_F_FIN_REPLY == CT_F_FIN_ORIG << CT_DIR_REPLY, "FIN bit per dire
 struct ct_layout {
 	uint32_t nb_buckets;
 	size_t conns_off;
+	size_t cold_off;
 	size_t buckets_off;
 	size_t wheel_off;
 	size_t total;
@@ -57,7 +58,8 @@ ct_layout(uint32_t capacity, struct ct_layout *l)
 
 	l->nb_buckets = nb < CT_MIN_BUCKETS ? CT_MIN_BUCKETS : (uint32_t)nb;
 	l->conns_off = ct_align64(sizeof(struct ct_table));
-	l->buckets_off = ct_align64(l->conns_off + (size_t)capacity * sizeof(struct ct_conn));
+	l->cold_off = ct_align64(l->conns_off + (size_t)capacity * sizeof(struct ct_conn));
+	l->buckets_off = ct_align64(l->cold_off + (size_t)capacity * sizeof(struct ct_cold));
 	l->wheel_off = l->buckets_off + (size_t)l->nb_buckets * sizeof(struct ct_bucket);
 	l->total = ct_align64(l->wheel_off + CT_WHEEL_LISTS * sizeof(uint32_t));
 }
@@ -90,6 +92,7 @@ ct_table_init(void *mem, uint32_t capacity, const struct ct_timeouts *timeouts,
 	ct_layout(capacity, &l);
 	memset(t, 0, sizeof(*t));
 	t->conns = (struct ct_conn *)((char *)mem + l.conns_off);
+	t->cold = (struct ct_cold *)((char *)mem + l.cold_off);
 	t->buckets = (struct ct_bucket *)((char *)mem + l.buckets_off);
 	t->wheel = (uint32_t *)((char *)mem + l.wheel_off);
 	t->nb_buckets = l.nb_buckets;
@@ -98,12 +101,13 @@ ct_table_init(void *mem, uint32_t capacity, const struct ct_timeouts *timeouts,
 	t->stats.capacity = capacity;
 	t->wheel_ms = now & ~(CT_WHEEL_GRAN - 1);
 
-	for (i = 0; i < capacity; i++)
-		t->conns[i] = (struct ct_conn){
-			.state = CT_NONE,
+	for (i = 0; i < capacity; i++) {
+		t->conns[i] = (struct ct_conn){ .state = CT_NONE };
+		t->cold[i] = (struct ct_cold){
 			.wheel_next = i + 1 < capacity ? i + 1 : CT_NIL,
 			.wheel_prev = CT_NIL,
 		};
+	}
 	t->free_head = 0;
 	for (i = 0; i < l.nb_buckets; i++) {
 		struct ct_bucket *b = &t->buckets[i];
@@ -121,6 +125,26 @@ void
 ct_set_timeouts(struct ct_table *t, const struct ct_timeouts *timeouts)
 {
 	t->timeouts = *timeouts;
+}
+
+int
+ct_set_locals(struct ct_table *t, const uint32_t *laddrs, uint32_t n)
+{
+	uint32_t i;
+
+	if (n > CT_MAX_LOCALS)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (t->laddrs[i] != 0 && t->laddrs[i] != laddrs[i])
+			return -EINVAL;
+	memcpy(t->laddrs, laddrs, n * sizeof(*laddrs));
+	return 0;
+}
+
+const uint32_t *
+ct_locals(const struct ct_table *t)
+{
+	return t->laddrs;
 }
 
 void
@@ -299,17 +323,17 @@ ct_index_del(struct ct_table *t, uint64_t h, uint32_t ref)
 /* Timer wheel */
 
 static void
-ct_wheel_unlink(struct ct_table *t, struct ct_conn *c)
+ct_wheel_unlink(struct ct_table *t, uint32_t idx)
 {
-	uint32_t next = c->wheel_next;
-	uint32_t prev = c->wheel_prev;
+	uint32_t next = t->cold[idx].wheel_next;
+	uint32_t prev = t->cold[idx].wheel_prev;
 
 	if (next != CT_NIL)
-		t->conns[next].wheel_prev = prev;
+		t->cold[next].wheel_prev = prev;
 	if (prev & CT_HEAD_BIT)
 		t->wheel[prev & ~CT_HEAD_BIT] = next;
 	else
-		t->conns[prev].wheel_next = next;
+		t->cold[prev].wheel_next = next;
 }
 
 /*
@@ -322,7 +346,7 @@ static void
 ct_wheel_link(struct ct_table *t, uint32_t idx, uint32_t expire)
 {
 	int32_t d = (int32_t)(expire - t->wheel_ms);
-	struct ct_conn *c = &t->conns[idx];
+	struct ct_cold *c = &t->cold[idx];
 	uint32_t list, head;
 
 	if (d < 0)
@@ -334,7 +358,7 @@ ct_wheel_link(struct ct_table *t, uint32_t idx, uint32_t expire)
 	c->wheel_next = head;
 	c->wheel_prev = CT_HEAD_BIT | list;
 	if (head != CT_NIL)
-		t->conns[head].wheel_prev = idx;
+		t->cold[head].wheel_prev = idx;
 	t->wheel[list] = idx;
 }
 
@@ -347,12 +371,10 @@ ct_lookup(struct ct_table *t, uint8_t proto, const struct ct_tuple *key,
 	return ct_find(t, proto, key, ct_hash(proto, key), dir);
 }
 
-/* An entry's lines: half the 48-byte entries straddle two. */
 static inline void
 ct_prefetch_conn(const struct ct_conn *c)
 {
 	rte_prefetch0(c);
-	rte_prefetch0((const char *)c + sizeof(*c) - 1);
 }
 
 /*
@@ -416,7 +438,7 @@ ct_lookup_burst(struct ct_table *t, const uint8_t *protos,
 
 		if (ref == CT_CAND_MISS) {
 			conns[i] = NULL;
-		} else if (likely(ct_key_eq(&t->conns[ref >> 1], ref & 1, protos[i], keys[i]))) {
+		} else if (likely(ct_key_eq(t, &t->conns[ref >> 1], ref & 1, protos[i], keys[i]))) {
 			conns[i] = &t->conns[ref >> 1];
 			dirs[i] = (enum ct_dir)(ref & 1);
 		} else {
@@ -450,6 +472,31 @@ ct_lookup_bulk(struct ct_table *t, const uint8_t *protos,
 
 /* Insert and remove */
 
+/*
+ * How the entry names reply's destination: the client (orig's source), or
+ * local address `*idx`. -1 when it is neither.
+ */
+static int
+ct_reply_dst(const struct ct_table *t, const struct ct_tuple *orig,
+	     const struct ct_tuple *reply, uint8_t *flags, uint8_t *idx)
+{
+	uint32_t i;
+
+	if (reply->dst_ip == orig->src_ip && reply->dst_port == orig->src_port) {
+		*flags = 0;
+		*idx = 0;
+		return 0;
+	}
+	for (i = 0; i < CT_MAX_LOCALS && t->laddrs[i] != 0; i++) {
+		if (t->laddrs[i] == reply->dst_ip) {
+			*flags = CT_F_LOCAL;
+			*idx = (uint8_t)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 struct ct_conn *
 ct_insert(struct ct_table *t, uint8_t proto, const struct ct_tuple *orig,
 	  const struct ct_tuple *reply, uint32_t now)
@@ -457,8 +504,12 @@ ct_insert(struct ct_table *t, uint8_t proto, const struct ct_tuple *orig,
 	uint32_t idx = t->free_head;
 	uint64_t h_orig, h_reply;
 	struct ct_conn *c;
-	uint8_t state;
+	uint8_t state, flags, lidx;
 
+	if (unlikely(ct_reply_dst(t, orig, reply, &flags, &lidx) != 0)) {
+		errno = EINVAL;
+		return NULL;
+	}
 	if (unlikely(idx == CT_NIL))
 		goto full;
 	h_orig = ct_hash(proto, orig);
@@ -471,15 +522,21 @@ ct_insert(struct ct_table *t, uint8_t proto, const struct ct_tuple *orig,
 	}
 
 	c = &t->conns[idx];
-	t->free_head = c->wheel_next;
-	if (t->free_head != CT_NIL)
+	t->free_head = t->cold[idx].wheel_next;
+	if (t->free_head != CT_NIL) {
 		ct_prefetch_conn(&t->conns[t->free_head]);
+		rte_prefetch0(&t->cold[t->free_head]);
+	}
 	state = proto == IPPROTO_TCP ? CT_SYN_SENT : CT_UDP;
 	*c = (struct ct_conn){
 		.orig = *orig,
-		.reply = *reply,
+		.backend_ip = reply->src_ip,
+		.backend_port = reply->src_port,
+		.lport = flags ? reply->dst_port : 0,
 		.proto = proto,
 		.state = state,
+		.flags = flags,
+		.lport_idx = lidx,
 		.expire = now + t->timeouts.ms[state],
 	};
 	ct_wheel_link(t, idx, c->expire);
@@ -496,14 +553,16 @@ static void
 ct_free(struct ct_table *t, struct ct_conn *c)
 {
 	uint32_t idx = ct_conn_index(t, c);
+	struct ct_tuple reply;
 
 	if (t->release != NULL)
 		t->release(c, t->release_arg);
+	ct_reply_tuple(c, t->laddrs, &reply);
 	ct_index_del(t, ct_hash(c->proto, &c->orig), idx << 1 | CT_DIR_ORIG);
-	ct_index_del(t, ct_hash(c->proto, &c->reply), idx << 1 | CT_DIR_REPLY);
+	ct_index_del(t, ct_hash(c->proto, &reply), idx << 1 | CT_DIR_REPLY);
 	c->state = CT_NONE;
-	c->wheel_prev = CT_NIL;
-	c->wheel_next = t->free_head;
+	t->cold[idx].wheel_prev = CT_NIL;
+	t->cold[idx].wheel_next = t->free_head;
 	t->free_head = idx;
 	t->stats.active--;
 }
@@ -514,7 +573,7 @@ ct_delete(struct ct_table *t, struct ct_conn *c)
 	/* A second delete of the same entry would corrupt the free list. */
 	if (unlikely(c->state == CT_NONE))
 		return;
-	ct_wheel_unlink(t, c);
+	ct_wheel_unlink(t, ct_conn_index(t, c));
 	ct_free(t, c);
 	t->stats.deleted++;
 }
@@ -607,7 +666,7 @@ ct_update(struct ct_table *t, struct ct_conn *c, enum ct_dir dir,
 	}
 	expire = now + t->timeouts.ms[next];
 	if (unlikely((int32_t)(expire - c->expire) < 0)) {
-		ct_wheel_unlink(t, c);
+		ct_wheel_unlink(t, ct_conn_index(t, c));
 		ct_wheel_link(t, ct_conn_index(t, c), expire);
 	}
 	c->expire = expire;
@@ -646,15 +705,15 @@ ct_expire(struct ct_table *t, uint32_t now, unsigned int budget)
 			*pending = t->wheel[slot];
 			t->wheel[slot] = CT_NIL;
 			if (*pending != CT_NIL)
-				t->conns[*pending].wheel_prev = CT_HEAD_BIT | CT_WHEEL_PENDING;
+				t->cold[*pending].wheel_prev = CT_HEAD_BIT | CT_WHEEL_PENDING;
 			t->wheel_ms += CT_WHEEL_GRAN;
 			continue;
 		}
 		visited++;
 		c = &t->conns[idx];
-		*pending = c->wheel_next;
+		*pending = t->cold[idx].wheel_next;
 		if (*pending != CT_NIL) {
-			t->conns[*pending].wheel_prev = CT_HEAD_BIT | CT_WHEEL_PENDING;
+			t->cold[*pending].wheel_prev = CT_HEAD_BIT | CT_WHEEL_PENDING;
 			ct_prefetch_conn(&t->conns[*pending]);
 		}
 		if ((int32_t)(c->expire - now) > 0) {
@@ -684,6 +743,20 @@ ct_walk(struct ct_table *t, ct_walk_fn fn, void *arg)
 			return ret;
 	}
 	return 0;
+}
+
+void
+ct_get_info(const struct ct_table *t, const struct ct_conn *c, struct ct_info *out)
+{
+	*out = (struct ct_info){
+		.orig = c->orig,
+		.proto = c->proto,
+		.state = c->state,
+		.svc_id = c->svc_id,
+		.backend_id = c->backend_id,
+		.expire = c->expire,
+	};
+	ct_reply_tuple(c, t->laddrs, &out->reply);
 }
 
 uint32_t

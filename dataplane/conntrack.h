@@ -52,6 +52,17 @@ struct ct_table *ct_table_init(void *mem, uint32_t capacity,
 void ct_set_timeouts(struct ct_table *t, const struct ct_timeouts *timeouts);
 
 /*
+ * The local addresses (FULLNAT) that reply tuples may go to, network order,
+ * by index; 0 ends the list. Append-only, as entries keep indices into it:
+ * -EINVAL (nothing changed) if n > CT_MAX_LOCALS or an address already set
+ * would change.
+ */
+int ct_set_locals(struct ct_table *t, const uint32_t *laddrs, uint32_t n);
+
+/* The table's local addresses, for ct_reply_tuple(). */
+const uint32_t *ct_locals(const struct ct_table *t);
+
+/*
  * Find the connection whose orig or reply tuple equals (proto, tuple).
  * On a hit sets *dir and returns the entry; NULL on a miss.
  */
@@ -75,10 +86,12 @@ void ct_prefetch(const struct ct_table *t, uint8_t proto, const struct ct_tuple 
 
 /*
  * Insert a new connection with both tuples; state is CT_SYN_SENT for TCP,
- * CT_UDP for UDP, expiry set from the timeouts. Returns the entry for the
- * caller to fill backend_id, svc_id, flags, lport_idx, or NULL when the
- * table is full (no free entry, or no room in a key's buckets that moving
- * other keys could make): counted in stats.full.
+ * CT_UDP for UDP, expiry set from the timeouts. reply's destination must be
+ * orig's source (nat, dr) or a local address given to ct_set_locals()
+ * (fullnat): otherwise NULL with errno = EINVAL, nothing counted. Returns
+ * the entry for the caller to fill backend_id, svc_id and its flag bits, or
+ * NULL when the table is full (no free entry, or no room in a key's buckets
+ * that moving other keys could make): counted in stats.full.
  * The caller must have checked that neither tuple is present.
  */
 struct ct_conn *ct_insert(struct ct_table *t, uint8_t proto,
@@ -88,7 +101,6 @@ struct ct_conn *ct_insert(struct ct_table *t, uint8_t proto,
 /*
  * Advance the TCP state machine for a packet with `tcp_flags` seen in `dir`
  * (UDP: refresh only) and re-arm the idle timer. Returns the previous state.
- * Packet counters (pkts_orig, pkts_reply) are left to the caller.
  */
 enum ct_state ct_update(struct ct_table *t, struct ct_conn *c, enum ct_dir dir,
 			uint8_t tcp_flags, uint32_t now);
@@ -124,6 +136,9 @@ int ct_walk(struct ct_table *t, ct_walk_fn fn, void *arg);
  */
 uint32_t ct_walk_slice(struct ct_table *t, uint32_t from, uint32_t budget,
 		       ct_walk_fn fn, void *arg);
+
+/* What the control lcore lists of c (both tuples, state, ids, expiry). */
+void ct_get_info(const struct ct_table *t, const struct ct_conn *c, struct ct_info *out);
 
 /* Entries in the array (walks end there). */
 uint32_t ct_capacity(const struct ct_table *t);

@@ -58,16 +58,20 @@ struct ct_bucket {
 static_assert(sizeof(struct ct_bucket) == 64, "a bucket is one cache line");
 static_assert(offsetof(struct ct_bucket, ref) == 24, "refs follow 12 signature lanes");
 static_assert(offsetof(struct ct_tuple, src_port) == 8, "tuple = 8 bytes of addresses + ports");
-static_assert(offsetof(struct ct_conn, reply) == sizeof(struct ct_tuple),
-	      "reply tuple follows the orig tuple");
-static_assert(offsetof(struct ct_conn, proto) < 32, "the key is in an entry's first half");
+
+/* Timer-wheel links of entry i, apart from the entry: only insert, delete,
+ * expiry and a state change that shortens the timeout touch them. */
+struct ct_cold {
+	uint32_t wheel_next;    /* conn indices; free entries link through next */
+	uint32_t wheel_prev;
+};
 
 /*
  * Timer wheel: 4096 slots of 16 ms, a 65.5 s span. Timeouts shorter than
  * the span (SYN, FIN, CLOSE, most UDP) are visited once, when due; longer
  * ones (ESTABLISHED) come round once per span and are re-armed, which for
  * 1M connections is ~15k visits/s. 16 KB of heads stay in L2.
- * Lists are doubly linked through wheel_next/wheel_prev; the first entry's
+ * Lists are doubly linked through ct_cold; the first entry's
  * wheel_prev is CT_HEAD_BIT | list so an unlink needs no search. List
  * CT_WHEEL_PENDING holds the slot being expired, so a budget-limited
  * ct_expire() resumes exactly where it stopped.
@@ -91,8 +95,10 @@ struct ct_table {
 	struct ct_bucket *buckets;
 	uint32_t nb_buckets;
 	uint32_t capacity;
+	uint32_t laddrs[CT_MAX_LOCALS]; /* network order; CT_F_LOCAL replies */
 	/* Insert, update and expiry. */
-	uint32_t free_head;     /* free entries, linked through wheel_next */
+	struct ct_cold *cold;
+	uint32_t free_head;     /* free entries, linked through cold wheel_next */
 	uint32_t wheel_ms;      /* start of the next slot to expire */
 	uint32_t *wheel;        /* CT_WHEEL_LISTS list heads */
 	ct_release_fn release;
@@ -186,12 +192,9 @@ ct_match_sig(const struct ct_bucket *bk, uint16_t x)
 #endif
 }
 
-/* Exact key compare against the tuple a ref's direction bit selects. */
 static inline int
-ct_key_eq(const struct ct_conn *c, uint32_t dir, uint8_t proto,
-	  const struct ct_tuple *k)
+ct_tuple_eq(const struct ct_tuple *e, const struct ct_tuple *k)
 {
-	const struct ct_tuple *e = dir ? &c->reply : &c->orig;
 	uint64_t ea, ka;
 	uint32_t ep, kp;
 
@@ -199,7 +202,33 @@ ct_key_eq(const struct ct_conn *c, uint32_t dir, uint8_t proto,
 	memcpy(&ka, k, sizeof(ka));
 	memcpy(&ep, &e->src_port, sizeof(ep));
 	memcpy(&kp, &k->src_port, sizeof(kp));
-	return ((ea ^ ka) | (uint64_t)(ep ^ kp) | (uint64_t)(c->proto ^ proto)) == 0;
+	return ((ea ^ ka) | (uint64_t)(ep ^ kp)) == 0;
+}
+
+/* The tuple of c that direction dir indexes. */
+static inline void
+ct_dir_tuple(const struct ct_table *t, const struct ct_conn *c, uint32_t dir,
+	     struct ct_tuple *out)
+{
+	if (dir == CT_DIR_ORIG)
+		*out = c->orig;
+	else
+		ct_reply_tuple(c, t->laddrs, out);
+}
+
+/* Exact key compare against the tuple a ref's direction bit selects. */
+static inline int
+ct_key_eq(const struct ct_table *t, const struct ct_conn *c, uint32_t dir,
+	  uint8_t proto, const struct ct_tuple *k)
+{
+	struct ct_tuple e;
+
+	if (c->proto != proto)
+		return 0;
+	if (dir == CT_DIR_ORIG)
+		return ct_tuple_eq(&c->orig, k);
+	ct_reply_tuple(c, t->laddrs, &e);
+	return ct_tuple_eq(&e, k);
 }
 
 /* The entry among the slots m of bucket bk whose key is k, or NULL. */
@@ -211,7 +240,7 @@ ct_find_in(const struct ct_table *t, const struct ct_bucket *bk, uint32_t m,
 		uint32_t ref = bk->ref[__builtin_ctz(m)];
 		struct ct_conn *c = &t->conns[ref >> 1];
 
-		if (ct_key_eq(c, ref & 1, proto, key)) {
+		if (ct_key_eq(t, c, ref & 1, proto, key)) {
 			*dir = (enum ct_dir)(ref & 1);
 			return c;
 		}

@@ -49,37 +49,66 @@ struct ct_timeouts {
 #define CT_F_FIN_REPLY 0x20u
 /* Only the orig direction passes the appliance (dr): its ACK establishes. */
 #define CT_F_ONEWAY    0x40u
+/* Replies go to a local address (laddrs[lport_idx]:lport), not the client. */
+#define CT_F_LOCAL     0x80u
 
 /*
- * One tracked connection: both tuples as they appear on the wire, so an
- * established packet is rewritten from the entry alone, without the service
- * snapshot. For a packet in direction d the rewritten headers are the other
- * direction's tuple reversed: (src, sport, dst, dport) := (other.dst,
- * other.dport, other.src, other.sport).
- * Key fields first (a lookup compares bytes 0..24), then what every packet
- * touches. 48 bytes, not a cache line: with the index that is 62 bytes per
- * connection, so 10 M connections take 0.58 GiB; the cost is that half the
- * entries straddle two lines, which the lookup prefetches together
- * (measured in docs/performance.md, "Connection table memory").
+ * One tracked connection: what every packet of an established connection
+ * reads and writes, 32 bytes, two to a cache line and never across two.
+ * The reply tuple is not stored whole: its source is the backend, and its
+ * destination is the client (orig source) or, for FULLNAT, a local address
+ * by index and a local port; ct_reply_tuple() rebuilds it. So an established
+ * packet is rewritten from the entry alone, without the service snapshot
+ * (the local addresses are an append-only array). For a packet in direction
+ * d the rewritten headers are the other direction's tuple reversed:
+ * (src, sport, dst, dport) := (other.dst, other.dport, other.src, other.sport).
+ * The timer wheel links live apart (struct ct_cold, conntrack_impl.h): the
+ * packet path never touches them.
  */
 struct ct_conn {
-	struct ct_tuple orig;   /* client:cport -> vip:vport */
-	struct ct_tuple reply;  /* backend:bport -> client:cport | laddr:lport */
+	struct ct_tuple orig;   /* client:cport -> vip:vport; the key, first */
+	uint32_t backend_ip;    /* reply source, network order */
+	uint16_t backend_port;
+	uint16_t lport;         /* CT_F_LOCAL: the local port, network order */
 	uint8_t proto;
 	uint8_t state;          /* enum ct_state */
 	uint8_t flags;
-	uint8_t lport_idx;      /* FULLNAT local address index, else 0 */
+	uint8_t lport_idx;      /* CT_F_LOCAL: index of the local address */
 	uint32_t expire;        /* ms tick at which the entry times out */
 	uint16_t backend_id;    /* stable backend id (control/snapshot.h) */
 	uint16_t svc_id;        /* stable service id */
-	uint32_t wheel_next;    /* timer wheel links (conn indices) */
-	uint32_t wheel_prev;
-	/* Packets seen per direction, saturating: a liveness hint for
-	 * listings; exact traffic is counted per backend and service. */
-	uint16_t pkts_orig;
-	uint16_t pkts_reply;
 };
 
-static_assert(sizeof(struct ct_conn) == 48, "a connection entry is 48 bytes");
+static_assert(sizeof(struct ct_conn) == 32, "two connection entries to a cache line");
+
+/* Local addresses a table can name (struct ct_conn.lport_idx). */
+#define CT_MAX_LOCALS 256
+
+/*
+ * The reply tuple of c, given the local addresses (network order, indexed
+ * by lport_idx) the connection was made with.
+ * Context: any thread holding c and laddrs; pure.
+ */
+static inline void
+ct_reply_tuple(const struct ct_conn *c, const uint32_t *laddrs, struct ct_tuple *out)
+{
+	int local = (c->flags & CT_F_LOCAL) != 0;
+
+	out->src_ip = c->backend_ip;
+	out->src_port = c->backend_port;
+	out->dst_ip = local ? laddrs[c->lport_idx] : c->orig.src_ip;
+	out->dst_port = local ? c->lport : c->orig.src_port;
+}
+
+/* A connection as listed by the control lcore (dumps). */
+struct ct_info {
+	struct ct_tuple orig;
+	struct ct_tuple reply;
+	uint8_t proto;
+	uint8_t state;
+	uint16_t svc_id;
+	uint16_t backend_id;
+	uint32_t expire;
+};
 
 #endif

@@ -38,7 +38,7 @@
 /* Connection entries keep ids and local address indices in narrow fields. */
 static_assert(SNAP_MAX_BACKEND_IDS <= UINT16_MAX + 1, "backend ids fit ct_conn.backend_id");
 static_assert(CFG_MAX_SERVICES <= UINT16_MAX + 1, "service ids fit ct_conn.svc_id");
-static_assert(SNAP_MAX_LADDRS <= UINT8_MAX + 1, "local address indices fit ct_conn.lport_idx");
+static_assert(SNAP_MAX_LADDRS <= CT_MAX_LOCALS, "local address indices fit ct_conn.lport_idx");
 
 static inline void
 wk_drop(struct worker *w, struct rte_mbuf *m, enum sl_drop reason)
@@ -125,7 +125,7 @@ wk_release(struct ct_conn *c, void *arg)
 
 	wk_count_state(w, c, c->state, -1);
 	if ((c->flags & CT_F_MODE_MASK) == SVC_MODE_FULLNAT)
-		wk_lport_free(&w->lports[c->lport_idx], c->reply.dst_port);
+		wk_lport_free(&w->lports[c->lport_idx], c->lport);
 }
 
 static inline struct wk_neigh_cache *
@@ -368,7 +368,6 @@ wk_new_conn(struct worker *w, const struct snap_service *svc,
 	c->svc_id = (uint16_t)svc->id;
 	c->flags = (uint8_t)(c->flags | svc->mode |
 			     (svc->mode == SVC_MODE_DR ? CT_F_ONEWAY : 0));
-	c->lport_idx = (uint8_t)laddr_idx;
 	wk_count_state(w, c, c->state, 1);
 	w->scheduled[be->id]++;
 	w->stats.conns_created++;
@@ -400,8 +399,9 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 	   struct ct_conn *c, enum ct_dir dir)
 {
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
-	const struct ct_tuple *other = dir == CT_DIR_ORIG ? &c->reply : &c->orig;
+	const struct ct_tuple *other = &c->orig;
 	const struct rte_ether_addr *mac;
+	struct ct_tuple reply;
 	uint8_t prev, port;
 	uint32_t nh;
 
@@ -414,10 +414,10 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		wk_count_state(w, c, prev, -1);
 		wk_count_state(w, c, c->state, 1);
 	}
-	if (dir == CT_DIR_ORIG)
-		c->pkts_orig += c->pkts_orig != UINT16_MAX;
-	else
-		c->pkts_reply += c->pkts_reply != UINT16_MAX;
+	if (dir == CT_DIR_ORIG) {
+		ct_reply_tuple(c, w->ct_laddrs, &reply);
+		other = &reply;
+	}
 
 	if ((c->flags & CT_F_MODE_MASK) != SVC_MODE_DR &&
 	    xlate_l3l4(frame, meta, other->dst_ip, other->src_ip, other->dst_port,
@@ -657,6 +657,10 @@ worker_pass_begin(struct worker *w)
 		/* A reload may change timeouts; expiries already armed stay. */
 		w->snap_gen = w->snap->gen;
 		ct_set_timeouts(w->ct, &w->snap->timeouts);
+		/* Snapshots only append local addresses (snap_rebuild), so this
+		 * cannot fail; if it did, the table keeps its list unchanged
+		 * and new FULLNAT connections to an unknown address are refused. */
+		(void)ct_set_locals(w->ct, w->snap->laddrs, w->snap->n_laddrs);
 	}
 	w->neigh = __atomic_load_n(&app->neigh, __ATOMIC_ACQUIRE);
 	w->load = __atomic_load_n(&app->load, __ATOMIC_ACQUIRE);
@@ -684,7 +688,7 @@ wk_mail_visit(struct ct_conn *c, void *arg)
 	    (m->client_ip != 0 && c->orig.src_ip != m->client_ip))
 		return 0;
 	if (m->op == WK_MAIL_DUMP) {
-		m->out[m->n++] = *c;
+		ct_get_info(mw->w->ct, c, &m->out[m->n++]);
 		return m->n == m->max;
 	}
 	ct_delete(mw->w->ct, c);
@@ -852,6 +856,12 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 		goto fail;
 	}
 	ct_set_release(w->ct, wk_release, w);
+	w->ct_laddrs = ct_locals(w->ct);
+	if (ct_set_locals(w->ct, snap->laddrs, snap->n_laddrs) != 0) {
+		fprintf(stderr, "sluice: worker %u: %u local addresses, at most %u\n",
+			id, snap->n_laddrs, CT_MAX_LOCALS);
+		goto fail;
+	}
 
 	w->active = rte_zmalloc_socket("active", sizeof(uint32_t) * SL_MAX_BACKEND_IDS, 0, socket);
 	w->inactive = rte_zmalloc_socket("inactive", sizeof(uint32_t) * SL_MAX_BACKEND_IDS, 0, socket);

@@ -96,7 +96,7 @@ struct wk_mail {
 	uint32_t svc_id;             /* filter; UINT32_MAX = any */
 	uint32_t backend_id;         /* filter; UINT32_MAX = any */
 	uint32_t client_ip;          /* filter, network order; 0 = any */
-	struct ct_conn *out;         /* dump: room for max entries */
+	struct ct_info *out;         /* dump: room for max entries */
 	uint32_t max;
 	uint32_t n;                  /* dump: entries copied; flush: deleted */
 	uint32_t cursor;             /* worker's progress through its table */
@@ -109,6 +109,7 @@ struct worker {
 	unsigned int lcore;
 	struct sl_app *app;
 	struct ct_table *ct;
+	const uint32_t *ct_laddrs;   /* the table's local addresses (ct_locals) */
 	void *ct_mem;                /* what ct lives in */
 	struct rte_ring *events;     /* to the control lcore */
 	struct rte_ring *mailbox;    /* from the API thread: struct wk_mail * */

@@ -11,6 +11,7 @@
  * Threading: single-threaded, like the table.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -203,6 +204,7 @@ check_table(const struct ct_table *t)
 		for (s = 0; s < CT_BUCKET_SLOTS; s++) {
 			uint32_t ref = bk->ref[s], idx = ref >> 1, dir = ref & 1, b1;
 			const struct ct_conn *c;
+			struct ct_tuple key;
 			uint64_t h;
 
 			if (bk->sig[s] == CT_SIG_EMPTY) {
@@ -216,7 +218,8 @@ check_table(const struct ct_table *t)
 			}
 			seen[idx] |= (uint8_t)(1u << dir);
 			c = &t->conns[idx];
-			h = ct_hash(c->proto, dir ? &c->reply : &c->orig);
+			ct_dir_tuple(t, c, dir, &key);
+			h = ct_hash(c->proto, &key);
 			err += bk->sig[s] != ct_hash_sig(h);
 			b1 = ct_bucket1(t, h);
 			err += b != b1 && b != ct_bucket_alt(t, b1, ct_hash_sig(h));
@@ -235,9 +238,9 @@ check_table(const struct ct_table *t)
 	for (s = 0; s < CT_WHEEL_LISTS; s++) {
 		uint32_t prev = CT_HEAD_BIT | s, n = 0;
 
-		for (i = t->wheel[s]; i != CT_NIL && n <= cap; i = t->conns[i].wheel_next, n++) {
+		for (i = t->wheel[s]; i != CT_NIL && n <= cap; i = t->cold[i].wheel_next, n++) {
 			if (i >= cap || t->conns[i].state == CT_NONE ||
-			    t->conns[i].wheel_prev != prev) {
+			    t->cold[i].wheel_prev != prev) {
 				err++;
 				break;
 			}
@@ -246,7 +249,7 @@ check_table(const struct ct_table *t)
 		on_wheel += n;
 	}
 	err += on_wheel != live;
-	for (i = t->free_head; i != CT_NIL && nfree <= cap; i = t->conns[i].wheel_next) {
+	for (i = t->free_head; i != CT_NIL && nfree <= cap; i = t->cold[i].wheel_next) {
 		nfree++;
 		if (i >= cap || t->conns[i].state != CT_NONE) {
 			err++;
@@ -288,7 +291,8 @@ test_init_args(void)
 	/* Nothing must point past the memory the caller was told to give. */
 	CU_ASSERT((char *)&t->wheel[CT_WHEEL_LISTS] <= (char *)mem + sz);
 	CU_ASSERT((char *)&t->buckets[t->nb_buckets] <= (char *)t->wheel);
-	CU_ASSERT((char *)&t->conns[100] <= (char *)t->buckets);
+	CU_ASSERT((char *)&t->conns[100] <= (char *)t->cold);
+	CU_ASSERT((char *)&t->cold[100] <= (char *)t->buckets);
 	CU_ASSERT_EQUAL((uintptr_t)t->conns % 64, 0);
 	CU_ASSERT_EQUAL((uintptr_t)t->buckets % 64, 0);
 	CU_ASSERT_STRING_EQUAL(ct_state_name(CT_ESTABLISHED), "ESTABLISHED");
@@ -342,10 +346,9 @@ test_insert_lookup_dirs(void)
 	CU_ASSERT_EQUAL(c->proto, IPPROTO_TCP);
 	CU_ASSERT_EQUAL(c->expire, 1000 + test_to.ms[CT_SYN_SENT]);
 	CU_ASSERT_EQUAL(c->flags, 0);
-	CU_ASSERT_EQUAL(c->pkts_orig, 0);
-	CU_ASSERT_EQUAL(c->pkts_reply, 0);
 	CU_ASSERT(memcmp(&c->orig, &o, sizeof(o)) == 0);
-	CU_ASSERT(memcmp(&c->reply, &r, sizeof(r)) == 0);
+	ct_reply_tuple(c, ct_locals(t), &k);
+	CU_ASSERT(memcmp(&k, &r, sizeof(r)) == 0);
 	CU_ASSERT(ct_conn_index(t, c) < 64);
 
 	d = CT_DIR_REPLY;
@@ -551,6 +554,8 @@ test_index_full_rollback(void)
 	enum ct_dir d;
 
 	CU_ASSERT_EQUAL_FATAL(t->nb_buckets, CT_MIN_BUCKETS);
+	/* replies to the VIP: a local address, as FULLNAT's are */
+	CU_ASSERT_EQUAL_FATAL(ct_set_locals(t, (const uint32_t[]){ htonl(VIP) }, 1), 0);
 	for (ip = 1; (n0 < PAIR_KEYS + 2 || n1 < 8) && ip < 1u << 24; ip++) {
 		struct ct_tuple k = tup(0x0b000000 + ip, VIP, 1000, 80);
 
@@ -611,6 +616,7 @@ test_cuckoo_move(void)
 	struct ct_conn *x;
 	enum ct_dir d;
 
+	CU_ASSERT_EQUAL_FATAL(ct_set_locals(t, (const uint32_t[]){ htonl(VIP) }, 1), 0);
 	/* pair: buckets 0 and 1; spill: b1 = 1 with its other bucket free */
 	for (ip = 1; (n0 < PAIR_KEYS || n1 < 2) && ip < 1u << 24; ip++) {
 		struct ct_tuple k = tup(0x0c000000 + ip, VIP, 2000, 80);
@@ -637,6 +643,68 @@ test_cuckoo_move(void)
 	CU_ASSERT_EQUAL(d, CT_DIR_REPLY);
 	for (i = 0; i < PAIR_CONNS; i++)
 		CU_ASSERT_PTR_EQUAL(ct_lookup(t, IPPROTO_TCP, &pair[2 * i], &d), c[i]);
+	free(t);
+}
+
+/*
+ * Replies to local addresses (FULLNAT): found in both directions, the reply
+ * tuple rebuilt exactly, listed as stored; the local list is append-only;
+ * a reply to neither the client nor a local address is refused untouched.
+ */
+static void
+test_locals(void)
+{
+	struct ct_table *t = table_new(64, 0, NULL);
+	const uint32_t l1[] = { htonl(0xc0a80164), htonl(0xc0a80165) };
+	const uint32_t l2[] = { htonl(0xc0a80164), htonl(0xc0a80165), htonl(0xc0a80166) };
+	const uint32_t bad[] = { htonl(0xc0a80199) };
+	struct ct_tuple o = tup(0x0b000001, VIP, 40000, 80);
+	struct ct_tuple r = tup(0xc0a80001, 0xc0a80166, 8080, 5001);
+	struct ct_tuple k;
+	struct ct_info info;
+	struct ct_conn *c;
+	enum ct_dir d;
+
+	CU_ASSERT_EQUAL(ct_set_locals(t, l1, 2), 0);
+	CU_ASSERT_EQUAL(ct_set_locals(t, l1, CT_MAX_LOCALS + 1), -EINVAL);
+	/* not yet a local address: refused, and not counted as full */
+	errno = 0;
+	CU_ASSERT_PTR_NULL(ct_insert(t, IPPROTO_TCP, &o, &r, 0));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	CU_ASSERT_EQUAL(ct_table_stats(t)->full, 0);
+	CU_ASSERT_EQUAL(ct_table_stats(t)->active, 0);
+	CU_ASSERT_EQUAL(ct_set_locals(t, l2, 3), 0);
+	/* changing an index in use is refused, nothing changes */
+	CU_ASSERT_EQUAL(ct_set_locals(t, bad, 1), -EINVAL);
+	CU_ASSERT_EQUAL(ct_locals(t)[0], l1[0]);
+
+	c = ct_insert(t, IPPROTO_TCP, &o, &r, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(c->flags & CT_F_LOCAL);
+	CU_ASSERT_EQUAL(c->lport_idx, 2);
+	CU_ASSERT_EQUAL(c->lport, r.dst_port);
+	ct_reply_tuple(c, ct_locals(t), &k);
+	CU_ASSERT(memcmp(&k, &r, sizeof(r)) == 0);
+	CU_ASSERT_PTR_EQUAL(ct_lookup(t, IPPROTO_TCP, &r, &d), c);
+	CU_ASSERT_EQUAL(d, CT_DIR_REPLY);
+	CU_ASSERT_PTR_EQUAL(ct_lookup(t, IPPROTO_TCP, &o, &d), c);
+	CU_ASSERT_EQUAL(d, CT_DIR_ORIG);
+	/* the same reply to another local address or port is another key */
+	k = r;
+	k.dst_ip = l2[1];
+	CU_ASSERT_PTR_NULL(ct_lookup(t, IPPROTO_TCP, &k, &d));
+	k = r;
+	k.dst_port ^= htons(1);
+	CU_ASSERT_PTR_NULL(ct_lookup(t, IPPROTO_TCP, &k, &d));
+	ct_get_info(t, c, &info);
+	CU_ASSERT(memcmp(&info.orig, &o, sizeof(o)) == 0);
+	CU_ASSERT(memcmp(&info.reply, &r, sizeof(r)) == 0);
+	CU_ASSERT_EQUAL(info.state, CT_SYN_SENT);
+	CU_ASSERT_EQUAL(info.expire, c->expire);
+	CU_ASSERT_EQUAL(check_table(t), 0);
+	ct_delete(t, c);
+	CU_ASSERT_PTR_NULL(ct_lookup(t, IPPROTO_TCP, &r, &d));
+	CU_ASSERT_EQUAL(check_table(t), 0);
 	free(t);
 }
 
@@ -687,8 +755,6 @@ test_tcp_handshake(void)
 	STEP(t, c, CT_DIR_REPLY, TCP_SYN | TCP_ACK, 42, CT_ESTABLISHED, CT_ESTABLISHED);
 	CU_ASSERT_EQUAL(c->flags, 0x02);
 	/* packet counters belong to the caller */
-	CU_ASSERT_EQUAL(c->pkts_orig, 0);
-	CU_ASSERT_EQUAL(c->pkts_reply, 0);
 
 	/* Reply data after the SYN-ACK proves the handshake completed. */
 	c = tcp_conn(t, 2, 0);
@@ -1421,6 +1487,7 @@ unit_register(void)
 		{ "delete_release", test_delete_release },
 		{ "index_full_rollback", test_index_full_rollback },
 		{ "cuckoo_move", test_cuckoo_move },
+		{ "locals", test_locals },
 		{ "tcp_handshake", test_tcp_handshake },
 		{ "tcp_oneway", test_tcp_oneway },
 		{ "tcp_close_orig_first", test_tcp_close_orig_first },
