@@ -371,21 +371,16 @@ ct_lookup(struct ct_table *t, uint8_t proto, const struct ct_tuple *key,
 	return ct_find(t, proto, key, ct_hash(proto, key), dir);
 }
 
-static inline void
-ct_prefetch_conn(const struct ct_conn *c)
-{
-	rte_prefetch0(c);
-}
-
 /*
  * Passes over the burst so its memory loads overlap: hash and prefetch each
  * key's first bucket; match it, and prefetch either the candidate entry or,
  * when it has no match, the second bucket; match those; then compare keys.
  * The second bucket is read only when the first has no match: inserts fill
- * first buckets first, so most hits (63 % at full capacity, all in an
- * emptier table) read one index line. Prefetching both up front instead
- * measured 4-13 % slower per lookup at 1 M and 4 M connections
- * (docs/performance.md). A signature false positive (about 3e-4 of lookups
+ * first buckets first, so most hits (about 63 % at full capacity in a
+ * simulation, nearly all in an emptier table) read one index line.
+ * Prefetching both up front instead measured 4-12 % slower per lookup at
+ * 1 M and 4 M connections (docs/performance.md, "Lookup: second bucket on
+ * demand"). A signature false positive (about 3e-4 of lookups
  * with 16-bit signatures) takes the full search, so results equal
  * ct_lookup()'s.
  */
@@ -410,7 +405,7 @@ ct_lookup_burst(struct ct_table *t, const uint8_t *protos,
 
 		if (likely(m != 0)) {
 			cand[i] = b->ref[__builtin_ctz(m)];
-			ct_prefetch_conn(&t->conns[cand[i] >> 1]);
+			rte_prefetch0(&t->conns[cand[i] >> 1]);
 		} else {
 			cand[i] = CT_CAND_SECOND;
 			bk[i] = ct_bucket_alt(t, bk[i], ct_hash_sig(h[i]));
@@ -428,7 +423,7 @@ ct_lookup_burst(struct ct_table *t, const uint8_t *protos,
 		m = ct_match_sig(b, ct_hash_sig(h[i]));
 		if (m != 0) {
 			cand[i] = b->ref[__builtin_ctz(m)];
-			ct_prefetch_conn(&t->conns[cand[i] >> 1]);
+			rte_prefetch0(&t->conns[cand[i] >> 1]);
 		} else {
 			cand[i] = CT_CAND_MISS;
 		}
@@ -524,7 +519,7 @@ ct_insert(struct ct_table *t, uint8_t proto, const struct ct_tuple *orig,
 	c = &t->conns[idx];
 	t->free_head = t->cold[idx].wheel_next;
 	if (t->free_head != CT_NIL) {
-		ct_prefetch_conn(&t->conns[t->free_head]);
+		rte_prefetch0(&t->conns[t->free_head]);
 		rte_prefetch0(&t->cold[t->free_head]);
 	}
 	state = proto == IPPROTO_TCP ? CT_SYN_SENT : CT_UDP;
@@ -647,8 +642,7 @@ ct_tcp_next(struct ct_conn *c, enum ct_dir dir, uint8_t fl)
  * Established traffic only writes expire: the entry stays where it is on
  * the wheel and is re-armed when its old slot comes round. Only an expiry
  * that moves earlier (a state with a shorter timeout) relinks, so such a
- * connection still goes within its new timeout plus one slot. Packet
- * counters are the caller's (the worker bumps pkts_orig/pkts_reply).
+ * connection still goes within its new timeout plus one slot.
  */
 enum ct_state
 ct_update(struct ct_table *t, struct ct_conn *c, enum ct_dir dir,
@@ -714,7 +708,7 @@ ct_expire(struct ct_table *t, uint32_t now, unsigned int budget)
 		*pending = t->cold[idx].wheel_next;
 		if (*pending != CT_NIL) {
 			t->cold[*pending].wheel_prev = CT_HEAD_BIT | CT_WHEEL_PENDING;
-			ct_prefetch_conn(&t->conns[*pending]);
+			rte_prefetch0(&t->conns[*pending]);
 		}
 		if ((int32_t)(c->expire - now) > 0) {
 			ct_wheel_link(t, idx, c->expire);

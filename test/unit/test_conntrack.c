@@ -754,7 +754,6 @@ test_tcp_handshake(void)
 	STEP(t, c, CT_DIR_ORIG, TCP_SYN, 41, CT_ESTABLISHED, CT_ESTABLISHED);
 	STEP(t, c, CT_DIR_REPLY, TCP_SYN | TCP_ACK, 42, CT_ESTABLISHED, CT_ESTABLISHED);
 	CU_ASSERT_EQUAL(c->flags, 0x02);
-	/* packet counters belong to the caller */
 
 	/* Reply data after the SYN-ACK proves the handshake completed. */
 	c = tcp_conn(t, 2, 0);
