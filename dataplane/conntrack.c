@@ -98,6 +98,7 @@ ct_table_init(void *mem, uint32_t capacity, const struct ct_timeouts *timeouts,
 	t->nb_buckets = l.nb_buckets;
 	t->capacity = capacity;
 	t->timeouts = *timeouts;
+	t->seed = CT_HASH_SEED;
 	t->stats.capacity = capacity;
 	t->wheel_ms = now & ~(CT_WHEEL_GRAN - 1);
 
@@ -138,6 +139,15 @@ ct_set_locals(struct ct_table *t, const uint32_t *laddrs, uint32_t n)
 		if (t->laddrs[i] != 0 && t->laddrs[i] != laddrs[i])
 			return -EINVAL;
 	memcpy(t->laddrs, laddrs, n * sizeof(*laddrs));
+	return 0;
+}
+
+int
+ct_set_seed(struct ct_table *t, uint64_t seed)
+{
+	if (t->stats.active != 0)
+		return -EBUSY;
+	t->seed = seed;
 	return 0;
 }
 
@@ -368,7 +378,7 @@ struct ct_conn *
 ct_lookup(struct ct_table *t, uint8_t proto, const struct ct_tuple *key,
 	  enum ct_dir *dir)
 {
-	return ct_find(t, proto, key, ct_hash(proto, key), dir);
+	return ct_find(t, proto, key, ct_hash(t, proto, key), dir);
 }
 
 /*
@@ -395,7 +405,7 @@ ct_lookup_burst(struct ct_table *t, const uint8_t *protos,
 	unsigned int i, second = 0;
 
 	for (i = 0; i < n; i++) {
-		h[i] = ct_hash(protos[i], keys[i]);
+		h[i] = ct_hash(t, protos[i], keys[i]);
 		bk[i] = ct_bucket1(t, h[i]);
 		rte_prefetch0(&t->buckets[bk[i]]);
 	}
@@ -445,7 +455,7 @@ ct_lookup_burst(struct ct_table *t, const uint8_t *protos,
 void
 ct_prefetch(const struct ct_table *t, uint8_t proto, const struct ct_tuple *key)
 {
-	uint64_t h = ct_hash(proto, key);
+	uint64_t h = ct_hash(t, proto, key);
 	uint32_t b1 = ct_bucket1(t, h);
 
 	rte_prefetch0(&t->buckets[b1]);
@@ -507,8 +517,8 @@ ct_insert(struct ct_table *t, uint8_t proto, const struct ct_tuple *orig,
 	}
 	if (unlikely(idx == CT_NIL))
 		goto full;
-	h_orig = ct_hash(proto, orig);
-	h_reply = ct_hash(proto, reply);
+	h_orig = ct_hash(t, proto, orig);
+	h_reply = ct_hash(t, proto, reply);
 	if (unlikely(ct_index_add(t, h_orig, idx << 1 | CT_DIR_ORIG) != 0))
 		goto full;
 	if (unlikely(ct_index_add(t, h_reply, idx << 1 | CT_DIR_REPLY) != 0)) {
@@ -553,8 +563,8 @@ ct_free(struct ct_table *t, struct ct_conn *c)
 	if (t->release != NULL)
 		t->release(c, t->release_arg);
 	ct_reply_tuple(c, t->laddrs, &reply);
-	ct_index_del(t, ct_hash(c->proto, &c->orig), idx << 1 | CT_DIR_ORIG);
-	ct_index_del(t, ct_hash(c->proto, &reply), idx << 1 | CT_DIR_REPLY);
+	ct_index_del(t, ct_hash(t, c->proto, &c->orig), idx << 1 | CT_DIR_ORIG);
+	ct_index_del(t, ct_hash(t, c->proto, &reply), idx << 1 | CT_DIR_REPLY);
 	c->state = CT_NONE;
 	t->cold[idx].wheel_prev = CT_NIL;
 	t->cold[idx].wheel_next = t->free_head;

@@ -59,6 +59,12 @@ void ct_set_timeouts(struct ct_table *t, const struct ct_timeouts *timeouts);
  */
 int ct_set_locals(struct ct_table *t, const uint32_t *laddrs, uint32_t n);
 
+/*
+ * Seed the index hash (a table starts with a fixed one, which tests rely
+ * on). Only while the table is empty: -EBUSY otherwise, nothing changed.
+ */
+int ct_set_seed(struct ct_table *t, uint64_t seed);
+
 /* The table's local addresses, for ct_reply_tuple(). */
 const uint32_t *ct_locals(const struct ct_table *t);
 

@@ -95,6 +95,7 @@ struct ct_table {
 	struct ct_bucket *buckets;
 	uint32_t nb_buckets;
 	uint32_t capacity;
+	uint64_t seed;          /* of the hash; ct_set_seed */
 	uint32_t laddrs[CT_MAX_LOCALS]; /* network order; CT_F_LOCAL replies */
 	/* Insert, update and expiry. */
 	struct ct_cold *cold;
@@ -113,7 +114,11 @@ struct ct_table {
  * ports, adjacent addresses) would fill correlated buckets.
  * Bits 48..63: the signature, from a separate multiply mix of the key, not
  * from the CRC, whose remaining bits would collide whenever the bucket bits
- * do. rte_hash_crc.h is not used: its constructor calls EAL (rte_log, CPU
+ * do. Both start from the table's seed: a worker draws one at random, so
+ * nobody can compute in advance which tuples share a bucket pair (a known
+ * seed would let a sender aim its connections at one pair; they would be
+ * refused, but every such insert would search before refusing).
+ * rte_hash_crc.h is not used: its constructor calls EAL (rte_log, CPU
  * flags), which pure modules must not link.
  */
 #define CT_HASH_SEED 0x9e3779b9u
@@ -122,7 +127,7 @@ struct ct_table {
 #define CT_MIX_SIG 0x9e3779b1u
 
 static inline uint64_t
-ct_hash(uint8_t proto, const struct ct_tuple *k)
+ct_hash(const struct ct_table *t, uint8_t proto, const struct ct_tuple *k)
 {
 	uint64_t addrs, rest, mix;
 	uint32_t ports, crc, sig;
@@ -131,11 +136,11 @@ ct_hash(uint8_t proto, const struct ct_tuple *k)
 	memcpy(&ports, &k->src_port, sizeof(ports));
 	rest = ports | (uint64_t)proto << 32;
 #if defined(__SSE4_2__)
-	crc = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(CT_HASH_SEED, addrs), rest);
+	crc = (uint32_t)_mm_crc32_u64(_mm_crc32_u64((uint32_t)t->seed, addrs), rest);
 #else
-	crc = (uint32_t)((((addrs ^ CT_HASH_SEED) * CT_MIX_B + rest) * CT_MIX_A) >> 32);
+	crc = (uint32_t)((((addrs ^ t->seed) * CT_MIX_B + rest) * CT_MIX_A) >> 32);
 #endif
-	mix = ((addrs * CT_MIX_A) ^ rest) * CT_MIX_B;
+	mix = (((addrs ^ t->seed) * CT_MIX_A) ^ rest) * CT_MIX_B;
 	sig = (uint32_t)(mix >> 48);
 	sig += sig == CT_SIG_EMPTY;
 	return (uint64_t)sig << 48 | (uint32_t)((crc * CT_MIX_A) >> 32);

@@ -18,6 +18,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
+#include <rte_random.h>
 #include <rte_ring.h>
 
 #include "neigh.h"
@@ -856,6 +857,8 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 		goto fail;
 	}
 	ct_set_release(w->ct, wk_release, w);
+	/* A fresh table: the seed cannot be refused. */
+	(void)ct_set_seed(w->ct, rte_rand());
 	w->ct_laddrs = ct_locals(w->ct);
 	if (ct_set_locals(w->ct, snap->laddrs, snap->n_laddrs) != 0) {
 		fprintf(stderr, "sluice: worker %u: %u local addresses, at most %u\n",

@@ -219,7 +219,7 @@ check_table(const struct ct_table *t)
 			seen[idx] |= (uint8_t)(1u << dir);
 			c = &t->conns[idx];
 			ct_dir_tuple(t, c, dir, &key);
-			h = ct_hash(c->proto, &key);
+			h = ct_hash(t, c->proto, &key);
 			err += bk->sig[s] != ct_hash_sig(h);
 			b1 = ct_bucket1(t, h);
 			err += b != b1 && b != ct_bucket_alt(t, b1, ct_hash_sig(h));
@@ -536,7 +536,7 @@ test_delete_release(void)
 static int
 key_in_pair(const struct ct_table *t, const struct ct_tuple *k, uint32_t b1, uint32_t b2)
 {
-	uint64_t h = ct_hash(IPPROTO_TCP, k);
+	uint64_t h = ct_hash(t, IPPROTO_TCP, k);
 
 	return ct_bucket1(t, h) == b1 && ct_bucket_alt(t, b1, ct_hash_sig(h)) == b2;
 }
@@ -620,7 +620,7 @@ test_cuckoo_move(void)
 	/* pair: buckets 0 and 1; spill: b1 = 1 with its other bucket free */
 	for (ip = 1; (n0 < PAIR_KEYS || n1 < 2) && ip < 1u << 24; ip++) {
 		struct ct_tuple k = tup(0x0c000000 + ip, VIP, 2000, 80);
-		uint64_t h = ct_hash(IPPROTO_TCP, &k);
+		uint64_t h = ct_hash(t, IPPROTO_TCP, &k);
 		uint32_t alt = ct_bucket_alt(t, 1, ct_hash_sig(h));
 
 		if (n0 < PAIR_KEYS && key_in_pair(t, &k, 0, 1))
@@ -704,6 +704,39 @@ test_locals(void)
 	CU_ASSERT_EQUAL(check_table(t), 0);
 	ct_delete(t, c);
 	CU_ASSERT_PTR_NULL(ct_lookup(t, IPPROTO_TCP, &r, &d));
+	CU_ASSERT_EQUAL(check_table(t), 0);
+	free(t);
+}
+
+/*
+ * The seed moves keys to other buckets (what makes a crafted pile-up on one
+ * bucket pair impossible to compute in advance) and changes nothing else;
+ * it is taken only while the table is empty.
+ */
+static void
+test_seed(void)
+{
+	const uint32_t cap = 1000;
+	struct ct_table *t = table_new(cap, 0, NULL);
+	struct ct_tuple o, r;
+	uint32_t i, moved = 0, b_default[100];
+
+	for (i = 0; i < 100; i++) {
+		conn_tuples(i, &o, &r);
+		b_default[i] = ct_bucket1(t, ct_hash(t, IPPROTO_TCP, &o));
+	}
+	CU_ASSERT_EQUAL(ct_set_seed(t, 0x0123456789abcdefull), 0);
+	for (i = 0; i < 100; i++) {
+		conn_tuples(i, &o, &r);
+		moved += ct_bucket1(t, ct_hash(t, IPPROTO_TCP, &o)) != b_default[i];
+	}
+	CU_ASSERT(moved > 90);
+	for (i = 0; i < cap; i++)
+		CU_ASSERT_PTR_NOT_NULL_FATAL(add_conn(t, i, IPPROTO_TCP, 0));
+	for (i = 0; i < cap; i++)
+		CU_ASSERT(conn_found(t, i, IPPROTO_TCP, &t->conns[i]));
+	CU_ASSERT_EQUAL(ct_set_seed(t, 1), -EBUSY);
+	CU_ASSERT_EQUAL(t->seed, 0x0123456789abcdefull);
 	CU_ASSERT_EQUAL(check_table(t), 0);
 	free(t);
 }
@@ -1487,6 +1520,7 @@ unit_register(void)
 		{ "index_full_rollback", test_index_full_rollback },
 		{ "cuckoo_move", test_cuckoo_move },
 		{ "locals", test_locals },
+		{ "seed", test_seed },
 		{ "tcp_handshake", test_tcp_handshake },
 		{ "tcp_oneway", test_tcp_oneway },
 		{ "tcp_close_orig_first", test_tcp_close_orig_first },
