@@ -15,6 +15,16 @@ check_requests "wrr 3:2:1, 1000 new connections" "$r" 1000 0.10
 check_peers "tcp, FULLNAT local address" "$r" "$SLC_LOCAL_IP"
 check_keepalive
 
+# The listing rebuilds each reply tuple from the entry: the local address
+# and a local port stand where NAT would show the client.
+j=$(it_ctl conns --json) || fatal "conns failed: $j"
+expect "conns: FULLNAT entries listed" "$(jget "$j" '.connections | length') listed" \
+	[ "$(jget "$j" '.connections | length')" -ge 1 ]
+expect "conns: every local is the FULLNAT address" "$(jget "$j" -c '[.connections[].local | split(":")[0]] | unique')" \
+	[ "$(jget "$j" -c '[.connections[].local | split(":")[0]] | unique')" = "[\"$SLC_LOCAL_IP\"]" ]
+expect "conns: backends are the pool's" "$(jget "$j" -c '[.connections[].backend | split(":")[0]] | unique')" \
+	[ "$(jget "$j" '[.connections[].backend | split(":")[0] | select(startswith("198.18.1.1"))] | length')" = "$(jget "$j" '.connections | length')" ]
+
 r=$(slc_client udp --host "$SLC_VIP" --port "$SLC_UDP_PORT" --count 100 --weights b1=1,b2=1,b3=1)
 check_requests "udp rr, 100 datagrams" "$r" 100 0.10
 check_peers "udp, FULLNAT local address" "$r" "$SLC_LOCAL_IP"
