@@ -29,7 +29,8 @@
  *
  * A round costs one pass over the backends to collect who has a turn,
  * M * w_max / mean(w) steps in all if every round made one: ~0.1 ms for
- * weights 1..100, and 61 ms for one weight 65535 among 999 of weight 1,
+ * weights 1..100 a backend at a time, less four at a time with SSE2
+ * (mh_round: 0.97 -> 0.88 ms median in all), and 61 ms for one weight 65535 among 999 of weight 1,
  * where all but the last round are that one backend's alone. Such rounds
  * are counted ahead instead and skip the pass (mh_quiet_rounds): equal
  * weights make one pass in all, the 65535 case two (~1 ms in all).
@@ -39,6 +40,10 @@
 #include <string.h>
 
 #include "sched_impl.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /*
  * Slots of a walk tested per block, with no branch between them (mh_block,
@@ -277,18 +282,60 @@ mh_claim_probing(int32_t *lut, uint8_t *used, struct mh_walk *walks,
 	}
 }
 
+#ifdef __SSE2__
 /*
- * Who has a turn this round, in index order, into turns; returns how many.
- * Collected without a branch: with mixed weights "enough credit?" is a coin
- * toss the predictor loses.
+ * Lanes set in a 4-bit mask, lowest first, and how many: the SSE2 pass
+ * below stores all four and moves on by the count (a compaction without
+ * a branch or a dependency through a load-modify-store per backend).
+ */
+static const int32_t mh_lanes[16][4] = {
+	{ 0, 0, 0, 0 }, { 0, 0, 0, 0 }, { 1, 0, 0, 0 }, { 0, 1, 0, 0 },
+	{ 2, 0, 0, 0 }, { 0, 2, 0, 0 }, { 1, 2, 0, 0 }, { 0, 1, 2, 0 },
+	{ 3, 0, 0, 0 }, { 0, 3, 0, 0 }, { 1, 3, 0, 0 }, { 0, 1, 3, 0 },
+	{ 2, 3, 0, 0 }, { 0, 2, 3, 0 }, { 1, 2, 3, 0 }, { 0, 1, 2, 3 },
+};
+static const uint8_t mh_lane_count[16] = {
+	0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+};
+#endif
+
+/*
+ * Who has a turn this round, in index order, into turns (room for nw + 3:
+ * the SSE2 pass stores four at a time); returns how many. Collected
+ * without a branch: with mixed weights "enough credit?" is a coin toss the
+ * predictor loses. Four backends a step rather than one: ~1.07 M fewer
+ * instructions a build for weights 1..100 (callgrind), 0.97 -> 0.88 ms
+ * median (bench_maglev, ten interleaved runs); SSE2 is in every x86-64,
+ * so no runtime dispatch, and other targets keep the scalar loop.
  */
 static uint32_t
 mh_round(uint32_t *credit, const uint32_t *weight, uint32_t nw,
 	 uint32_t w_max, uint32_t *turns)
 {
-	uint32_t r, k = 0;
+	uint32_t r = 0, k = 0;
 
-	for (r = 0; r < nw; r++) {
+#ifdef __SSE2__
+	/* Signed compares: credit + weight < 2 * 65536, w_max >= 1. */
+	const __m128i wm = _mm_set1_epi32((int32_t)w_max);
+	const __m128i lim = _mm_set1_epi32((int32_t)w_max - 1);
+
+	for (; r + 4 <= nw; r += 4) {
+		__m128i c = _mm_add_epi32(
+			_mm_loadu_si128((const __m128i *)(credit + r)),
+			_mm_loadu_si128((const __m128i *)(weight + r)));
+		__m128i turn = _mm_cmpgt_epi32(c, lim);
+		int mask = _mm_movemask_ps(_mm_castsi128_ps(turn));
+
+		_mm_storeu_si128((__m128i *)(credit + r),
+				 _mm_sub_epi32(c, _mm_and_si128(turn, wm)));
+		_mm_storeu_si128((__m128i *)(turns + k),
+				 _mm_add_epi32(_mm_set1_epi32((int32_t)r),
+					       _mm_loadu_si128((const __m128i *)
+							       mh_lanes[mask])));
+		k += mh_lane_count[mask];
+	}
+#endif
+	for (; r < nw; r++) {
 		uint32_t c = credit[r] + weight[r];
 		uint32_t turn = c >= w_max;
 
@@ -340,7 +387,7 @@ mh_populate(int32_t *lut, uint8_t *used, struct mh_walk *walks,
 	struct mh_tail tail = { .free_slots = NULL, .n = 0 };
 	uint32_t filled = 0, tail_at = m - mh_tail_size(m);
 	uint32_t *credit = calloc(nw, sizeof(*credit));
-	uint32_t *turns = malloc(nw * sizeof(*turns));
+	uint32_t *turns = malloc((nw + 3) * sizeof(*turns));
 	uint32_t *full = malloc(nw * sizeof(*full));
 	uint32_t r, n_full = 0, quiet = 0;
 	int ret = -ENOMEM;
