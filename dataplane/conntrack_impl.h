@@ -197,19 +197,6 @@ ct_match_sig(const struct ct_bucket *bk, uint16_t x)
 #endif
 }
 
-static inline int
-ct_tuple_eq(const struct ct_tuple *e, const struct ct_tuple *k)
-{
-	uint64_t ea, ka;
-	uint32_t ep, kp;
-
-	memcpy(&ea, e, sizeof(ea));
-	memcpy(&ka, k, sizeof(ka));
-	memcpy(&ep, &e->src_port, sizeof(ep));
-	memcpy(&kp, &k->src_port, sizeof(kp));
-	return ((ea ^ ka) | (uint64_t)(ep ^ kp)) == 0;
-}
-
 /* The tuple of c that direction dir indexes. */
 static inline void
 ct_dir_tuple(const struct ct_table *t, const struct ct_conn *c, uint32_t dir,
@@ -221,19 +208,56 @@ ct_dir_tuple(const struct ct_table *t, const struct ct_conn *c, uint32_t dir,
 		ct_reply_tuple(c, t->laddrs, out);
 }
 
-/* Exact key compare against the tuple a ref's direction bit selects. */
+/*
+ * Two fields as memcpy() of a struct { first; second; } reads them, built
+ * in registers: a reply tuple written to memory field by field and read
+ * back as one word cannot be store-forwarded, and that stall was a third of
+ * the bulk lookup's time (perf annotate, est at 1 K connections).
+ */
+static inline uint64_t
+ct_pack32(uint32_t first, uint32_t second)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (uint64_t)first | (uint64_t)second << 32;
+#else
+	return (uint64_t)first << 32 | second;
+#endif
+}
+
+static inline uint32_t
+ct_pack16(uint16_t first, uint16_t second)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (uint32_t)first | (uint32_t)second << 16;
+#else
+	return (uint32_t)first << 16 | second;
+#endif
+}
+
+/*
+ * Exact key compare against the tuple a ref's direction bit selects. Half
+ * of all packets are replies, at random, so the direction selects by mask,
+ * not by branch. The reply tuple is the one ct_reply_tuple() builds;
+ * laddrs[0] is readable whether the connection has a local address or not.
+ */
 static inline int
 ct_key_eq(const struct ct_table *t, const struct ct_conn *c, uint32_t dir,
 	  uint8_t proto, const struct ct_tuple *k)
 {
-	struct ct_tuple e;
+	uint64_t sel = 0 - (uint64_t)(dir & 1);
+	uint32_t loc = 0 - (uint32_t)((c->flags & CT_F_LOCAL) != 0);
+	uint32_t rdst = (c->orig.src_ip & ~loc) | (t->laddrs[c->lport_idx] & loc);
+	uint16_t rdport = (uint16_t)((c->orig.src_port & ~loc) | (c->lport & loc));
+	uint64_t oa, ka, ra = ct_pack32(c->backend_ip, rdst);
+	uint32_t op, kp, rp = ct_pack16(c->backend_port, rdport);
 
-	if (c->proto != proto)
-		return 0;
-	if (dir == CT_DIR_ORIG)
-		return ct_tuple_eq(&c->orig, k);
-	ct_reply_tuple(c, t->laddrs, &e);
-	return ct_tuple_eq(&e, k);
+	memcpy(&oa, &c->orig, sizeof(oa));
+	memcpy(&op, &c->orig.src_port, sizeof(op));
+	memcpy(&ka, k, sizeof(ka));
+	memcpy(&kp, &k->src_port, sizeof(kp));
+	oa = (oa & ~sel) | (ra & sel);
+	op = (op & (uint32_t)~sel) | (rp & (uint32_t)sel);
+	return ((oa ^ ka) | (uint64_t)(op ^ kp) | (uint64_t)(c->proto ^ proto)) == 0;
 }
 
 /* The entry among the slots m of bucket bk whose key is k, or NULL. */

@@ -400,7 +400,7 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 	   struct ct_conn *c, enum ct_dir dir)
 {
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
-	const struct ct_tuple *other = &c->orig;
+	const struct ct_tuple *other;
 	const struct rte_ether_addr *mac;
 	struct ct_tuple reply;
 	uint8_t prev, port;
@@ -415,10 +415,9 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		wk_count_state(w, c, prev, -1);
 		wk_count_state(w, c, c->state, 1);
 	}
-	if (dir == CT_DIR_ORIG) {
-		ct_reply_tuple(c, w->ct_laddrs, &reply);
-		other = &reply;
-	}
+	/* Selected, not branched on: the direction is random packet to packet. */
+	ct_reply_tuple(c, w->ct_laddrs, &reply);
+	other = dir == CT_DIR_ORIG ? &reply : &c->orig;
 
 	if ((c->flags & CT_F_MODE_MASK) != SVC_MODE_DR &&
 	    xlate_l3l4(frame, meta, other->dst_ip, other->src_ip, other->dst_port,
