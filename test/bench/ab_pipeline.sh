@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Before/after comparison of bench_pipeline builds on a noisy machine: run
 # each build once per round, in turn, for N rounds, so that drift of the
-# machine hits every build alike; print each run's gross ns/packet and,
+# machine hits every build alike; print each run's gross (or timed) ns/packet and,
 # per build, the median and its ratio to the first build's (pairs taken
 # round by round, median of the ratios).
 #
@@ -9,9 +9,12 @@
 #   e.g. test/bench/ab_pipeline.sh 8 /tmp/before/bench_pipeline build-bench/test/bench/bench_pipeline \
 #            -- --huge --lcore 1 --runs 5 --scenario est --conns 1048576
 # Each invocation must print exactly one est/new/mix result line (one
-# scenario, one connection count).
+# scenario, one connection count). AB_FIELD=timed compares the worker's
+# directly timed ns/packet instead of the gross (default AB_FIELD=gross).
 set -euo pipefail
-[ $# -ge 4 ] || { sed -n '2,13p' "$0" >&2; exit 2; }
+[ $# -ge 4 ] || { sed -n '2,15p' "$0" >&2; exit 2; }
+field=${AB_FIELD:-gross}
+case $field in gross|timed) ;; *) echo "ab_pipeline: AB_FIELD is gross or timed" >&2; exit 2 ;; esac
 rounds=$1; shift
 [ "$rounds" -ge 1 ] && [ "$rounds" -le 100 ] || { echo "ab_pipeline: 1..100 rounds" >&2; exit 2; }
 bins=()
@@ -25,7 +28,7 @@ trap 'rm -f "$out"' EXIT
 for r in $(seq "$rounds"); do
 	for i in "${!bins[@]}"; do
 		ns=$(timeout 900 "${bins[$i]}" "$@" 2>&1 |
-		     awk '/^(est|new|mix) / { for (k = 1; k <= NF; k++) if ($k == "gross") { print $(k + 1); exit } }')
+		     awk -v f="$field" '/^(est|new|mix) / { for (k = 1; k <= NF; k++) if ($k == f) { print $(k + 1); exit } }')
 		[ -n "$ns" ] || { echo "ab_pipeline: ${bins[$i]} printed no result" >&2; exit 1; }
 		echo "$r $i $ns" >>"$out"
 		printf 'round %2d  build %d  %8s ns/pkt  %s\n' "$r" "$i" "$ns" "${bins[$i]}"
