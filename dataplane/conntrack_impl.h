@@ -237,19 +237,16 @@ ct_pack16(uint16_t first, uint16_t second)
 /*
  * Exact key compare against the tuple a ref's direction bit selects. Half
  * of all packets are replies, at random, so the direction selects by mask,
- * not by branch. The reply tuple is the one ct_reply_tuple() builds;
- * laddrs[0] is readable whether the connection has a local address or not.
+ * not by branch. The reply tuple is the one ct_reply_tuple() builds, from
+ * the same ct_reply_dst_ip/port, but in registers (see ct_pack32).
  */
 static inline int
 ct_key_eq(const struct ct_table *t, const struct ct_conn *c, uint32_t dir,
 	  uint8_t proto, const struct ct_tuple *k)
 {
 	uint64_t sel = 0 - (uint64_t)(dir & 1);
-	uint32_t loc = 0 - (uint32_t)((c->flags & CT_F_LOCAL) != 0);
-	uint32_t rdst = (c->orig.src_ip & ~loc) | (t->laddrs[c->lport_idx] & loc);
-	uint16_t rdport = (uint16_t)((c->orig.src_port & ~loc) | (c->lport & loc));
-	uint64_t oa, ka, ra = ct_pack32(c->backend_ip, rdst);
-	uint32_t op, kp, rp = ct_pack16(c->backend_port, rdport);
+	uint64_t oa, ka, ra = ct_pack32(c->backend_ip, ct_reply_dst_ip(c, t->laddrs));
+	uint32_t op, kp, rp = ct_pack16(c->backend_port, ct_reply_dst_port(c));
 
 	memcpy(&oa, &c->orig, sizeof(oa));
 	memcpy(&op, &c->orig.src_port, sizeof(op));

@@ -85,19 +85,40 @@ static_assert(sizeof(struct ct_conn) == 32, "two connection entries to a cache l
 #define CT_MAX_LOCALS 256
 
 /*
- * The reply tuple of c, given the local addresses (network order, indexed
- * by lport_idx) the connection was made with.
+ * The reply's destination, address and port: the client (orig's source),
+ * or the local address and port of a CT_F_LOCAL connection. laddrs are the
+ * table's local addresses (ct_locals(), network order, indexed by
+ * lport_idx); entry 0 is read even when the connection has none (lport_idx
+ * is 0 then). Selected by mask, not branched on: the packet path calls this
+ * for every reply-direction lookup, and FULLNAT and NAT connections mix.
+ */
+static inline uint32_t
+ct_reply_dst_ip(const struct ct_conn *c, const uint32_t *laddrs)
+{
+	uint32_t loc = 0 - (uint32_t)((c->flags & CT_F_LOCAL) != 0);
+
+	return (c->orig.src_ip & ~loc) | (laddrs[c->lport_idx] & loc);
+}
+
+static inline uint16_t
+ct_reply_dst_port(const struct ct_conn *c)
+{
+	uint16_t loc = (uint16_t)(0 - (uint16_t)((c->flags & CT_F_LOCAL) != 0));
+
+	return (uint16_t)((c->orig.src_port & ~loc) | (c->lport & loc));
+}
+
+/*
+ * The reply tuple of c, given the table's local addresses (above).
  * Context: any thread holding c and laddrs; pure.
  */
 static inline void
 ct_reply_tuple(const struct ct_conn *c, const uint32_t *laddrs, struct ct_tuple *out)
 {
-	int local = (c->flags & CT_F_LOCAL) != 0;
-
 	out->src_ip = c->backend_ip;
 	out->src_port = c->backend_port;
-	out->dst_ip = local ? laddrs[c->lport_idx] : c->orig.src_ip;
-	out->dst_port = local ? c->lport : c->orig.src_port;
+	out->dst_ip = ct_reply_dst_ip(c, laddrs);
+	out->dst_port = ct_reply_dst_port(c);
 }
 
 /* A connection as listed by the control lcore (dumps). */
