@@ -350,6 +350,7 @@ wk_new_conn(struct worker *w, const struct snap_service *svc,
 	 * as a TIME_WAIT socket yields to a new SYN. A live one does not. */
 	if (c != NULL && (c->state == CT_TIME_WAIT || c->state == CT_CLOSE)) {
 		ct_delete(w->ct, c);
+		w->burst_del++;
 		c = NULL;
 	}
 	if (c != NULL) {
@@ -385,6 +386,7 @@ wk_reset(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta,
 	 struct ct_conn *c)
 {
 	ct_delete(w->ct, c);
+	w->burst_del++;
 	w->stats.conns_reset++;
 	if (meta->proto != IPPROTO_TCP || (meta->tcp_flags & TCP_FLAG_RST)) {
 		wk_drop(w, m, SL_DROP_BACKEND_DOWN);
@@ -457,6 +459,12 @@ wk_l4(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 	const struct snap_service *svc;
 	uint32_t owner;
 
+	/* The bulk lookup ran before this burst's deletes, and an insert
+	 * reuses the entry a delete frees: the entry found for this packet may
+	 * since be gone, or be another connection's. Rare (a TIME_WAIT tuple
+	 * reused, a reset), so only then look again. */
+	if (unlikely(w->burst_del != 0) && c != NULL)
+		c = ct_lookup(w->ct, meta->proto, key, &dir);
 	if (c == NULL) {
 		svc = snap_find_service(w->snap, meta->dst_ip, meta->dst_port, meta->proto);
 		if (!steered) {
@@ -630,6 +638,7 @@ wk_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, int steered)
 			continue;
 		ct_lookup_bulk(w->ct, protos, keyp, n_l4, conns, dirs);
 		w->burst_new = 0;
+		w->burst_del = 0;
 		wk_prefetch_replies(w, meta, keys, l4idx, conns, n_l4, steered);
 		for (j = 0; j < n_l4; j++) {
 			i = l4idx[j];

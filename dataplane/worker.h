@@ -120,6 +120,7 @@ struct worker {
 	uint32_t expire_budget;
 	uint32_t now;                /* ms tick of this pass */
 	uint32_t burst_new;          /* connections made since the bulk lookup */
+	uint32_t burst_del;          /* connections deleted since the bulk lookup */
 	const struct snapshot *snap; /* valid during a pass */
 	uint64_t snap_gen;           /* generation whose settings are applied */
 	const struct neigh_table *neigh;
