@@ -3,7 +3,8 @@
 
 Writes an SVG with the standard library only (no matplotlib, no gnuplot):
 one line per series (memory mode x scheduler) of the est scenario, the
-worker's Mpps (gross minus feed) solid and the gross Mpps (feed included)
+worker's Mpps solid (timed directly on pre-built bursts; gross minus feed
+for CSVs from before that column) and the gross Mpps (feed included)
 dashed, connections on a log axis, and the 12 Mpps target. The values
 themselves are in the CSV and docs/performance.md, not on the plot.
 
@@ -38,8 +39,9 @@ def load(path):
             if row["scenario"] != "est" or not row["worker_mpps"]:
                 continue
             key = "%s, %s" % (row["memory"], row["sched"])
+            worker = row.get("timed_mpps") or row["worker_mpps"]
             series.setdefault(key, []).append(
-                (int(row["conns"]), float(row["worker_mpps"]), float(row["gross_mpps"])))
+                (int(row["conns"]), float(worker), float(row["gross_mpps"])))
     for pts in series.values():
         pts.sort()
     return series
@@ -107,8 +109,10 @@ def plot(series, title):
             out.append('<text x="%d" y="%d">%s</text>' % (lx + 30, ly + 4,
                                                          esc("%s (%s)" % (label, name))))
             ly += 18
-    out.append('<text x="%d" y="%d" font-size="10">worker = gross - feed</text>'
+    out.append('<text x="%d" y="%d" font-size="10">worker: timed, pre-built bursts</text>'
                % (LEFT + pw + 14, ly + 6))
+    out.append('<text x="%d" y="%d" font-size="10">gross: + building them</text>'
+               % (LEFT + pw + 14, ly + 20))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
