@@ -42,8 +42,7 @@ struct ct_timeouts {
 
 /* Connection flags (struct ct_conn.flags). */
 #define CT_F_MODE_MASK 0x03u /* forwarding mode, enum svc_mode */
-#define CT_F_SYNCED    0x04u /* installed by session sync */
-#define CT_F_DEAD      0x08u /* backend removed: reset on next packet */
+/* 0x04 and 0x08 are free. */
 /* Which side has sent a FIN (TCP state machine); REPLY is ORIG << CT_DIR_REPLY. */
 #define CT_F_FIN_ORIG  0x10u
 #define CT_F_FIN_REPLY 0x20u
