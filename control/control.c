@@ -29,6 +29,7 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include "../dataplane/log.h"
 #include "../dataplane/neigh.h"
 #include "../dataplane/worker.h"
 #include "control.h"
@@ -335,8 +336,7 @@ links_poll(struct sl_app *app, uint64_t now)
 			continue;
 		ctl->link_up[p] = up;
 		if (!up) {
-			printf("sluice: port %s: link down\n", app->cfg->ports[p].name);
-			fflush(stdout);
+			SL_LOG(NOTICE, ctl, "port %s: link down", app->cfg->ports[p].name);
 			continue;
 		}
 		for (i = 0, n = 0; i < ctl->n_neigh; i++) {
@@ -348,9 +348,8 @@ links_poll(struct sl_app *app, uint64_t now)
 			send_arp_request(app, nb->port, nb->ip);
 			n++;
 		}
-		printf("sluice: port %s: link up; %u unresolved next hop(s) requested\n",
+		SL_LOG(NOTICE, ctl, "port %s: link up; %u unresolved next hop(s) requested",
 		       app->cfg->ports[p].name, n);
-		fflush(stdout);
 	}
 }
 
@@ -478,7 +477,7 @@ health_targets(struct sl_app *app)
 	uint32_t i, j, n = 0;
 
 	if (t == NULL) {
-		fprintf(stderr, "sluice: health: out of memory for targets\n");
+		SL_LOG(ERR, health, "health: out of memory for targets");
 		return;
 	}
 	for (i = 0; i < c->n_services && i < s->n_services; i++) {
@@ -493,7 +492,7 @@ health_targets(struct sl_app *app)
 		}
 	}
 	if (hc_set_targets(ctl->hc, t, n) != 0)
-		fprintf(stderr, "sluice: health: targets refused\n");
+		SL_LOG(ERR, health, "health: targets refused");
 	free(t);
 }
 
@@ -524,8 +523,8 @@ health_poll(struct sl_app *app, uint64_t now)
 			char ip[INET_ADDRSTRLEN];
 
 			inet_ntop(AF_INET, &tr[i].ip, ip, sizeof(ip));
-			printf("sluice: health: %s %s:%u %s (%s)\n", sv != NULL ? sv->name : "?", ip,
-			       tr[i].port, tr[i].up ? "UP" : "DOWN", tr[i].reason);
+			SL_LOG(NOTICE, health, "health: %s %s:%u %s (%s)", sv != NULL ? sv->name : "?",
+			       ip, tr[i].port, tr[i].up ? "UP" : "DOWN", tr[i].reason);
 			if (id < SNAP_MAX_BACKEND_IDS) {
 				control_lock();
 				snprintf(ctl->hc_reason[id], HC_REASON_LEN, "%s", tr[i].reason);
@@ -536,8 +535,8 @@ health_poll(struct sl_app *app, uint64_t now)
 	}
 	lost = hc_transitions_lost(ctl->hc);
 	if (lost != ctl->hc_lost_logged) {
-		fprintf(stderr, "sluice: health: %" PRIu64 " transitions not logged (queue full)\n",
-			lost - ctl->hc_lost_logged);
+		SL_LOG(WARNING, health, "health: %" PRIu64 " transitions not logged (queue full)",
+		       lost - ctl->hc_lost_logged);
 		ctl->hc_lost_logged = lost;
 		changed++;
 	}
@@ -548,11 +547,10 @@ health_poll(struct sl_app *app, uint64_t now)
 							    health_up, NULL, err, sizeof(err));
 
 		if (snap == NULL) {
-			fprintf(stderr, "sluice: health: cannot publish states: %s\n", err);
+			SL_LOG(ERR, health, "health: cannot publish states: %s", err);
 		} else {
 			control_publish(app, (void **)&app->snap, snap,
 					(void (*)(void *))snap_free);
-			fflush(stdout);
 		}
 	}
 }
@@ -809,10 +807,9 @@ control_loop(struct sl_app *app)
 
 			reload_requested = 0;
 			if (control_reload(app, msg, sizeof(msg)) == 0)
-				printf("sluice: %s\n", msg);
+				SL_LOG(NOTICE, ctl, "%s", msg);
 			else
-				fprintf(stderr, "sluice: reload rejected:\n%s\n", msg);
-			fflush(stdout);
+				SL_LOG(ERR, ctl, "reload rejected:\n%s", msg);
 		}
 		exc_poll(app);
 		health_poll(app, now);

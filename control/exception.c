@@ -17,6 +17,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "../dataplane/log.h"
 #include "../dataplane/worker.h"
 #include "exception.h"
 
@@ -143,7 +144,7 @@ tap_create(struct sl_app *app, uint32_t p)
 	snprintf(devargs, sizeof(devargs), "%s,iface=%s,mac=%s", name, ifname, mac);
 	rc = rte_dev_probe(devargs);
 	if (rc != 0 || rte_eth_dev_get_port_by_name(name, &sp->tap_port_id) != 0) {
-		fprintf(stderr, "sluice: port %s: cannot create kernel interface %s (%s): %s\n",
+		SL_LOG(ERR, app, "port %s: cannot create kernel interface %s (%s): %s",
 			cp->name, ifname, devargs, rte_strerror(-rc));
 		return -1;
 	}
@@ -154,7 +155,7 @@ tap_create(struct sl_app *app, uint32_t p)
 	    (rc = rte_eth_tx_queue_setup(sp->tap_port_id, 0, 512, (unsigned int)sp->socket,
 					 NULL)) != 0 ||
 	    (rc = rte_eth_dev_start(sp->tap_port_id)) != 0) {
-		fprintf(stderr, "sluice: port %s: kernel interface %s: %s\n", cp->name, ifname,
+		SL_LOG(ERR, app, "port %s: kernel interface %s: %s", cp->name, ifname,
 			rte_strerror(-rc));
 		return -1;
 	}
@@ -166,7 +167,7 @@ tap_create(struct sl_app *app, uint32_t p)
 	for (a = 0; rc == 0 && a < cp->n_addrs; a++)
 		rc = if_addr_add(ifindex, cp->addrs[a].ip, cp->addrs[a].prefix);
 	if (rc != 0) {
-		fprintf(stderr, "sluice: port %s: configuring kernel interface %s: %s\n",
+		SL_LOG(ERR, app, "port %s: configuring kernel interface %s: %s",
 			cp->name, ifname, strerror(-rc));
 		return -1;
 	}

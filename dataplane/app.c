@@ -25,6 +25,7 @@
 
 #include "../control/snapshot.h"
 #include "app.h"
+#include "log.h"
 #include "worker.h"
 
 /* Probe a vdev if needed and return its port id, or -1 with a message. */
@@ -43,12 +44,12 @@ find_port(const struct cfg_port *cp, uint16_t *port_id)
 		return 0;
 	rc = rte_dev_probe(cp->device);
 	if (rc != 0) {
-		fprintf(stderr, "sluice: port %s: cannot probe device '%s': %s\n",
+		SL_LOG(ERR, app, "port %s: cannot probe device '%s': %s",
 			cp->name, cp->device, rte_strerror(-rc));
 		return -1;
 	}
 	if (rte_eth_dev_get_port_by_name(name, port_id) != 0) {
-		fprintf(stderr, "sluice: port %s: device '%s' probed but no ethdev named '%s'\n",
+		SL_LOG(ERR, app, "port %s: device '%s' probed but no ethdev named '%s'",
 			cp->name, cp->device, name);
 		return -1;
 	}
@@ -88,15 +89,14 @@ setup_port(struct sl_app *app, uint32_t idx, const struct cfg *c, uint32_t n_wor
 	snprintf(sp->name, sizeof(sp->name), "%s", cp->name);
 	rc = rte_eth_dev_info_get(sp->port_id, &info);
 	if (rc != 0) {
-		fprintf(stderr, "sluice: port %s: cannot get device info: %s\n",
+		SL_LOG(ERR, app, "port %s: cannot get device info: %s",
 			cp->name, rte_strerror(-rc));
 		return -1;
 	}
 	if (info.max_rx_queues < n_workers || info.max_tx_queues < n_workers) {
-		fprintf(stderr,
-			"sluice: port %s (%s) has %u RX / %u TX queues but %u workers need one pair each;"
+		SL_LOG(ERR, app, "port %s (%s) has %u RX / %u TX queues but %u workers need one pair each;"
 			" use fewer worker lcores or give the device more queues (e.g. qpairs=%u for"
-			" net_af_packet)\n",
+			" net_af_packet)",
 			cp->name, info.driver_name, info.max_rx_queues, info.max_tx_queues,
 			n_workers, n_workers);
 		return -1;
@@ -115,9 +115,8 @@ setup_port(struct sl_app *app, uint32_t idx, const struct cfg *c, uint32_t n_wor
 	sp->pool = rte_pktmbuf_pool_create(pool_name, n_mbufs, 256, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (sp->pool == NULL) {
-		fprintf(stderr,
-			"sluice: port %s: cannot allocate %u mbufs on NUMA socket %d: %s;"
-			" give EAL more memory (-m, --socket-mem, hugepages) or lower rx_desc/tx_desc\n",
+		SL_LOG(ERR, app, "port %s: cannot allocate %u mbufs on NUMA socket %d: %s;"
+			" give EAL more memory (-m, --socket-mem, hugepages) or lower rx_desc/tx_desc",
 			cp->name, n_mbufs, socket, rte_strerror(rte_errno));
 		return -1;
 	}
@@ -139,13 +138,13 @@ setup_port(struct sl_app *app, uint32_t idx, const struct cfg *c, uint32_t n_wor
 	rc = rte_eth_dev_configure(sp->port_id, (uint16_t)n_workers, (uint16_t)n_txq,
 				   &conf);
 	if (rc != 0) {
-		fprintf(stderr, "sluice: port %s: configure %u RX / %u TX queues: %s\n",
+		SL_LOG(ERR, app, "port %s: configure %u RX / %u TX queues: %s",
 			cp->name, n_workers, n_txq, rte_strerror(-rc));
 		return -1;
 	}
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(sp->port_id, &rxd, &txd);
 	if (rc != 0) {
-		fprintf(stderr, "sluice: port %s: descriptor counts: %s\n", cp->name,
+		SL_LOG(ERR, app, "port %s: descriptor counts: %s", cp->name,
 			rte_strerror(-rc));
 		return -1;
 	}
@@ -153,7 +152,7 @@ setup_port(struct sl_app *app, uint32_t idx, const struct cfg *c, uint32_t n_wor
 		rc = rte_eth_rx_queue_setup(sp->port_id, q, rxd, (unsigned int)socket, NULL,
 					    sp->pool);
 		if (rc != 0) {
-			fprintf(stderr, "sluice: port %s: RX queue %u: %s\n", cp->name, q,
+			SL_LOG(ERR, app, "port %s: RX queue %u: %s", cp->name, q,
 				rte_strerror(-rc));
 			return -1;
 		}
@@ -161,14 +160,14 @@ setup_port(struct sl_app *app, uint32_t idx, const struct cfg *c, uint32_t n_wor
 	for (q = 0; q < n_txq; q++) {
 		rc = rte_eth_tx_queue_setup(sp->port_id, q, txd, (unsigned int)socket, NULL);
 		if (rc != 0) {
-			fprintf(stderr, "sluice: port %s: TX queue %u: %s\n", cp->name, q,
+			SL_LOG(ERR, app, "port %s: TX queue %u: %s", cp->name, q,
 				rte_strerror(-rc));
 			return -1;
 		}
 	}
 	rc = rte_eth_macaddr_get(sp->port_id, &sp->mac);
 	if (rc != 0) {
-		fprintf(stderr, "sluice: port %s: MAC address: %s\n", cp->name,
+		SL_LOG(ERR, app, "port %s: MAC address: %s", cp->name,
 			rte_strerror(-rc));
 		return -1;
 	}
@@ -184,7 +183,7 @@ app_start_ports(struct sl_app *app)
 	for (p = 0; p < app->n_ports; p++) {
 		rc = rte_eth_dev_start(app->ports[p].port_id);
 		if (rc != 0) {
-			fprintf(stderr, "sluice: port %s: start: %s\n", app->ports[p].name,
+			SL_LOG(ERR, app, "port %s: start: %s", app->ports[p].name,
 				rte_strerror(-rc));
 			return -1;
 		}
@@ -219,8 +218,7 @@ check_numa(const struct sl_app *app)
 
 		for (p = 0; p < app->n_ports; p++)
 			if (app->ports[p].socket != node)
-				fprintf(stderr,
-					"sluice: warning: worker %u (lcore %u, node %d) polls port %s on node %d\n",
+				SL_LOG(WARNING, app, "worker %u (lcore %u, node %d) polls port %s on node %d",
 					w, app->workers[w]->lcore, node, app->ports[p].name,
 					app->ports[p].socket);
 	}
@@ -244,7 +242,7 @@ create_steer_rings(struct sl_app *app)
 				(int)rte_lcore_to_socket_id(app->workers[d]->lcore),
 				RING_F_SP_ENQ | RING_F_SC_DEQ);
 			if (app->steer[d * n + s] == NULL) {
-				fprintf(stderr, "sluice: cannot create hand-off ring %s: %s\n",
+				SL_LOG(ERR, app, "cannot create hand-off ring %s: %s",
 					name, rte_strerror(rte_errno));
 				return -1;
 			}
@@ -278,7 +276,7 @@ create_ctl_tx_ring(struct sl_app *app)
 				     (int)rte_lcore_to_socket_id(app->workers[0]->lcore),
 				     RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (app->ctl_tx == NULL) {
-		fprintf(stderr, "sluice: cannot create control TX ring: %s\n",
+		SL_LOG(ERR, app, "cannot create control TX ring: %s",
 			rte_strerror(rte_errno));
 		return -1;
 	}
@@ -292,7 +290,7 @@ create_rcu(struct sl_app *app)
 
 	app->rcu = rte_zmalloc("sl_rcu", sz, RTE_CACHE_LINE_SIZE);
 	if (app->rcu == NULL || rte_rcu_qsbr_init(app->rcu, app->n_workers) != 0) {
-		fprintf(stderr, "sluice: cannot set up RCU for %u workers\n", app->n_workers);
+		SL_LOG(ERR, app, "cannot set up RCU for %u workers", app->n_workers);
 		return -1;
 	}
 	return 0;
@@ -308,9 +306,8 @@ app_init(struct sl_app *app, struct cfg *c, uint32_t n_workers,
 	app->cfg = c;
 	app->n_workers = n_workers;
 	if (n_workers < 1 || n_workers > SL_MAX_WORKERS) {
-		fprintf(stderr,
-			"sluice: %u lcores: need one control lcore plus 1..%u worker lcores"
-			" (EAL -l/--lcores)\n", n_workers + 1, SL_MAX_WORKERS);
+		SL_LOG(ERR, app, "%u lcores: need one control lcore plus 1..%u worker lcores"
+			" (EAL -l/--lcores)", n_workers + 1, SL_MAX_WORKERS);
 		return -1;
 	}
 	app->tsc_per_ms = rte_get_tsc_hz() / 1000;
@@ -320,7 +317,7 @@ app_init(struct sl_app *app, struct cfg *c, uint32_t n_workers,
 			return -1;
 	app->snap = snap_build(c, n_workers, 1, err, sizeof(err));
 	if (app->snap == NULL) {
-		fprintf(stderr, "sluice: %s\n", err);
+		SL_LOG(ERR, app, "%s", err);
 		return -1;
 	}
 	for (i = 0; i < n_workers; i++) {

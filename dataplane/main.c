@@ -29,6 +29,7 @@
 #include "../control/prom.h"
 #include "../control/stats.h"
 #include "app.h"
+#include "log.h"
 #include "worker.h"
 
 extern const char cfg_default_text[];
@@ -169,31 +170,31 @@ main(int argc, char **argv)
 	if (exc_init(&app) != 0)
 		goto out_app;
 	if (control_init(&app) != 0) {
-		fprintf(stderr, "sluice: cannot allocate control state\n");
+		SL_LOG(ERR, app, "cannot allocate control state");
 		goto out_app;
 	}
 	if (stats_register(&app) != 0)
-		fprintf(stderr, "sluice: warning: telemetry commands not registered\n");
+		SL_LOG(WARNING, app, "telemetry commands not registered");
 	rc = prom_start(&app);
 	if (rc != 0) {
 		char ip[INET_ADDRSTRLEN];
 
 		inet_ntop(AF_INET, &app.cfg->prom_ip, ip, sizeof(ip));
-		fprintf(stderr, "sluice: stats.prometheus %s:%u: %s\n", ip,
-			app.cfg->prom_port, strerror(-rc));
+		SL_LOG(ERR, app, "stats.prometheus %s:%u: %s", ip, app.cfg->prom_port,
+		       strerror(-rc));
 		goto out_control;
 	}
 	rc = api_start(&app);
 	if (rc != 0) {
-		fprintf(stderr, "sluice: api.socket %s: %s%s\n", app.cfg->api_socket,
-			strerror(-rc), rc == -EADDRINUSE ? " (another sluice answers there)" : "");
+		SL_LOG(ERR, app, "api.socket %s: %s%s", app.cfg->api_socket, strerror(-rc),
+		       rc == -EADDRINUSE ? " (another sluice answers there)" : "");
 		goto out_control;
 	}
 	/* Capture on a live appliance: dpdk-pdump attaches as a secondary. */
 	rc = rte_pdump_init();
 	if (rc != 0)
-		fprintf(stderr, "sluice: warning: packet capture (pdump) unavailable: %s\n",
-			rte_strerror(rte_errno));
+		SL_LOG(WARNING, app, "packet capture (pdump) unavailable: %s",
+		       rte_strerror(rte_errno));
 	if (app_start_ports(&app) != 0)
 		goto out_control;
 
@@ -204,14 +205,14 @@ main(int argc, char **argv)
 	w = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore)
 		rte_eal_remote_launch(worker_main, app.workers[w++], lcore);
-	printf("sluice: ready: %u workers, %u ports, %u services, %u backends\n",
+	SL_LOG(NOTICE, ctl, "ready: %u workers, %u ports, %u services, %u backends",
 	       app.n_workers, app.n_ports, app.cfg->n_services, app.cfg->n_backends_total);
-	fflush(stdout);
 
 	control_loop(&app);
 
 	rte_eal_mp_wait_lcore();
-	printf("sluice: stopping; final counters:\n");
+	SL_LOG(NOTICE, ctl, "stopping; final counters follow");
+	/* A report on standard output, whatever the log levels. */
 	stats_print(&app, stdout);
 	fflush(stdout);
 	ret = EXIT_SUCCESS;

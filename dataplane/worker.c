@@ -21,6 +21,7 @@
 #include <rte_random.h>
 #include <rte_ring.h>
 
+#include "log.h"
 #include "neigh.h"
 #include "pkt.h"
 #include "refuse.h"
@@ -810,7 +811,7 @@ worker_lport_pool_init(struct worker *w, uint32_t idx, const struct snapshot *sn
 	ring = rte_malloc_socket("lports", sizeof(uint16_t) * count, 0,
 				 (int)rte_lcore_to_socket_id(w->lcore));
 	if (ring == NULL) {
-		fprintf(stderr, "sluice: worker %u: cannot allocate local ports\n", w->id);
+		SL_LOG(ERR, app, "worker %u: cannot allocate local ports", w->id);
 		return -ENOMEM;
 	}
 	for (k = 0; k < count; k++)
@@ -835,7 +836,7 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 
 	w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
 	if (w == NULL) {
-		fprintf(stderr, "sluice: worker %u: cannot allocate its state on socket %d\n",
+		SL_LOG(ERR, app, "worker %u: cannot allocate its state on socket %d",
 			id, socket);
 		return NULL;
 	}
@@ -851,16 +852,15 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 	ct_mem = rte_malloc_socket("conntrack", ct_bytes, RTE_CACHE_LINE_SIZE, socket);
 	w->ct_mem = ct_mem;
 	if (ct_mem == NULL) {
-		fprintf(stderr,
-			"sluice: worker %u: cannot allocate %zu MiB for %u connections on socket %d;"
-			" lower conntrack.capacity or give EAL more memory (-m, --socket-mem, hugepages)\n",
+		SL_LOG(ERR, app, "worker %u: cannot allocate %zu MiB for %u connections on socket %d;"
+			" lower conntrack.capacity or give EAL more memory (-m, --socket-mem, hugepages)",
 			id, ct_bytes >> 20, c->ct_capacity, socket);
 		goto fail;
 	}
 	w->ct = ct_table_init(ct_mem, c->ct_capacity, &c->timeouts,
 			      (uint32_t)sl_now_ms(app, rte_rdtsc()));
 	if (w->ct == NULL) {
-		fprintf(stderr, "sluice: worker %u: invalid conntrack capacity %u\n",
+		SL_LOG(ERR, app, "worker %u: invalid conntrack capacity %u",
 			id, c->ct_capacity);
 		goto fail;
 	}
@@ -869,7 +869,7 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 	(void)ct_set_seed(w->ct, rte_rand());
 	w->ct_laddrs = ct_locals(w->ct);
 	if (ct_set_locals(w->ct, snap->laddrs, snap->n_laddrs) != 0) {
-		fprintf(stderr, "sluice: worker %u: %u local addresses, at most %u\n",
+		SL_LOG(ERR, app, "worker %u: %u local addresses, at most %u",
 			id, snap->n_laddrs, CT_MAX_LOCALS);
 		goto fail;
 	}
@@ -885,7 +885,7 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 					    socket);
 	if (w->active == NULL || w->inactive == NULL || w->scheduled == NULL ||
 	    w->be_traffic == NULL || w->svc_traffic == NULL || w->svc_refused == NULL) {
-		fprintf(stderr, "sluice: worker %u: cannot allocate backend counters\n", id);
+		SL_LOG(ERR, app, "worker %u: cannot allocate backend counters", id);
 		goto fail;
 	}
 
@@ -896,14 +896,14 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 	snprintf(name, sizeof(name), "sl_ex_%u", id);
 	w->exc = rte_ring_create(name, SL_EVENT_RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->exc == NULL) {
-		fprintf(stderr, "sluice: worker %u: cannot create exception ring: %s\n",
+		SL_LOG(ERR, app, "worker %u: cannot create exception ring: %s",
 			id, rte_strerror(rte_errno));
 		goto fail;
 	}
 	snprintf(name, sizeof(name), "sl_mb_%u", id);
 	w->mailbox = rte_ring_create(name, 16, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->mailbox == NULL) {
-		fprintf(stderr, "sluice: worker %u: cannot create mailbox: %s\n",
+		SL_LOG(ERR, app, "worker %u: cannot create mailbox: %s",
 			id, rte_strerror(rte_errno));
 		goto fail;
 	}
@@ -911,7 +911,7 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 	w->events = rte_ring_create_elem(name, sizeof(struct sl_event), SL_EVENT_RING_SIZE,
 					 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->events == NULL) {
-		fprintf(stderr, "sluice: worker %u: cannot create event ring: %s\n",
+		SL_LOG(ERR, app, "worker %u: cannot create event ring: %s",
 			id, rte_strerror(rte_errno));
 		goto fail;
 	}
