@@ -22,6 +22,15 @@ struct unit_test {
 int unit_add_suite(const char *name, CU_SetUpFunc setup, CU_TearDownFunc teardown,
 		   const struct unit_test *tests, unsigned int n);
 
+/*
+ * As unit_add_suite, plus init/cleanup run once around the whole suite, for
+ * state a process can set up only once (EAL). A non-zero init skips the
+ * suite's tests, which the runner counts as a failure.
+ */
+int unit_add_suite_once(const char *name, CU_InitializeFunc init, CU_CleanupFunc cleanup,
+			CU_SetUpFunc setup, CU_TearDownFunc teardown,
+			const struct unit_test *tests, unsigned int n);
+
 #define UNIT_DIM(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

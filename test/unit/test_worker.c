@@ -1,0 +1,538 @@
+/*
+ * The worker's packet path, in-process: parse -> bulk lookup -> schedule ->
+ * rewrite -> TX of one worker on two net_null ports, fed frames that
+ * pktbuild writes and judged by the worker's counters, its TX buffers and
+ * its connection table.
+ *
+ * Unlike the other suites this one needs EAL: ports, their mempools and the
+ * worker's table are EAL objects, and a process can set up EAL, a port or a
+ * named pool only once. So the suite's init does what bench_pipeline's
+ * child_run() does (rte_eal_init, a config naming two net_null ports,
+ * app_init() with one worker, a neighbour table published in app.neigh as
+ * no control lcore runs), its cleanup undoes it, and each test gets a fresh
+ * worker 0: an empty table and zeroed counters. The main lcore acts as the
+ * worker, as worker_main() would: worker_pass_begin, bursts "received",
+ * worker_pass_end (TX flush to net_null, which frees the mbufs).
+ * Threading: one thread, the EAL main lcore.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "control/config.h"
+#include "control/snapshot.h"
+#include "dataplane/app.h"
+#include "dataplane/conntrack.h"
+#include "dataplane/neigh.h"
+#include "dataplane/worker.h"
+#include "pktbuild.h"
+#include "unit.h"
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
+
+/* Addresses and ports, host order. The client sits behind port 0's gateway,
+ * so its SYN teaches the worker no neighbour (no event, no learning). */
+#define IP_GW 0xc61200feu       /* 198.18.0.254 */
+#define IP_VIP1 0xc612000au     /* 198.18.0.10 */
+#define IP_VIP2 0xc612000bu     /* 198.18.0.11 */
+#define IP_BACKEND 0xc612010bu  /* 198.18.1.11 */
+#define IP_CLIENT 0x0a000001u   /* 10.0.0.1 */
+#define VIP_PORT 80
+#define DNS_PORT 53
+#define BACKEND_PORT 8080
+#define BACKEND_DNS_PORT 5353
+#define CLIENT_PORT 40000
+
+#define MAX_RX 8
+
+/*
+ * Two TCP services with the same single backend (one client endpoint can
+ * reach the backend's endpoint through either: the case wk_new_conn's
+ * TIME_WAIT takeover handles) and a UDP one. Timeouts of an hour: no entry
+ * expires mid-test however slow the machine (ASan). A small pool and table:
+ * EAL runs with --no-huge and little memory.
+ */
+static const char config_text[] =
+	"workers: { burst = 32; mbufs_per_port = 1024; };\n"
+	"conntrack: { capacity = 1024; timeouts = { syn_sent = 3600; syn_recv = 3600;\n"
+	"  established = 3600; fin_wait = 3600; close_wait = 3600; time_wait = 3600;\n"
+	"  close = 3600; udp = 3600; }; };\n"
+	"ports = (\n"
+	"  { name = \"client\"; device = \"net_null0\";\n"
+	"    addresses = [ \"198.18.0.1/24\" ]; gateway = \"198.18.0.254\"; },\n"
+	"  { name = \"backend\"; device = \"net_null1\";\n"
+	"    addresses = [ \"198.18.1.1/24\" ]; }\n"
+	");\n"
+	"services = (\n"
+	"  { name = \"web1\"; vip = \"198.18.0.10\"; port = 80; protocol = \"tcp\";\n"
+	"    scheduler = \"rr\"; forward = \"nat\";\n"
+	"    backends = ( { address = \"198.18.1.11\"; port = 8080; } ); },\n"
+	"  { name = \"web2\"; vip = \"198.18.0.11\"; port = 80; protocol = \"tcp\";\n"
+	"    scheduler = \"rr\"; forward = \"nat\";\n"
+	"    backends = ( { address = \"198.18.1.11\"; port = 8080; } ); },\n"
+	"  { name = \"dns\"; vip = \"198.18.0.10\"; port = 53; protocol = \"udp\";\n"
+	"    scheduler = \"rr\"; forward = \"nat\";\n"
+	"    backends = ( { address = \"198.18.1.11\"; port = 5353; } ); }\n"
+	");\n";
+
+static const uint8_t gw_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xfe, 0x01 };
+static const uint8_t backend_mac[6] = { 0x02, 0x00, 0x00, 0x01, 0x00, 0x0b };
+
+enum side { SIDE_CLIENT = 0, SIDE_BACKEND = 1 };  /* = app port index */
+
+static struct sl_app app;
+static struct cfg *cfg;
+static unsigned int lcore;
+static struct worker *w;
+
+/* Set-up */
+
+/* The first CPU this process may run on: EAL pins the main lcore to it. */
+static int
+first_allowed_cpu(void)
+{
+	cpu_set_t set;
+	int i;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 0;
+	for (i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &set))
+			return i;
+	return 0;
+}
+
+static int
+publish_neighbours(void)
+{
+	struct neigh_entry e[2];
+
+	memset(e, 0, sizeof(e));
+	e[0].ip = htonl(IP_GW);
+	e[0].port = SIDE_CLIENT;
+	memcpy(e[0].mac.addr_bytes, gw_mac, 6);
+	e[1].ip = htonl(IP_BACKEND);
+	e[1].port = SIDE_BACKEND;
+	memcpy(e[1].mac.addr_bytes, backend_mac, 6);
+	app.neigh = neigh_table_build(e, 2);
+	return app.neigh != NULL ? 0 : -1;
+}
+
+static int
+suite_init(void)
+{
+	char lc[16];
+	char *argv[] = {
+		(char *)"test_worker", (char *)"-l", lc, (char *)"-m", (char *)"64",
+		/* No hugepages, no files shared with other DPDK processes. */
+		(char *)"--no-huge", (char *)"--no-shconf", (char *)"--no-pci",
+		(char *)"--no-telemetry", (char *)"--log-level=*:warning", NULL,
+	};
+	struct cfg_errors errs;
+
+	lcore = (unsigned int)first_allowed_cpu();
+	snprintf(lc, sizeof(lc), "%u", lcore);
+	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0) {
+		fprintf(stderr, "worker suite: EAL init: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	cfg_errors_init(&errs);
+	cfg_load_string(config_text, "<test_worker>", &cfg, &errs);
+	if (cfg == NULL)
+		cfg_errors_print(&errs, stderr);
+	cfg_errors_free(&errs);
+	if (cfg == NULL)
+		goto undo_eal;
+	if (app_init(&app, cfg, 1, &lcore) != 0 || app_start_ports(&app) != 0 ||
+	    publish_neighbours() != 0)
+		goto undo_app;
+	return 0;
+undo_app:
+	app_fini(&app);
+	cfg_free(cfg);
+	cfg = NULL;
+undo_eal:
+	rte_eal_cleanup();
+	return -1;
+}
+
+static int
+suite_cleanup(void)
+{
+	neigh_table_free(app.neigh);
+	app.neigh = NULL;
+	app_fini(&app);
+	cfg_free(cfg);
+	cfg = NULL;
+	return rte_eal_cleanup() == 0 ? 0 : -1;
+}
+
+/* Each test: a new worker 0, as app_init() makes it, with a fixed hash seed. */
+static void
+setup(void)
+{
+	worker_destroy(app.workers[0]);
+	app.workers[0] = worker_create(&app, 0, lcore, cfg, app.snap);
+	w = app.workers[0];
+	if (w != NULL)
+		(void)ct_set_seed(w->ct, 0x5eed);
+}
+
+/* Frames */
+
+/* A TCP segment with no payload arriving on `side` from its neighbour. */
+static void
+tcp_spec(struct pb_spec *s, enum side side, uint32_t src, uint16_t sport, uint32_t dst,
+	 uint16_t dport, uint8_t flags)
+{
+	pb_default(s, IPPROTO_TCP);
+	memcpy(s->dst_mac, app.ports[side].mac.addr_bytes, 6);
+	memcpy(s->src_mac, side == SIDE_CLIENT ? gw_mac : backend_mac, 6);
+	s->src_ip = src;
+	s->src_port = sport;
+	s->dst_ip = dst;
+	s->dst_port = dport;
+	s->tcp_flags = flags;
+	s->payload_len = 0;
+}
+
+/* The client's endpoint to vip:80. */
+static void
+from_client(struct pb_spec *s, uint32_t vip, uint8_t flags)
+{
+	tcp_spec(s, SIDE_CLIENT, IP_CLIENT, CLIENT_PORT, vip, VIP_PORT, flags);
+}
+
+/* The backend's endpoint to the client's (NAT: the client sees the VIP). */
+static void
+from_backend(struct pb_spec *s, uint8_t flags)
+{
+	tcp_spec(s, SIDE_BACKEND, IP_BACKEND, BACKEND_PORT, IP_CLIENT, CLIENT_PORT, flags);
+}
+
+/*
+ * Hand the worker one burst received on `side`, built from specs, within
+ * the current pass. The worker consumes every mbuf (sent or freed).
+ */
+static void
+rx_burst(enum side side, const struct pb_spec *specs, unsigned int n)
+{
+	struct rte_mbuf *m[MAX_RX];
+	uint8_t frame[PB_MAX_FRAME];
+	unsigned int i;
+	uint32_t len;
+
+	CU_ASSERT_FATAL(n <= MAX_RX);
+	CU_ASSERT_FATAL(rte_pktmbuf_alloc_bulk(app.ports[side].pool, m, n) == 0);
+	for (i = 0; i < n; i++) {
+		len = pb_ipv4(frame, &specs[i]);
+		memcpy(rte_pktmbuf_mtod(m[i], uint8_t *), frame, len);
+		m[i]->data_len = (uint16_t)len;
+		m[i]->pkt_len = len;
+		m[i]->port = app.ports[side].port_id;
+		m[i]->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	}
+	worker_process(w, m, (uint16_t)n);
+}
+
+/* One loop pass that receives a single burst. */
+static void
+pass(enum side side, const struct pb_spec *specs, unsigned int n)
+{
+	worker_pass_begin(w);
+	rx_burst(side, specs, n);
+	worker_pass_end(w);
+}
+
+/* Checks */
+
+static uint64_t
+drops_total(void)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < SL_DROP__COUNT; i++)
+		n += w->stats.drops[i];
+	return n;
+}
+
+/* The worker's totals since it was made; a macro, so a failure names the
+ * test's line. */
+#define ASSERT_COUNTS(created, tx, drops) do { \
+	CU_ASSERT_EQUAL(w->stats.conns_created, (created)); \
+	CU_ASSERT_EQUAL(w->stats.tx_packets, (tx)); \
+	CU_ASSERT_EQUAL(drops_total(), (drops)); \
+} while (0)
+
+/* The connection whose orig tuple is client:port -> vip:vport, or NULL. */
+static struct ct_conn *
+conn_of(uint8_t proto, uint32_t vip, uint16_t vport)
+{
+	struct ct_tuple key = {
+		.src_ip = htonl(IP_CLIENT), .dst_ip = htonl(vip),
+		.src_port = htons(CLIENT_PORT), .dst_port = htons(vport),
+	};
+	enum ct_dir dir;
+	struct ct_conn *c = ct_lookup(w->ct, proto, &key, &dir);
+
+	if (c != NULL)
+		CU_ASSERT_EQUAL(dir, CT_DIR_ORIG);
+	return c;
+}
+
+static uint32_t
+svc_id_of(uint32_t vip, uint16_t vport, uint8_t proto)
+{
+	const struct snap_service *svc = snap_find_service(app.snap, htonl(vip), htons(vport),
+							   proto);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(svc);
+	return svc->id;
+}
+
+/* Every mbuf is back in its pool (per-lcore caches included). */
+static void
+assert_mbufs_home(void)
+{
+	uint32_t p;
+
+	for (p = 0; p < app.n_ports; p++)
+		CU_ASSERT_EQUAL(rte_mempool_avail_count(app.ports[p].pool),
+				app.ports[p].pool->size);
+}
+
+/*
+ * Take the client's connection to vip through a whole TCP life, one
+ * segment per pass, to TIME_WAIT: the handshake, then a FIN from each side,
+ * each acknowledged (conntrack.c, ct_tcp_next). Every segment is forwarded;
+ * returns how many there were. Starts from a fresh worker.
+ */
+static uint64_t
+close_to_time_wait(uint32_t vip)
+{
+	static const struct {
+		enum side side;
+		uint8_t flags;
+		enum ct_state after;
+	} steps[] = {
+		{ SIDE_CLIENT, TCP_SYN, CT_SYN_SENT },
+		{ SIDE_BACKEND, TCP_SYN | TCP_ACK, CT_SYN_RECV },
+		{ SIDE_CLIENT, TCP_ACK, CT_ESTABLISHED },
+		{ SIDE_CLIENT, TCP_FIN | TCP_ACK, CT_FIN_WAIT },
+		{ SIDE_BACKEND, TCP_ACK, CT_CLOSE_WAIT },
+		{ SIDE_BACKEND, TCP_FIN | TCP_ACK, CT_TIME_WAIT },
+		{ SIDE_CLIENT, TCP_ACK, CT_TIME_WAIT },
+	};
+	struct ct_conn *c;
+	struct pb_spec s;
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(steps); i++) {
+		if (steps[i].side == SIDE_CLIENT)
+			from_client(&s, vip, steps[i].flags);
+		else
+			from_backend(&s, steps[i].flags);
+		pass(steps[i].side, &s, 1);
+		c = conn_of(IPPROTO_TCP, vip, VIP_PORT);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		CU_ASSERT_EQUAL_FATAL(c->state, steps[i].after);
+	}
+	CU_ASSERT_EQUAL_FATAL(w->stats.conns_created, 1);
+	CU_ASSERT_EQUAL_FATAL(w->stats.tx_packets, RTE_DIM(steps));
+	CU_ASSERT_EQUAL_FATAL(drops_total(), 0);
+	return RTE_DIM(steps);
+}
+
+/* Tests */
+
+/*
+ * A client's SYN to a NAT service: one connection in SYN_SENT, and the SYN
+ * leaves port 1 to the backend, rewritten exactly as a builder of that
+ * packet writes it (addresses, port, TTL, both checksums, MACs).
+ */
+static void
+test_nat_syn(void)
+{
+	struct pb_spec syn, want;
+	uint8_t frame[PB_MAX_FRAME];
+	struct rte_mbuf *out;
+	struct ct_conn *c;
+	uint32_t len;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	from_client(&syn, IP_VIP1, TCP_SYN);
+	want = syn;
+	memcpy(want.dst_mac, backend_mac, 6);
+	memcpy(want.src_mac, app.ports[SIDE_BACKEND].mac.addr_bytes, 6);
+	want.dst_ip = IP_BACKEND;
+	want.dst_port = BACKEND_PORT;
+	want.ttl = (uint8_t)(syn.ttl - 1);
+	len = pb_ipv4(frame, &want);
+
+	worker_pass_begin(w);
+	rx_burst(SIDE_CLIENT, &syn, 1);
+	/* Until the pass ends the packet waits in the worker's TX buffer. */
+	CU_ASSERT_EQUAL(w->tx[SIDE_CLIENT].n, 0);
+	CU_ASSERT_EQUAL_FATAL(w->tx[SIDE_BACKEND].n, 1);
+	out = w->tx[SIDE_BACKEND].m[0];
+	CU_ASSERT_EQUAL(rte_pktmbuf_pkt_len(out), len);
+	CU_ASSERT_EQUAL(rte_pktmbuf_data_len(out), len);
+	CU_ASSERT_EQUAL(memcmp(rte_pktmbuf_mtod(out, uint8_t *), frame, len), 0);
+	worker_pass_end(w);
+
+	CU_ASSERT_EQUAL(w->stats.rx_packets, 1);
+	ASSERT_COUNTS(1, 1, 0);
+	c = conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->state, CT_SYN_SENT);
+	CU_ASSERT_EQUAL(c->backend_ip, htonl(IP_BACKEND));
+	CU_ASSERT_EQUAL(c->backend_port, htons(BACKEND_PORT));
+	CU_ASSERT_EQUAL(c->svc_id, svc_id_of(IP_VIP1, VIP_PORT, IPPROTO_TCP));
+	assert_mbufs_home();
+}
+
+/*
+ * d37ef5b. The worker looks the whole burst up first, then handles its
+ * packets in turn. Here connection A (client -> VIP1) is in TIME_WAIT and
+ * one burst brings [SYN client -> VIP2, ACK client -> VIP1] from the same
+ * client endpoint. The SYN's reply tuple (backend -> client) is A's, so
+ * wk_new_conn deletes A and the insert takes A's freed entry for the new
+ * connection N. The ACK's entry from the bulk lookup is that entry: without
+ * a second look it would be forwarded as N's packet, counted to VIP2's
+ * service. It belongs to a connection that no longer exists: dropped.
+ */
+static void
+test_ack_of_deleted_conn_in_burst(void)
+{
+	uint32_t svc2 = svc_id_of(IP_VIP2, VIP_PORT, IPPROTO_TCP);
+	struct ct_conn *a, *n;
+	struct pb_spec burst[2];
+	uint64_t closing;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	closing = close_to_time_wait(IP_VIP1);
+	a = conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL_FATAL(a->state, CT_TIME_WAIT);
+
+	from_client(&burst[0], IP_VIP2, TCP_SYN);
+	from_client(&burst[1], IP_VIP1, TCP_ACK);
+	worker_pass_begin(w);
+	rx_burst(SIDE_CLIENT, burst, 2);
+	/* The SYN, to the backend; nothing else. */
+	CU_ASSERT_EQUAL(w->tx[SIDE_BACKEND].n, 1);
+	CU_ASSERT_EQUAL(w->tx[SIDE_CLIENT].n, 0);
+	worker_pass_end(w);
+
+	n = conn_of(IPPROTO_TCP, IP_VIP2, VIP_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	/* The premise: N reuses A's entry (the free list is LIFO). Otherwise
+	 * this test no longer reaches the case d37ef5b fixed. */
+	CU_ASSERT_PTR_EQUAL(n, a);
+	CU_ASSERT_EQUAL(n->state, CT_SYN_SENT);
+	CU_ASSERT_EQUAL(n->svc_id, svc2);
+	CU_ASSERT_PTR_NULL(conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT));
+	/* Of the burst: N made, its SYN sent, the ACK dropped as connectionless. */
+	ASSERT_COUNTS(2, closing + 1, 1);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_NO_CONN], 1);
+	CU_ASSERT_EQUAL(w->svc_traffic[svc2].packets, 1);
+	assert_mbufs_home();
+}
+
+/*
+ * The same two packets the other way round: the ACK comes first and still
+ * finds A (a last ACK to a TIME_WAIT connection passes), then the SYN takes
+ * A's place. A second look only drops what was deleted before it.
+ */
+static void
+test_ack_before_delete_in_burst(void)
+{
+	uint32_t svc1 = svc_id_of(IP_VIP1, VIP_PORT, IPPROTO_TCP);
+	uint32_t svc2 = svc_id_of(IP_VIP2, VIP_PORT, IPPROTO_TCP);
+	struct pb_spec burst[2];
+	struct ct_conn *n;
+	uint64_t closing;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	closing = close_to_time_wait(IP_VIP1);
+
+	from_client(&burst[0], IP_VIP1, TCP_ACK);
+	from_client(&burst[1], IP_VIP2, TCP_SYN);
+	pass(SIDE_CLIENT, burst, 2);
+
+	/* Of the burst: both sent, the ACK as A's, the SYN as N's. */
+	ASSERT_COUNTS(2, closing + 2, 0);
+	CU_ASSERT_EQUAL(w->svc_traffic[svc1].packets, closing + 1);
+	CU_ASSERT_EQUAL(w->svc_traffic[svc2].packets, 1);
+	CU_ASSERT_PTR_NULL(conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT));
+	n = conn_of(IPPROTO_TCP, IP_VIP2, VIP_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_EQUAL(n->state, CT_SYN_SENT);
+	assert_mbufs_home();
+}
+
+/*
+ * A flow whose first packets share a burst: the bulk lookup missed for
+ * both, and the second must find the entry the first made (wk_l4), not
+ * schedule again and clash with it. Two UDP datagrams; a SYN and its
+ * retransmission.
+ */
+static void
+test_first_packets_share_burst(void)
+{
+	struct pb_spec burst[2];
+	struct ct_conn *c;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	pb_default(&burst[0], IPPROTO_UDP);
+	memcpy(burst[0].dst_mac, app.ports[SIDE_CLIENT].mac.addr_bytes, 6);
+	memcpy(burst[0].src_mac, gw_mac, 6);
+	burst[0].src_ip = IP_CLIENT;
+	burst[0].src_port = CLIENT_PORT;
+	burst[0].dst_ip = IP_VIP1;
+	burst[0].dst_port = DNS_PORT;
+	burst[1] = burst[0];
+	burst[1].payload_seed = 2;
+	pass(SIDE_CLIENT, burst, 2);
+	ASSERT_COUNTS(1, 2, 0);
+	c = conn_of(IPPROTO_UDP, IP_VIP1, DNS_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->state, CT_UDP);
+	CU_ASSERT_EQUAL(c->backend_port, htons(BACKEND_DNS_PORT));
+
+	from_client(&burst[0], IP_VIP1, TCP_SYN);
+	burst[1] = burst[0];
+	pass(SIDE_CLIENT, burst, 2);
+	ASSERT_COUNTS(2, 4, 0);
+	c = conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->state, CT_SYN_SENT);
+	assert_mbufs_home();
+}
+
+int
+unit_register(void)
+{
+	static const struct unit_test tests[] = {
+		{ "nat: a SYN makes a connection and goes to the backend", test_nat_syn },
+		{ "an ACK of a connection deleted earlier in its burst is dropped",
+		  test_ack_of_deleted_conn_in_burst },
+		{ "an ACK before the delete in its burst still passes",
+		  test_ack_before_delete_in_burst },
+		{ "a flow's first packets in one burst make one connection",
+		  test_first_packets_share_burst },
+	};
+
+	return unit_add_suite_once("worker", suite_init, suite_cleanup, setup, NULL, tests,
+				   UNIT_DIM(tests));
+}
