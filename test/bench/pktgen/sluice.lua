@@ -1,11 +1,15 @@
 -- Pktgen-DPDK script: benchmark Sluice (a nat UDP service) on real NICs.
 --
--- UNEXECUTED: written for the Lua API of Pktgen 23.x (checked against its
--- sources: pktgen.range.*, set_range, latency with "rate"/"entropy",
--- pktStats().latency, portStats) and syntax-checked with `luac5.3 -p`, but
--- never run: the machine it was written on has no NIC and no Pktgen.
--- docs/pktgen.md says how to build Pktgen, wire the ports and pair this
--- script with test/bench/pktgen/sluice.conf.
+-- NEVER RUN ON A REAL PKTGEN OR NIC. Written for the Lua API of Pktgen 23.x.
+-- What is verified, in the test suite (scripts/test.sh runs
+-- test/bench/pktgen/check.sh): this file, unmodified, runs under lua5.3
+-- against stub_pktgen.lua, a stub of the 23.x API (app/lpktgenlib.c) with a
+-- simulated DUT, so every call it makes, the table fields it reads, its
+-- control flow (ARP answered, not answered, MAC given; warm-up, measured
+-- run) and its RESULT arithmetic are checked. Not verified: that a real
+-- Pktgen on a real NIC behaves as the stub does. docs/pktgen.md says how to
+-- build Pktgen, wire the ports and pair this script with
+-- test/bench/pktgen/sluice.conf.
 --
 --   pktgen port 0 (clients)  ── 64 B UDP, N_ADDRS x N_PORTS flows ──►  Sluice "clients"
 --   pktgen port 1 (backend)  ◄── the same packets, NATed to the backend ── Sluice "servers"
