@@ -12,6 +12,9 @@ packages=(
 	dpdk dpdk-dev
 	# demo and integration tests: namespaces, offload control, clients, servers
 	iproute2 ethtool iputils-ping procps curl socat jq
+	# the Pktgen script's test against a stub of Pktgen's Lua API
+	# (test/bench/pktgen/check.sh): Lua 5.3, as docs/pktgen.md builds Pktgen
+	lua5.3
 )
 
 if [ "$(id -u)" -ne 0 ]; then

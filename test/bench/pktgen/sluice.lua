@@ -1,11 +1,15 @@
 -- Pktgen-DPDK script: benchmark Sluice (a nat UDP service) on real NICs.
 --
--- UNEXECUTED: written for the Lua API of Pktgen 23.x (checked against its
--- sources: pktgen.range.*, set_range, latency with "rate"/"entropy",
--- pktStats().latency, portStats) and syntax-checked with `luac5.3 -p`, but
--- never run: the machine it was written on has no NIC and no Pktgen.
--- docs/pktgen.md says how to build Pktgen, wire the ports and pair this
--- script with test/bench/pktgen/sluice.conf.
+-- NEVER RUN ON A REAL PKTGEN OR NIC. Written for the Lua API of Pktgen 23.x.
+-- What is verified, in the test suite (scripts/test.sh runs
+-- test/bench/pktgen/check.sh): this file, unmodified, runs under lua5.3
+-- against stub_pktgen.lua, a stub of the 23.x API (app/lpktgenlib.c) with a
+-- simulated DUT, so every call it makes, the table fields it reads, its
+-- control flow (ARP answered, not answered, MAC given; warm-up, measured
+-- run) and its RESULT arithmetic are checked. Not verified: that a real
+-- Pktgen on a real NIC behaves as the stub does. docs/pktgen.md says how to
+-- build Pktgen, wire the ports and pair this script with
+-- test/bench/pktgen/sluice.conf.
 --
 --   pktgen port 0 (clients)  ── 64 B UDP, N_ADDRS x N_PORTS flows ──►  Sluice "clients"
 --   pktgen port 1 (backend)  ◄── the same packets, NATed to the backend ── Sluice "servers"
@@ -73,11 +77,14 @@ local function port_counts(pid)
 	return t.opackets or 0, t.ipackets or 0, t.imissed or 0
 end
 
--- MAC the single packet of port 0 resolved by ARP, if Pktgen shows it.
-local function resolved_mac()
+-- Destination MAC of port 0's single packet, the one an ARP reply for the
+-- VIP rewrites. Pktgen 23.x's portInfo puts the single packet's addresses
+-- in portInfo(p)[p].info.l2_l3_info, not portInfo(p)[p].l2_l3_info.
+local function single_dst_mac()
 	local ok, info = pcall(pktgen.portInfo, TX)
 	if not ok or info == nil or info[tonumber(TX)] == nil then return nil end
-	local l2 = info[tonumber(TX)].l2_l3_info
+	local pi = info[tonumber(TX)].info
+	local l2 = pi ~= nil and pi.l2_l3_info or nil
 	if l2 == nil or l2.dst_mac == nil then return nil end
 	return l2.dst_mac
 end
@@ -108,15 +115,19 @@ pktgen.send_arp(RX, "gratuitous")
 pktgen.send_arp(TX, "gratuitous")
 
 -- The DUT's MAC: ARP for the VIP (the reply rewrites the single packet's
--- destination), unless given above.
+-- destination), unless given above. The destination is zeroed first: until
+-- a reply comes it holds whatever was there before (a default, or a MAC
+-- from an earlier run), which must not be taken for Sluice's.
+local NO_MAC = "00:00:00:00:00:00"
 local dut_mac = SLUICE_CLIENT_MAC
 if dut_mac == nil then
+	pktgen.set_mac(TX, "dst", NO_MAC)
 	pktgen.mac_from_arp("enable")
 	for _ = 1, 10 do
 		pktgen.send_arp(TX, "request")
 		pktgen.delay(200)
-		dut_mac = resolved_mac()
-		if dut_mac ~= nil and dut_mac ~= "00:00:00:00:00:00" then break end
+		dut_mac = single_dst_mac()
+		if dut_mac ~= nil and string.lower(dut_mac) ~= NO_MAC then break end
 		dut_mac = nil
 	end
 	if dut_mac == nil then
