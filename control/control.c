@@ -40,6 +40,12 @@
 #define CTL_MAX_NEIGH 16384
 #define CTL_MAX_RETIRED 256
 #define CTL_ARP_RETRY_MS NEIGH_RETRY_MS
+/* For the first CTL_ARP_RETRY_MS after a port's link comes up, unresolved
+ * next hops are asked for again at every neighbour scan: the request sent
+ * at link-up can be lost while the peer is still starting (seen with memif,
+ * about once in 40 runs), and a lost one would otherwise stop forwarding
+ * for a whole retry period. */
+#define CTL_NEIGH_SCAN_MS 100
 #define CTL_ARP_REFRESH_MS 30000
 #define CTL_TICK_US 1000
 /* Link status is polled, not taken from LSC interrupts: af_packet and memif
@@ -72,6 +78,7 @@ struct ctl_state {
 	uint64_t last_scan_ms;
 	uint64_t last_link_ms;
 	uint8_t link_up[CFG_MAX_PORTS];  /* as last polled; all down at start */
+	uint64_t link_up_ms[CFG_MAX_PORTS]; /* when each last came up */
 	struct hc *hc;
 	char hc_reason[SNAP_MAX_BACKEND_IDS][HC_REASON_LEN]; /* last transition's */
 	uint64_t hc_lost_logged;
@@ -239,6 +246,16 @@ neigh_publish(struct sl_app *app)
 	ctl->neigh_dirty = 0;
 }
 
+/* How long after a request an unresolved next hop on port is asked again. */
+static uint64_t
+arp_retry_ms(uint8_t port, uint64_t now)
+{
+	if (port < CFG_MAX_PORTS && ctl->link_up[port] &&
+	    now - ctl->link_up_ms[port] < CTL_ARP_RETRY_MS)
+		return CTL_NEIGH_SCAN_MS;
+	return CTL_ARP_RETRY_MS;
+}
+
 static void
 handle_event(struct sl_app *app, const struct sl_event *ev, uint64_t now)
 {
@@ -259,7 +276,7 @@ handle_event(struct sl_app *app, const struct sl_event *ev, uint64_t now)
 		n = neigh_add(ev->ip, ev->port);
 		if (n == NULL || n->resolved)
 			return;
-		if (now - n->requested_ms >= CTL_ARP_RETRY_MS) {
+		if (now - n->requested_ms >= arp_retry_ms(ev->port, now)) {
 			n->requested_ms = now;
 			send_arp_request(app, ev->port, ev->ip);
 		}
@@ -302,7 +319,7 @@ neigh_scan(struct sl_app *app, uint64_t now)
 
 	for (i = 0; i < ctl->n_neigh; i++) {
 		struct ctl_neigh *n = &ctl->neigh[i];
-		uint64_t period = n->resolved ? CTL_ARP_REFRESH_MS : CTL_ARP_RETRY_MS;
+		uint64_t period = n->resolved ? CTL_ARP_REFRESH_MS : arp_retry_ms(n->port, now);
 
 		if (!n->wanted && n->resolved)
 			continue;
@@ -335,6 +352,7 @@ links_poll(struct sl_app *app, uint64_t now)
 		if (up == ctl->link_up[p])
 			continue;
 		ctl->link_up[p] = up;
+		ctl->link_up_ms[p] = now;
 		if (!up) {
 			SL_LOG(NOTICE, ctl, "port %s: link down", app->cfg->ports[p].name);
 			continue;
@@ -791,7 +809,7 @@ control_loop(struct sl_app *app)
 			ctl->last_link_ms = now;
 			links_poll(app, now);
 		}
-		if (now - ctl->last_scan_ms >= 100) {
+		if (now - ctl->last_scan_ms >= CTL_NEIGH_SCAN_MS) {
 			ctl->last_scan_ms = now;
 			neigh_scan(app, now);
 		}

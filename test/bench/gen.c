@@ -82,6 +82,8 @@ struct gen {
 	uint64_t wait_ns;            /* CPU wait during the measured run */
 	uint64_t links_up_tsc;       /* when both links were first seen up */
 	double first_out_ms;         /* links up -> first packet out at B */
+	uint64_t arp_ignored;        /* requests on B left unanswered (--ignore-arp-b),
+				      * all phases */
 };
 
 static volatile int stop;
@@ -154,6 +156,11 @@ handle_arp(struct gen *g, int side, struct rte_mbuf *m)
 		g->dut_mac_known = 1;
 	}
 	if (a.op == 1 && a.tip != a.sip && gen_addrset_has(&g->o.arp[side], a.tip)) {
+		if (side == GEN_PB && g->arp_ignored < g->o.ignore_arp_b) {
+			g->arp_ignored++;
+			rte_pktmbuf_free(m);
+			return;
+		}
 		gen_arp_make_reply(frame, &g->mac[side]);
 		g->c.arp_replies[side]++;
 		tx_one(g, side, m);
@@ -440,6 +447,8 @@ report(const struct gen *g, double secs)
 	       "; other frames A %" PRIu64 " B %" PRIu64 "\n", c->arp_replies[GEN_PA],
 	       c->arp_replies[GEN_PB], c->rx_ip[GEN_PA], c->rx_other[GEN_PA],
 	       c->rx_other[GEN_PB]);
+	if (g->o.ignore_arp_b > 0)
+		printf("gen: ARP requests ignored on B, all phases: %" PRIu64 "\n", g->arp_ignored);
 	printf("gen: waited for its CPU %.1f%% of the run (another task on gen's core)\n",
 	       wait_pct);
 	printf("RESULT tx_pps=%.0f rx_pps=%.0f loss_pct=%.4f tx_short_pct=%.1f"

@@ -34,6 +34,7 @@ struct gen_opts {
 	struct rte_ether_addr dst_mac;
 	int progress;
 	int hold;                    /* after the report, keep the ports until a signal */
+	uint32_t ignore_arp_b;       /* ARP requests on B left unanswered, the first N */
 };
 
 /* Defaults, then the arguments after EAL's. 0, or -1 after a message. */
