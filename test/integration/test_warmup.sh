@@ -114,6 +114,18 @@ check_warmup() {
 	expect "$name: $tx packets forwarded" "tx_packets = $tx" in_range "$tx" 1 999999999999
 }
 
+# sluice_serve N: sluice as the memif server in $IT_TMP/mN, ready with its
+# links down (no peer yet); sets dir.
+sluice_serve() {
+	dir=$IT_TMP/m$1
+	mkdir -p "$dir"
+	write_conf "$IT_TMP/server-$1.conf" "$dir" server
+	SLC_EAL_ARGS="--no-huge -m 512 --no-pci --lcores 0@0,1@1" \
+		slc_start "$IT_PREFIX" "$IT_TMP/sluice-$1.log" -c "$IT_TMP/server-$1.conf" ||
+		fatal "sluice did not become ready as a memif server"
+	sockets_exist "$dir" || fatal "sluice did not create its memif sockets in $dir"
+}
+
 # 1. Links up during start-up.
 dir=$IT_TMP/m1
 mkdir -p "$dir"
@@ -130,13 +142,7 @@ gen_stop
 
 # 2. Links up after start-up: sluice serves the memif sockets, gen connects
 # once sluice is ready (and its start-up ARP requests went nowhere).
-dir=$IT_TMP/m2
-mkdir -p "$dir"
-write_conf "$IT_TMP/server.conf" "$dir" server
-SLC_EAL_ARGS="--no-huge -m 512 --no-pci --lcores 0@0,1@1" \
-	slc_start "$IT_PREFIX" "$IT_TMP/sluice-2.log" -c "$IT_TMP/server.conf" ||
-	fatal "sluice did not become ready as a memif server"
-sockets_exist "$dir" || fatal "sluice did not create its memif sockets in $dir"
+sluice_serve 2
 n=$(slc_tel /sluice/neigh | jq 'length')
 expect "no next hop resolved while the links are down ($n)" "$(slc_tel /sluice/neigh)" [ "$n" = 0 ]
 gen_start "$dir" client "$IT_TMP/gen-2.log"
@@ -150,12 +156,7 @@ gen_stop
 # 3. As 2, with the first request for each backend lost. Sluice re-asks every
 # neighbour scan (100 ms) for a second after link-up, so the first packet
 # comes out within two scans; at the plain retry it would take ~1000 ms.
-dir=$IT_TMP/m3
-mkdir -p "$dir"
-write_conf "$IT_TMP/server3.conf" "$dir" server
-SLC_EAL_ARGS="--no-huge -m 512 --no-pci --lcores 0@0,1@1" \
-	slc_start "$IT_PREFIX" "$IT_TMP/sluice-3.log" -c "$IT_TMP/server3.conf" ||
-	fatal "sluice did not become ready as a memif server"
+sluice_serve 3
 gen_start "$dir" client "$IT_TMP/gen-3.log" --ignore-arp-b 4
 wait_for 30 gen_reported
 expect "gen left 4 ARP requests unanswered" "$(grep 'ARP requests ignored' "$GEN_LOG")" \
