@@ -269,12 +269,14 @@ static int
 cmd_stats(struct api_req *r)
 {
 	struct stats_conns cc;
+	struct stats_ctl ctl;
 	struct wk_stats s;
 	char name[48];
 	uint32_t i;
 	FILE *f = r->out;
 
 	stats_sum(api_app, &s);
+	stats_ctl(api_app, &ctl);
 	control_lock();
 	stats_conns(api_app, &cc);
 	control_unlock();
@@ -303,6 +305,8 @@ cmd_stats(struct api_req *r)
 		STAT("conns_inactive", cc.inactive);
 		STAT("arp_replies", s.arp_replies);
 		STAT("icmp_echo_replies", s.icmp_echo_replies);
+		for (i = 0; i < STATS_CTL_COUNT; i++)
+			STAT(stats_ctl_key(i), stats_ctl_value(&ctl, i));
 		for (i = 0; i < SL_DROP__COUNT; i++) {
 			char key[64];
 

@@ -42,10 +42,10 @@
 #define CTL_ARP_RETRY_MS NEIGH_RETRY_MS
 /* For the first CTL_ARP_RETRY_MS after a port's link comes up, unresolved
  * next hops are asked for again at every neighbour scan: the request sent
- * at link-up can be lost while the peer is still starting (seen with memif,
- * about once in 40 runs), and a lost one would otherwise stop forwarding
- * for a whole retry period. */
-#define CTL_NEIGH_SCAN_MS 100
+ * at link-up, or its answer, can be lost while the peer is still starting
+ * (seen with memif in test_warmup), and a lost one would otherwise stop
+ * forwarding for a whole retry period. */
+#define CTL_NEIGH_SCAN_MS 50
 #define CTL_ARP_REFRESH_MS 30000
 #define CTL_TICK_US 1000
 /* Link status is polled, not taken from LSC interrupts: af_packet and memif
@@ -190,12 +190,16 @@ send_arp_request(struct sl_app *app, uint8_t port, uint32_t ip)
 	struct rte_mbuf *m = rte_pktmbuf_alloc(sp->pool);
 	struct rte_ether_hdr *eth;
 	struct rte_arp_hdr *arp;
+	int sent;
 
-	if (m == NULL)
+	if (m == NULL) {
+		sl_ctl_add(&app->arp_requests_dropped, 1);
 		return;
+	}
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
 	if (eth == NULL) {
 		rte_pktmbuf_free(m);
+		sl_ctl_add(&app->arp_requests_dropped, 1);
 		return;
 	}
 	arp = (struct rte_arp_hdr *)(eth + 1);
@@ -213,12 +217,13 @@ send_arp_request(struct sl_app *app, uint8_t port, uint32_t ip)
 	arp->arp_data.arp_tip = ip;
 	if (sp->tx_queue_ctl == SL_TXQ_VIA_WORKER) {
 		m->port = sp->port_id;
-		if (rte_ring_sp_enqueue(app->ctl_tx, m) != 0)
-			rte_pktmbuf_free(m);
-		return;
+		sent = rte_ring_sp_enqueue(app->ctl_tx, m) == 0;
+	} else {
+		sent = rte_eth_tx_burst(sp->port_id, sp->tx_queue_ctl, &m, 1) == 1;
 	}
-	if (rte_eth_tx_burst(sp->port_id, sp->tx_queue_ctl, &m, 1) != 1)
+	if (!sent)
 		rte_pktmbuf_free(m);
+	sl_ctl_add(sent ? &app->arp_requests : &app->arp_requests_dropped, 1);
 }
 
 static void
@@ -274,7 +279,7 @@ handle_event(struct sl_app *app, const struct sl_event *ev, uint64_t now)
 		n->updated_ms = now;
 	} else if (ev->type == SL_EV_NEIGH_MISS) {
 		n = neigh_add(ev->ip, ev->port);
-		if (n == NULL || n->resolved)
+		if (n == NULL || n->resolved || !ctl->link_up[ev->port])
 			return;
 		if (now - n->requested_ms >= arp_retry_ms(ev->port, now)) {
 			n->requested_ms = now;
@@ -321,7 +326,7 @@ neigh_scan(struct sl_app *app, uint64_t now)
 		struct ctl_neigh *n = &ctl->neigh[i];
 		uint64_t period = n->resolved ? CTL_ARP_REFRESH_MS : arp_retry_ms(n->port, now);
 
-		if (!n->wanted && n->resolved)
+		if ((!n->wanted && n->resolved) || !ctl->link_up[n->port])
 			continue;
 		if (now - n->requested_ms >= period &&
 		    (!n->resolved || now - n->updated_ms >= period)) {
@@ -346,9 +351,12 @@ links_poll(struct sl_app *app, uint64_t now)
 		struct rte_eth_link link;
 		uint8_t up;
 
+		/* A link whose state cannot be read counts as up: requests are
+		 * only ever sent on ports that are up. */
 		if (rte_eth_link_get_nowait(app->ports[p].port_id, &link) != 0)
-			continue;
-		up = link.link_status == RTE_ETH_LINK_UP;
+			up = 1;
+		else
+			up = link.link_status == RTE_ETH_LINK_UP;
 		if (up == ctl->link_up[p])
 			continue;
 		ctl->link_up[p] = up;

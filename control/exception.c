@@ -205,8 +205,8 @@ kernel_to_port(struct sl_app *app, uint32_t p)
 	}
 	for (i = sent; i < n; i++)
 		rte_pktmbuf_free(m[i]);
-	app->exc_to_port += sent;
-	app->exc_dropped += (uint64_t)(n - sent);
+	sl_ctl_add(&app->exc_to_port, sent);
+	sl_ctl_add(&app->exc_dropped, (uint64_t)(n - sent));
 }
 
 /* Workers -> kernel. */
@@ -223,9 +223,9 @@ worker_to_kernel(struct sl_app *app, uint32_t w)
 
 		if (!sp->has_tap || rte_eth_tx_burst(sp->tap_port_id, 0, &m[i], 1) != 1) {
 			rte_pktmbuf_free(m[i]);
-			app->exc_dropped++;
+			sl_ctl_add(&app->exc_dropped, 1);
 		} else {
-			app->exc_to_kernel++;
+			sl_ctl_add(&app->exc_to_kernel, 1);
 		}
 	}
 }

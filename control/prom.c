@@ -133,6 +133,27 @@ render_drops(FILE *f, const struct sl_app *app)
 	}
 }
 
+static void
+render_ctl(FILE *f, const struct sl_app *app)
+{
+	struct stats_ctl c;
+
+	stats_ctl(app, &c);
+	family(f, "sluice_arp_requests_total", "counter",
+	       "ARP requests for next hops: sent, or dropped for want of room.");
+	fprintf(f, "sluice_arp_requests_total{result=\"sent\"} %" PRIu64 "\n", c.arp_requests);
+	fprintf(f, "sluice_arp_requests_total{result=\"dropped\"} %" PRIu64 "\n",
+		c.arp_requests_dropped);
+	family(f, "sluice_exception_packets_total", "counter",
+	       "Kernel exception path: to the kernel, from it to the ports, dropped.");
+	fprintf(f, "sluice_exception_packets_total{path=\"to_kernel\"} %" PRIu64 "\n",
+		c.exc_to_kernel);
+	fprintf(f, "sluice_exception_packets_total{path=\"to_port\"} %" PRIu64 "\n",
+		c.exc_to_port);
+	fprintf(f, "sluice_exception_packets_total{path=\"dropped\"} %" PRIu64 "\n",
+		c.exc_dropped);
+}
+
 /* Caller holds control_lock(): names come from the snapshot. */
 static void
 render_conns(FILE *f, const struct sl_app *app)
@@ -261,6 +282,7 @@ render(size_t *len)
 	render_workers(f, prom_app);
 	render_ports(f, prom_app);
 	render_drops(f, prom_app);
+	render_ctl(f, prom_app);
 	control_lock();
 	render_conns(f, prom_app);
 	render_traffic(f, prom_app);

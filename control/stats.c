@@ -90,6 +90,41 @@ struct stat_field {
 	size_t off;
 };
 
+void
+stats_ctl(const struct sl_app *app, struct stats_ctl *out)
+{
+	out->arp_requests = __atomic_load_n(&app->arp_requests, __ATOMIC_RELAXED);
+	out->arp_requests_dropped = __atomic_load_n(&app->arp_requests_dropped, __ATOMIC_RELAXED);
+	out->exc_to_kernel = __atomic_load_n(&app->exc_to_kernel, __ATOMIC_RELAXED);
+	out->exc_to_port = __atomic_load_n(&app->exc_to_port, __ATOMIC_RELAXED);
+	out->exc_dropped = __atomic_load_n(&app->exc_dropped, __ATOMIC_RELAXED);
+}
+
+#define CTL_FIELD(f) { #f, offsetof(struct stats_ctl, f) }
+static const struct stat_field ctl_fields[STATS_CTL_COUNT] = {
+	CTL_FIELD(arp_requests),
+	CTL_FIELD(arp_requests_dropped),
+	CTL_FIELD(exc_to_kernel),
+	CTL_FIELD(exc_to_port),
+	CTL_FIELD(exc_dropped),
+};
+
+const char *
+stats_ctl_key(unsigned int i)
+{
+	return i < STATS_CTL_COUNT ? ctl_fields[i].key : NULL;
+}
+
+uint64_t
+stats_ctl_value(const struct stats_ctl *c, unsigned int i)
+{
+	uint64_t v = 0;
+
+	if (i < STATS_CTL_COUNT)
+		memcpy(&v, (const char *)c + ctl_fields[i].off, sizeof(v));
+	return v;
+}
+
 #define STAT_FIELD(f) { #f, offsetof(struct wk_stats, f) }
 static const struct stat_field stat_fields[] = {
 	STAT_FIELD(rx_packets),
@@ -121,6 +156,7 @@ static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct stats_conns cc;
+	struct stats_ctl ctl;
 	struct wk_stats s;
 	char key[64];
 	size_t i;
@@ -128,9 +164,13 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	(void)params;
 	stats_sum(stats_app, &s);
+	stats_ctl(stats_app, &ctl);
 	rte_tel_data_start_dict(d);
 	for (i = 0; i < RTE_DIM(stat_fields); i++)
 		rte_tel_data_add_dict_u64(d, stat_fields[i].key, field(&s, &stat_fields[i]));
+	for (i = 0; i < STATS_CTL_COUNT; i++)
+		rte_tel_data_add_dict_u64(d, stats_ctl_key((unsigned int)i),
+					  stats_ctl_value(&ctl, (unsigned int)i));
 	rte_tel_data_add_dict_u64(d, "steered", s.steered_out);
 	control_lock();
 	stats_conns(stats_app, &cc);
@@ -284,14 +324,19 @@ void
 stats_print(const struct sl_app *app, FILE *f)
 {
 	struct stats_conns cc;
+	struct stats_ctl ctl;
 	struct wk_stats s;
 	char key[64];
 	size_t i;
 
 	stats_sum(app, &s);
+	stats_ctl(app, &ctl);
 	for (i = 0; i < RTE_DIM(stat_fields); i++)
 		fprintf(f, "%-28s %" PRIu64 "\n", stat_fields[i].key,
 			field(&s, &stat_fields[i]));
+	for (i = 0; i < STATS_CTL_COUNT; i++)
+		fprintf(f, "%-28s %" PRIu64 "\n", stats_ctl_key((unsigned int)i),
+			stats_ctl_value(&ctl, (unsigned int)i));
 	stats_conns(app, &cc);
 	fprintf(f, "%-28s %" PRIu64 "\n", "conns_tracked", cc.tracked);
 	fprintf(f, "%-28s %" PRIu64 "\n", "conns_active", cc.active);

@@ -29,6 +29,21 @@ struct stats_conns {
 };
 void stats_conns(const struct sl_app *app, struct stats_conns *cc);
 
+/* The control lcore's own counters, read with relaxed loads. */
+struct stats_ctl {
+	uint64_t arp_requests;
+	uint64_t arp_requests_dropped;
+	uint64_t exc_to_kernel;
+	uint64_t exc_to_port;
+	uint64_t exc_dropped;
+};
+void stats_ctl(const struct sl_app *app, struct stats_ctl *out);
+
+/* Key and value of control counter i, i < STATS_CTL_COUNT, for listings. */
+#define STATS_CTL_COUNT 5
+const char *stats_ctl_key(unsigned int i);
+uint64_t stats_ctl_value(const struct stats_ctl *c, unsigned int i);
+
 /* Lower-case name of a drop reason ("trunc_ip"), for keys and labels. */
 void stats_drop_name(enum sl_drop r, char *buf, size_t len);
 

@@ -86,10 +86,13 @@ struct sl_app {
 	struct neigh_table *neigh;
 	struct sl_load *load;
 	volatile int stop;
-	/* exception path counters, control lcore only */
-	uint64_t exc_to_kernel;
-	uint64_t exc_to_port;
-	uint64_t exc_dropped;
+	/* Control lcore counters: written by it alone, read by the API and
+	 * telemetry threads (stats_ctl()). */
+	uint64_t exc_to_kernel;      /* exception path: workers -> kernel */
+	uint64_t exc_to_port;        /* exception path: kernel -> ports */
+	uint64_t exc_dropped;        /* exception path: either way, no room */
+	uint64_t arp_requests;       /* ARP requests for next hops, sent */
+	uint64_t arp_requests_dropped; /* the same, no room on the TX queue or ring */
 };
 
 /*
@@ -104,6 +107,14 @@ int app_init(struct sl_app *app, struct cfg *c, uint32_t n_workers,
 int app_start_ports(struct sl_app *app);
 /* Undo app_init() (workers must have stopped). Does not free app->cfg. */
 void app_fini(struct sl_app *app);
+
+/* Add n to a control lcore counter (struct sl_app): one writer, read
+ * meanwhile by the API and telemetry threads. */
+static inline void
+sl_ctl_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
 
 static inline uint64_t
 sl_now_ms(const struct sl_app *app, uint64_t tsc)

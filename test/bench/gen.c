@@ -84,6 +84,7 @@ struct gen {
 	double first_out_ms;         /* links up -> first packet out at B */
 	uint64_t arp_ignored;        /* requests on B left unanswered (--ignore-arp-b),
 				      * all phases */
+	uint64_t arp_tx_failed;      /* replies the port did not take, all phases */
 };
 
 static volatile int stop;
@@ -163,7 +164,10 @@ handle_arp(struct gen *g, int side, struct rte_mbuf *m)
 		}
 		gen_arp_make_reply(frame, &g->mac[side]);
 		g->c.arp_replies[side]++;
-		tx_one(g, side, m);
+		if (rte_eth_tx_burst(g->port[side], 0, &m, 1) != 1) {
+			g->arp_tx_failed++;
+			rte_pktmbuf_free(m);
+		}
 		return;
 	}
 	rte_pktmbuf_free(m);
@@ -449,6 +453,8 @@ report(const struct gen *g, double secs)
 	       c->rx_other[GEN_PB]);
 	if (g->o.ignore_arp_b > 0)
 		printf("gen: ARP requests ignored on B, all phases: %" PRIu64 "\n", g->arp_ignored);
+	printf("gen: ARP replies the ports did not take, all phases: %" PRIu64 "\n",
+	       g->arp_tx_failed);
 	printf("gen: waited for its CPU %.1f%% of the run (another task on gen's core)\n",
 	       wait_pct);
 	printf("RESULT tx_pps=%.0f rx_pps=%.0f loss_pct=%.4f tx_short_pct=%.1f"

@@ -37,6 +37,12 @@ expect "TCP connect (HTTP) from the appliance host to a backend" "got '$out'" \
 t=$(slc_tel /sluice/stats)
 expect "the kernel's packets came back through the workers" "to_kernel $(jget "$t" .to_kernel)" \
 	[ "$(jget "$t" .to_kernel)" -ge 6 ]
+expect "the control lcore counted them into the kernel ($(jget "$t" .exc_to_kernel))" "$t" \
+	in_range "$(jget "$t" .exc_to_kernel)" 6 1000000
+expect "and the kernel's out to the ports ($(jget "$t" .exc_to_port))" "$t" \
+	in_range "$(jget "$t" .exc_to_port)" 6 1000000
+expect "nothing dropped on the exception path ($(jget "$t" .exc_dropped))" "$t" \
+	[ "$(jget "$t" .exc_dropped)" = 0 ]
 
 # Secondary processes attach to the running appliance.
 out=$(timeout 20 dpdk-proc-info --file-prefix "$IT_PREFIX" --no-pci --log-level=lib.eal:error -- --stats 2>&1)

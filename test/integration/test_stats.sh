@@ -17,6 +17,17 @@ prom_sum() {
 m=$(prom)
 expect "prometheus: text format with HELP and TYPE" "$(head -n 3 <<<"$m")" \
 	grep -q '^# TYPE sluice_rx_packets_total counter$' <<<"$m"
+# The start-up resolved the backends by ARP: the control lcore's requests
+# are counted, in telemetry and in prometheus alike, and none was dropped.
+t=$(slc_tel /sluice/stats)
+a=$(prom_sum sluice_arp_requests_total 'result="sent"')
+expect "ARP requests counted in telemetry ($(jget "$t" .arp_requests))" \
+	"requests sent at start-up are not counted" in_range "$(jget "$t" .arp_requests)" 1 1000000
+expect "ARP requests counted in prometheus ($a)" "requests sent at start-up are not counted" \
+	in_range "$a" 1 1000000
+d=$(prom_sum sluice_arp_requests_total 'result="dropped"')
+expect "no ARP request dropped (telemetry $(jget "$t" .arp_requests_dropped), prometheus $d)" "$t" \
+	[ "$(jget "$t" .arp_requests_dropped)/$d" = 0/0 ]
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$IT_PROM_PORT/other")
 expect "prometheus: other paths are 404" "got $code" [ "$code" = 404 ]
 

@@ -154,14 +154,19 @@ it_sluice_stop "links up after start-up"
 gen_stop
 
 # 3. As 2, with the first request for each backend lost. Sluice re-asks every
-# neighbour scan (100 ms) for a second after link-up, so the first packet
-# comes out within two scans; at the plain retry it would take ~1000 ms.
+# neighbour scan (50 ms) for a second after link-up, so the first packet
+# comes out within two scans or so; at the plain retry it would take ~1000 ms.
 sluice_serve 3
 gen_start "$dir" client "$IT_TMP/gen-3.log" --ignore-arp-b 4
 wait_for 30 gen_reported
 expect "gen left 4 ARP requests unanswered" "$(grep 'ARP requests ignored' "$GEN_LOG")" \
 	grep -q 'ARP requests ignored on B, all phases: 4$' "$GEN_LOG"
 check_warmup "first requests lost" 500
+st=$(slc_tel /sluice/stats)
+expect "sluice asked again: $(jget "$st" .arp_requests) ARP requests for 4 backends" "$st" \
+	in_range "$(jget "$st" .arp_requests)" 8 1000
+expect "no ARP request dropped ($(jget "$st" .arp_requests_dropped))" "$st" \
+	[ "$(jget "$st" .arp_requests_dropped)" = 0 ]
 it_sluice_stop "first requests lost"
 gen_stop
 
