@@ -90,6 +90,16 @@ struct stat_field {
 	size_t off;
 };
 
+/* The counter f names in the struct at base (wk_stats or stats_ctl). */
+static uint64_t
+field(const void *base, const struct stat_field *f)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)base + f->off, sizeof(v));
+	return v;
+}
+
 void
 stats_ctl(const struct sl_app *app, struct stats_ctl *out)
 {
@@ -118,11 +128,7 @@ stats_ctl_key(unsigned int i)
 uint64_t
 stats_ctl_value(const struct stats_ctl *c, unsigned int i)
 {
-	uint64_t v = 0;
-
-	if (i < STATS_CTL_COUNT)
-		memcpy(&v, (const char *)c + ctl_fields[i].off, sizeof(v));
-	return v;
+	return i < STATS_CTL_COUNT ? field(c, &ctl_fields[i]) : 0;
 }
 
 #define STAT_FIELD(f) { #f, offsetof(struct wk_stats, f) }
@@ -142,15 +148,6 @@ static const struct stat_field stat_fields[] = {
 	STAT_FIELD(events_lost),
 	STAT_FIELD(to_kernel),
 };
-
-static uint64_t
-field(const struct wk_stats *s, const struct stat_field *f)
-{
-	uint64_t v;
-
-	memcpy(&v, (const char *)s + f->off, sizeof(v));
-	return v;
-}
 
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
