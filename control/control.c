@@ -35,6 +35,7 @@
 #include "control.h"
 #include "exception.h"
 #include "health.h"
+#include "neigh_cache.h"
 #include "snapshot.h"
 
 #define CTL_MAX_NEIGH 16384
@@ -52,16 +53,6 @@
  * (22.11) raise none, and a NIC's link query may be slow, hence not every tick. */
 #define CTL_LINK_POLL_MS 10
 
-struct ctl_neigh {
-	uint32_t ip;
-	uint8_t port;
-	uint8_t resolved;
-	uint8_t wanted;              /* a next hop we keep resolved */
-	struct rte_ether_addr mac;
-	uint64_t updated_ms;
-	uint64_t requested_ms;
-};
-
 struct ctl_retired {
 	uint64_t token;
 	void *ptr;
@@ -70,7 +61,7 @@ struct ctl_retired {
 
 struct ctl_state {
 	struct ctl_neigh neigh[CTL_MAX_NEIGH];
-	uint32_t n_neigh;
+	struct neigh_cache nc;       /* over neigh[] */
 	int neigh_dirty;
 	struct ctl_retired retired[CTL_MAX_RETIRED];
 	uint32_t n_retired;
@@ -139,30 +130,15 @@ control_publish(struct sl_app *app, void **slot, void *ptr, void (*free_fn)(void
 		.token = rte_rcu_qsbr_start(app->rcu), .ptr = old, .free_fn = free_fn };
 }
 
-static struct ctl_neigh *
-neigh_find(uint32_t ip, uint8_t port)
-{
-	uint32_t i;
-
-	for (i = 0; i < ctl->n_neigh; i++)
-		if (ctl->neigh[i].ip == ip && ctl->neigh[i].port == port)
-			return &ctl->neigh[i];
-	return NULL;
-}
-
+/* The entry for (ip, port), added if absent (neigh_cache.h). */
 static struct ctl_neigh *
 neigh_add(uint32_t ip, uint8_t port)
 {
-	struct ctl_neigh *n = neigh_find(ip, port);
+	int forgot;
+	struct ctl_neigh *n = nc_add(&ctl->nc, ip, port, &forgot);
 
-	if (n != NULL)
-		return n;
-	if (ctl->n_neigh == CTL_MAX_NEIGH)
-		return NULL;
-	n = &ctl->neigh[ctl->n_neigh++];
-	memset(n, 0, sizeof(*n));
-	n->ip = ip;
-	n->port = port;
+	if (forgot)
+		ctl->neigh_dirty = 1;
 	return n;
 }
 
@@ -229,13 +205,13 @@ send_arp_request(struct sl_app *app, uint8_t port, uint32_t ip)
 static void
 neigh_publish(struct sl_app *app)
 {
-	struct neigh_entry *e = calloc(ctl->n_neigh + 1, sizeof(*e));
+	struct neigh_entry *e = calloc(ctl->nc.n + 1, sizeof(*e));
 	struct neigh_table *t;
 	uint32_t i, n = 0;
 
 	if (e == NULL)
 		return;
-	for (i = 0; i < ctl->n_neigh; i++) {
+	for (i = 0; i < ctl->nc.n; i++) {
 		if (!ctl->neigh[i].resolved)
 			continue;
 		e[n].ip = ctl->neigh[i].ip;
@@ -288,7 +264,8 @@ handle_event(struct sl_app *app, const struct sl_event *ev, uint64_t now)
 	}
 }
 
-/* Keep next hops of backends and the gateway resolved. */
+/* Keep next hops of backends and the gateway resolved: they are "wanted",
+ * refreshed and never forgotten (neigh_cache.h). */
 static void
 want_next_hops(struct sl_app *app)
 {
@@ -296,7 +273,7 @@ want_next_hops(struct sl_app *app)
 	uint32_t i, j, nh;
 	uint8_t port;
 
-	for (i = 0; i < ctl->n_neigh; i++)
+	for (i = 0; i < ctl->nc.n; i++)
 		ctl->neigh[i].wanted = 0;
 	for (i = 0; i < s->n_services; i++) {
 		for (j = 0; j < s->services[i].n_backends; j++) {
@@ -322,11 +299,14 @@ neigh_scan(struct sl_app *app, uint64_t now)
 {
 	uint32_t i;
 
-	for (i = 0; i < ctl->n_neigh; i++) {
+	for (i = 0; i < ctl->nc.n; i++) {
 		struct ctl_neigh *n = &ctl->neigh[i];
 		uint64_t period = n->resolved ? CTL_ARP_REFRESH_MS : arp_retry_ms(n->port, now);
 
-		if ((!n->wanted && n->resolved) || !ctl->link_up[n->port])
+		/* Next hops not wanted are asked for only while traffic needs
+		 * them (miss events), so one nobody answers ages out of the
+		 * cache instead of being asked for forever. */
+		if (!n->wanted || !ctl->link_up[n->port])
 			continue;
 		if (now - n->requested_ms >= period &&
 		    (!n->resolved || now - n->updated_ms >= period)) {
@@ -365,7 +345,7 @@ links_poll(struct sl_app *app, uint64_t now)
 			SL_LOG(NOTICE, ctl, "port %s: link down", app->cfg->ports[p].name);
 			continue;
 		}
-		for (i = 0, n = 0; i < ctl->n_neigh; i++) {
+		for (i = 0, n = 0; i < ctl->nc.n; i++) {
 			struct ctl_neigh *nb = &ctl->neigh[i];
 
 			if (nb->port != p || nb->resolved)
@@ -787,6 +767,7 @@ control_init(struct sl_app *app)
 	ctl = calloc(1, sizeof(*ctl));
 	if (ctl == NULL)
 		return -ENOMEM;
+	ctl->nc = (struct neigh_cache){ .e = ctl->neigh, .cap = CTL_MAX_NEIGH };
 	/* No device binding: the kernel routes each probe out of the TAP of
 	 * the port whose subnet holds the backend, i.e. over the data port. */
 	ctl->hc = hc_create(NULL, 256);
