@@ -264,34 +264,49 @@ handle_event(struct sl_app *app, const struct sl_event *ev, uint64_t now)
 	}
 }
 
-/* Keep next hops of backends and the gateway resolved: they are "wanted",
- * refreshed and never forgotten (neigh_cache.h). */
+/*
+ * Mark a wanted next hop: with add, adding it if missing (1); without, only
+ * if already cached, as 2 ("wanted still"), so nothing is forgotten meanwhile.
+ */
 static void
-want_next_hops(struct sl_app *app)
+want_one(uint32_t nh, uint8_t port, int add)
 {
-	const struct snapshot *s = app->snap;
+	struct ctl_neigh *n = add ? neigh_add(nh, port) : nc_find(&ctl->nc, nh, port);
+
+	if (n != NULL)
+		n->wanted = add ? 1 : 2;
+}
+
+/* want_one() for the next hop of every backend, and the gateway. */
+static void
+want_each(const struct snapshot *s, int add)
+{
 	uint32_t i, j, nh;
 	uint8_t port;
 
+	for (i = 0; i < s->n_services; i++)
+		for (j = 0; j < s->services[i].n_backends; j++)
+			if (snap_route(s, s->services[i].backends[j].ip, &port, &nh) == 0)
+				want_one(nh, port, add);
+	if (s->gateway != 0)
+		want_one(s->gateway, s->gateway_port, add);
+}
+
+/*
+ * Keep next hops of backends and the gateway resolved: they are "wanted",
+ * refreshed and never forgotten (neigh_cache.h). The new set is marked
+ * before the old one is cleared, so that adding a next hop to a full cache
+ * can only ever forget one no longer wanted.
+ */
+static void
+want_next_hops(struct sl_app *app)
+{
+	uint32_t i;
+
+	want_each(app->snap, 0);
 	for (i = 0; i < ctl->nc.n; i++)
-		ctl->neigh[i].wanted = 0;
-	for (i = 0; i < s->n_services; i++) {
-		for (j = 0; j < s->services[i].n_backends; j++) {
-			struct ctl_neigh *n;
-
-			if (snap_route(s, s->services[i].backends[j].ip, &port, &nh) != 0)
-				continue;
-			n = neigh_add(nh, port);
-			if (n != NULL)
-				n->wanted = 1;
-		}
-	}
-	if (s->gateway != 0) {
-		struct ctl_neigh *n = neigh_add(s->gateway, s->gateway_port);
-
-		if (n != NULL)
-			n->wanted = 1;
-	}
+		ctl->neigh[i].wanted = ctl->neigh[i].wanted == 2;
+	want_each(app->snap, 1);
 }
 
 static void
