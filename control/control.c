@@ -202,6 +202,15 @@ send_arp_request(struct sl_app *app, uint8_t port, uint32_t ip)
 	sl_ctl_add(sent ? &app->arp_requests : &app->arp_requests_dropped, 1);
 }
 
+/* Ask for n by ARP now. The time is kept: it paces the retries, and for a
+ * next hop never answered it is the news the cache ages it by. */
+static void
+neigh_request(struct sl_app *app, struct ctl_neigh *n, uint64_t now)
+{
+	n->requested_ms = now;
+	send_arp_request(app, n->port, n->ip);
+}
+
 static void
 neigh_publish(struct sl_app *app)
 {
@@ -258,8 +267,7 @@ handle_event(struct sl_app *app, const struct sl_event *ev, uint64_t now)
 		if (n == NULL || n->resolved || !ctl->link_up[ev->port])
 			return;
 		if (now - n->requested_ms >= arp_retry_ms(ev->port, now)) {
-			n->requested_ms = now;
-			send_arp_request(app, ev->port, ev->ip);
+			neigh_request(app, n, now);
 		}
 	}
 }
@@ -325,8 +333,7 @@ neigh_scan(struct sl_app *app, uint64_t now)
 			continue;
 		if (now - n->requested_ms >= period &&
 		    (!n->resolved || now - n->updated_ms >= period)) {
-			n->requested_ms = now;
-			send_arp_request(app, n->port, n->ip);
+			neigh_request(app, n, now);
 		}
 	}
 }
@@ -365,8 +372,7 @@ links_poll(struct sl_app *app, uint64_t now)
 
 			if (nb->port != p || nb->resolved)
 				continue;
-			nb->requested_ms = now;
-			send_arp_request(app, nb->port, nb->ip);
+			neigh_request(app, nb, now);
 			n++;
 		}
 		SL_LOG(NOTICE, ctl, "port %s: link up; %u unresolved next hop(s) requested",
