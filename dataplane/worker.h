@@ -82,11 +82,12 @@ struct wk_txq {
 };
 
 /*
- * Mailbox: a ring of struct mail * (mail.h) from the API thread. The worker
- * works through one mail at a time, WK_MAIL_SLICE table entries per pass,
- * holding a reference to it; it answers (mail_answer) or, when the requester
- * has abandoned it, drops it unfinished (mail_put). Never freed here while
- * the requester still holds it; never left for the requester to free.
+ * Mailbox: a ring of struct mail * (mail.h) from the API thread, its only
+ * producer. The worker works through one mail at a time, WK_MAIL_SLICE table
+ * entries per pass, holding the reference the requester gave it with the
+ * mail; it answers (mail_answer) or, once the requester has abandoned the
+ * mail, drops it unfinished (mail_put). Either frees the mail if the
+ * requester has let go already, and only then.
  */
 #define WK_MAIL_SLICE 4096           /* table entries visited per pass */
 
@@ -134,7 +135,7 @@ struct worker {
 struct worker *worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 			     const struct cfg *c, const struct snapshot *snap);
 /* Free w; mail it still holds loses the worker's reference (mail_put).
- * Context: main lcore, after join. */
+ * Context: main lcore, before launch or after join. */
 void worker_destroy(struct worker *w);
 
 /* lcore entry point; arg is the struct worker. Returns 0 when app->stop. */
