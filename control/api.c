@@ -949,7 +949,6 @@ serve(char *req, size_t len, FILE *out)
 int
 api_start(struct sl_app *app)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const struct cfg *c = app->cfg;
 	char dir[sizeof(api_path)];
 	int api_fd, rc;
@@ -958,25 +957,12 @@ api_start(struct sl_app *app)
 		return 0;
 	api_app = app;
 	snprintf(api_path, sizeof(api_path), "%s", c->api_socket);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", api_path);
 	snprintf(dir, sizeof(dir), "%s", api_path);
 	if (mkdir(dirname(dir), 0755) != 0 && errno != EEXIST)
 		return -errno;
-	/* A socket file left by a crashed run: only if nobody answers on it. */
-	api_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	api_fd = srv_listen_unix(api_path, (mode_t)c->api_mode, API_MAX_CONNS);
 	if (api_fd < 0)
-		return -errno;
-	if (connect(api_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(api_fd);
-		return -EADDRINUSE;
-	}
-	unlink(api_path);
-	if (bind(api_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    chmod(api_path, (mode_t)c->api_mode) != 0 || listen(api_fd, API_MAX_CONNS) != 0) {
-		rc = -errno;
-		close(api_fd);
-		return rc;
-	}
+		return api_fd;
 	rc = srv_start(&api_srv, api_fd, &(struct srv_conf){
 		.name = "sluice-api", .handle = serve, .lane = request_lane, .n_lanes = MGMT_LANES,
 		.ends = mgmt_api_ends, .max_req = API_MAX_REQ, .max_conns = API_MAX_CONNS,

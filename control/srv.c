@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -495,4 +497,54 @@ srv_counters_read(const struct srv_counters *from, struct srv_counters *to)
 	to->deadline = __atomic_load_n(&from->deadline, __ATOMIC_RELAXED);
 	to->evicted = __atomic_load_n(&from->evicted, __ATOMIC_RELAXED);
 	to->refused = __atomic_load_n(&from->refused, __ATOMIC_RELAXED);
+}
+
+int
+srv_listen_unix(const char *path, mode_t mode, int backlog)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* A socket file left by a crashed run: only if nobody answers on it. */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(fd);
+		return -EADDRINUSE;
+	}
+	unlink(path);
+	/*
+	 * Linux creates the file with the socket inode's mode less the umask, so
+	 * setting the mode first means it never exists more open than mode
+	 * (checked on Linux 6.x; the old chmod-after-bind left a window at
+	 * 0777 & ~umask). The umask may have taken bits away: give them back,
+	 * from narrower to exactly mode, never wider.
+	 */
+	if (fchmod(fd, mode) != 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		goto out_close;
+	if (lstat(path, &st) != 0)
+		goto out_unlink;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;   /* replaced under us: touch nothing */
+		goto out_close;
+	}
+	if ((st.st_mode & 07777) != mode && chmod(path, mode) != 0)
+		goto out_unlink;
+	if (listen(fd, backlog) != 0)
+		goto out_unlink;
+	return fd;
+out_unlink:
+	rc = -errno;
+	unlink(path);
+	close(fd);
+	return rc;
+out_close:
+	rc = -errno;
+	close(fd);
+	return rc;
 }

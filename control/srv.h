@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define SRV_MAX_LANES 4
 
@@ -87,5 +88,14 @@ void srv_counters_read(const struct srv_counters *from, struct srv_counters *to)
  * anywhere, NULs included), or 0 when no marker has arrived yet.
  */
 size_t srv_request_end(const char *const *ends, const char *buf, size_t len);
+
+/*
+ * A listening UNIX stream socket at path that is never more open than mode:
+ * the file is created by bind() with mode already set on the socket (the
+ * umask can only take bits away), then given exactly mode. A stale socket
+ * file nobody answers on is replaced; one that answers is -EADDRINUSE.
+ * Returns the socket (SOCK_CLOEXEC) or -errno.
+ */
+int srv_listen_unix(const char *path, mode_t mode, int backlog);
 
 #endif

@@ -3,7 +3,7 @@
  * small deadlines and caps: a drip is cut at its request deadline, a client
  * that never reads at its write deadline, the cap evicts the oldest reader
  * or refuses; a slow handler holds up only its lane. Also the request
- * formats (mgmt_req.h).
+ * formats (mgmt_req.h) and srv_listen_unix's modes.
  */
 #include <errno.h>
 #include <poll.h>
@@ -139,14 +139,10 @@ static struct srv *
 start(unsigned int max_conns, unsigned int lanes)
 {
 	struct srv *s = NULL;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	CU_ASSERT_FATAL(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-			listen(fd, 16) == 0);
+	int fd = srv_listen_unix(path, 0600, 16);
 
 	memset(&cnt, 0, sizeof(cnt));
+	CU_ASSERT_FATAL(fd >= 0);
 	CU_ASSERT_FATAL(srv_start(&s, fd, &(struct srv_conf){
 		.name = "test-srv", .handle = handle, .lane = lane_of, .n_lanes = lanes,
 		.ends = mgmt_api_ends, .max_req = 256, .max_conns = max_conns,
@@ -206,6 +202,38 @@ test_formats(void)
 	CU_ASSERT_EQUAL(mgmt_prom_route("GET /metricsx HTTP/1.1\r\n\r\n", 26),
 			MGMT_PROM_NOT_FOUND);
 	CU_ASSERT_EQUAL(mgmt_prom_route("GET /metrics", 12), MGMT_PROM_NOT_FOUND);
+}
+
+/* The mode is the socket's from bind() on, whatever the umask; then exact. */
+static void
+test_listen_mode(void)
+{
+	static const struct { mode_t umask, mode; } cases[] = {
+		{ 0000, 0600 }, { 0022, 0660 }, { 0077, 0660 }, { 0777, 0600 },
+	};
+	size_t i;
+
+	for (i = 0; i < UNIT_DIM(cases); i++) {
+		mode_t old = umask(cases[i].umask);
+		int fd = srv_listen_unix(path, cases[i].mode, 4);
+		struct stat st;
+
+		umask(old);
+		CU_ASSERT_FATAL(fd >= 0);
+		CU_ASSERT_EQUAL(stat(path, &st), 0);
+		CU_ASSERT_TRUE(S_ISSOCK(st.st_mode));
+		CU_ASSERT_EQUAL(st.st_mode & 07777, cases[i].mode);
+		/* Someone answers there: not replaced. */
+		CU_ASSERT_EQUAL(srv_listen_unix(path, cases[i].mode, 4), -EADDRINUSE);
+		close(fd);
+	}
+	/* Left by a crashed run (nobody listens): replaced. */
+	{
+		int fd = srv_listen_unix(path, 0600, 4);
+
+		CU_ASSERT_TRUE(fd >= 0);
+		close(fd);
+	}
 }
 
 static void
@@ -341,6 +369,7 @@ unit_register(void)
 	static const struct unit_test tests[] = {
 		{ "framing: first end marker, NULs included", test_framing },
 		{ "api and prometheus request formats", test_formats },
+		{ "unix socket mode from bind on, any umask", test_listen_mode },
 		{ "one request, one answer", test_answers },
 		{ "a drip is cut at the request deadline", test_drip_cut_at_deadline },
 		{ "stallers do not delay others; cap evicts the oldest", test_stallers_and_cap },
