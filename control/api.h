@@ -7,12 +7,17 @@
  * or JSON when the arguments include --json) and closes. Arguments cannot
  * contain newlines.
  *
- * A thread of its own serves the socket, one request at a time. Read-only
+ * srv.h's server serves the socket: many clients at once, each with
+ * deadlines, at most API_MAX_CONNS open. Requests are handled on two lanes:
+ * list, stats and config on one, so they never wait behind a slow command;
+ * everything else, one at a time, on the other. Read-only
  * commands read counters and, under control_lock(), the snapshot; changes
  * run on the control lcore (control_call) through the same validate-and-
  * publish path as a reload; connection listings and flushes go to the
  * workers' mailboxes and are worked through in bounded slices.
- * Threading: api_start/api_stop on the main lcore.
+ * Threading: api_start/api_stop on the main lcore; api_execute on a lane
+ * (two at once at most, one of them list, stats or config);
+ * api_get_counters anywhere. Its request format: mgmt_req.h.
  */
 #ifndef SLUICE_API_H
 #define SLUICE_API_H
@@ -20,6 +25,7 @@
 #include <stdio.h>
 
 #include "../dataplane/app.h"
+#include "srv.h"
 
 /* Listen on the configured socket; 0 when disabled or started, -errno. */
 int api_start(struct sl_app *app);
@@ -30,5 +36,8 @@ void api_stop(void);
  * Returns 0 (ok) or -1 (error; the body says why). Exposed for tests.
  */
 int api_execute(struct sl_app *app, int argc, char **argv, FILE *out);
+
+/* The socket's connection counters (zero when the API is off). Any thread. */
+void api_get_counters(struct srv_counters *c);
 
 #endif
