@@ -683,6 +683,25 @@ test_include_depth(void)
 	CU_ASSERT_EQUAL(load_dir_file("d0.conf"), 1);
 	CU_ASSERT(has_dir_msg("d10.conf:1: @include \"d11.conf\": nested more than 10 deep "
 			      "(does a file include itself?)"));
+	/* Wide rather than deep: an empty file 256 times is fine, 257 is not. */
+	{
+		static const char inc[] = "@include \"e.conf\"\n";
+		char *many = malloc(257 * (sizeof(inc) - 1) + sizeof(PORTS));
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(many);
+		many[0] = '\0';
+		for (i = 0; i < 256; i++)
+			strcat(many, inc);
+		strcat(many, PORTS);
+		put_file("e.conf", "");
+		put_file("w.conf", many);
+		CU_ASSERT_EQUAL(load_dir_file("w.conf"), 0);
+		strcat(many, inc);
+		put_file("w.conf", many);
+		CU_ASSERT_EQUAL(load_dir_file("w.conf"), 1);
+		CU_ASSERT(has_dir_msg("w.conf:261: more than 256 @include directives"));
+		free(many);
+	}
 	rm_dir();
 }
 
