@@ -987,7 +987,7 @@ api_execute(struct sl_app *app, int argc, char **argv, FILE *out)
 	char *args[API_MAX_ARGS];
 	int i, n = 0, rc;
 
-	api_app = app;
+	RTE_SET_USED(app);
 	for (i = 0; i < argc && n < API_MAX_ARGS; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			r.json = 1;
@@ -1093,9 +1093,10 @@ api_start(struct sl_app *app)
 	char dir[sizeof(api_path)];
 	int api_fd, rc;
 
+	/* Set before any lane runs, and never again: lanes only read it. */
+	api_app = app;
 	if (c->api_socket[0] == '\0')
 		return 0;
-	api_app = app;
 	snprintf(api_path, sizeof(api_path), "%s", c->api_socket);
 	snprintf(dir, sizeof(dir), "%s", api_path);
 	if (mkdir(dirname(dir), 0755) != 0 && errno != EEXIST)

@@ -115,7 +115,12 @@ suite_init(void)
 	cfg_errors_free(&errs);
 	if (cfg == NULL)
 		goto undo_eal;
+	/* Requests come through api_execute, never a socket of the machine's. */
+	cfg->api_socket[0] = '\0';
 	if (app_init(&app, cfg, N_WORKERS, lcores) != 0 || app_start_ports(&app) != 0)
+		goto undo_app;
+	/* Without a socket this only binds the API to the app. */
+	if (api_start(&app) != 0)
 		goto undo_app;
 	return 0;
 undo_app:
@@ -130,6 +135,7 @@ undo_eal:
 static int
 suite_cleanup(void)
 {
+	api_stop();
 	app_fini(&app);
 	cfg_free(cfg);
 	cfg = NULL;
