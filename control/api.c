@@ -354,11 +354,11 @@ cmd_config(struct api_req *r)
 
 	control_lock();
 	text = cfg_dump_string(api_app->cfg);
+	if (text == NULL)
+		cfg_dump_error(api_app->cfg, errno, r->msg, sizeof(r->msg));
 	control_unlock();
-	if (text == NULL) {
-		snprintf(r->msg, sizeof(r->msg), "out of memory");
+	if (text == NULL)
 		return -1;
-	}
 	if (r->json) {
 		fputs("{\"config\":", r->out);
 		json_str(r->out, text);

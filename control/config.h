@@ -233,6 +233,9 @@ char *cfg_dump_string(const struct cfg *c);
  */
 int cfg_dump_check(const struct cfg *c, char *msg, size_t len);
 
+/* Why cfg_dump_string(c) failed with errno err, into msg. Context: any thread. */
+void cfg_dump_error(const struct cfg *c, int err, char *msg, size_t len);
+
 /*
  * Whether a and b configure the same thing, field by field: every value the
  * loader sets, the source name and line numbers aside (a dump has its own).

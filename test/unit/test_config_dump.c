@@ -796,6 +796,10 @@ expect_refused(struct cfg *c, const char *msg)
 	CU_ASSERT_PTR_NULL(text);
 	CU_ASSERT_EQUAL(errno, EINVAL);
 	free(text);
+	/* What the API and a reload then say, instead of "out of memory". */
+	why[0] = '\0';
+	cfg_dump_error(c, EINVAL, why, sizeof(why));
+	CU_ASSERT_STRING_EQUAL(why, msg);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL(cfg_dump(c, f), -EINVAL);
 	CU_ASSERT_EQUAL(ftell(f), 0); /* nothing half-written */
