@@ -565,6 +565,9 @@ cfg_name_error(const char *v)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
 			return ": only letters, digits, '_' and '-' are allowed";
+	/* A leading '-' would read as an option to sluicectl and the API. */
+	if (v[0] == '-')
+		return ": must not start with '-'";
 	return NULL;
 }
 

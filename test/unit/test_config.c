@@ -438,6 +438,10 @@ test_field_validators(void)
 	for (i = 0; i < sizeof(bad_name) / sizeof(bad_name[0]); i++)
 		CU_ASSERT_PTR_NOT_NULL(cfg_name_error(bad_name[i]));
 	CU_ASSERT_STRING_EQUAL(cfg_name_error(""), " must be 1..31 characters");
+	CU_ASSERT_PTR_NULL(cfg_name_error("_web-"));
+	CU_ASSERT_PTR_NULL(cfg_name_error("9"));
+	/* The API could not name it: "-web" reads as an option. */
+	CU_ASSERT_STRING_EQUAL(cfg_name_error("-web"), ": must not start with '-'");
 
 	CU_ASSERT_TRUE(cfg_is_unicast(ip("198.18.0.1")));
 	CU_ASSERT_FALSE(cfg_is_unicast(ip("0.0.0.0")));
