@@ -13,7 +13,7 @@
  * and a mail nobody frees is a leak LSan reports at exit.
  *
  * Like the worker suite this needs EAL, which a process can set up only
- * once: its own executable, the same set-up (see test_worker.c).
+ * once: its own executable, the same set-up (inproc.h).
  * Threading: the EAL main lcore makes requests and runs passes; while a
  * request waits, a helper pthread runs the passes of the workers that
  * answer, and no other thread touches those workers until it is joined.
@@ -21,14 +21,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_ring.h>
 
 #include "control/api.h"
@@ -37,6 +34,7 @@
 #include "dataplane/app.h"
 #include "dataplane/conntrack.h"
 #include "dataplane/worker.h"
+#include "inproc.h"
 #include "unit.h"
 
 #define N_WORKERS 2
@@ -73,73 +71,28 @@ static unsigned int lcores[N_WORKERS];
 
 /* Set-up */
 
-/* The first CPU this process may run on: EAL pins the main lcore to it. */
-static int
-first_allowed_cpu(void)
-{
-	cpu_set_t set;
-	int i;
-
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return 0;
-	for (i = 0; i < CPU_SETSIZE; i++)
-		if (CPU_ISSET(i, &set))
-			return i;
-	return 0;
-}
-
 static int
 suite_init(void)
 {
-	char lc[16];
-	char *argv[] = {
-		(char *)"test_api", (char *)"-l", lc, (char *)"-m", (char *)"128",
-		(char *)"--no-huge", (char *)"--no-shconf", (char *)"--no-pci",
-		(char *)"--no-telemetry", (char *)"--log-level=*:warning", NULL,
-	};
-	struct cfg_errors errs;
-	unsigned int i;
+	uint32_t i;
 
-	/* Both workers on the main lcore's CPU: no lcore runs them. */
+	if (inproc_start("test_api", config_text, N_WORKERS, 128, &app, &cfg) != 0)
+		return -1;
 	for (i = 0; i < N_WORKERS; i++)
-		lcores[i] = (unsigned int)first_allowed_cpu();
-	snprintf(lc, sizeof(lc), "%u", lcores[0]);
-	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0) {
-		fprintf(stderr, "api suite: EAL init: %s\n", rte_strerror(rte_errno));
+		lcores[i] = inproc_lcore();
+	/* Without a socket (inproc clears it) this only binds the API to the app. */
+	if (api_start(&app) != 0) {
+		inproc_stop(&app, &cfg);
 		return -1;
 	}
-	cfg_errors_init(&errs);
-	cfg_load_string(config_text, "<test_api>", &cfg, &errs);
-	if (cfg == NULL)
-		cfg_errors_print(&errs, stderr);
-	cfg_errors_free(&errs);
-	if (cfg == NULL)
-		goto undo_eal;
-	/* Requests come through api_execute, never a socket of the machine's. */
-	cfg->api_socket[0] = '\0';
-	if (app_init(&app, cfg, N_WORKERS, lcores) != 0 || app_start_ports(&app) != 0)
-		goto undo_app;
-	/* Without a socket this only binds the API to the app. */
-	if (api_start(&app) != 0)
-		goto undo_app;
 	return 0;
-undo_app:
-	app_fini(&app);
-	cfg_free(cfg);
-	cfg = NULL;
-undo_eal:
-	rte_eal_cleanup();
-	return -1;
 }
 
 static int
 suite_cleanup(void)
 {
 	api_stop();
-	app_fini(&app);
-	cfg_free(cfg);
-	cfg = NULL;
-	return rte_eal_cleanup() == 0 ? 0 : -1;
+	return inproc_stop(&app, &cfg);
 }
 
 /* Each test: new workers, worker w with one established connection from

@@ -6,10 +6,10 @@
  *
  * Unlike the other suites this one needs EAL: ports, their mempools and the
  * worker's table are EAL objects, and a process can set up EAL, a port or a
- * named pool only once. So the suite's init does what bench_pipeline's
- * child_run() does (rte_eal_init, a config naming two net_null ports,
- * app_init() with one worker, a neighbour table published in app.neigh as
- * no control lcore runs), its cleanup undoes it, and each test gets a fresh
+ * named pool only once. So the suite's init starts an appliance in the
+ * process (inproc.h: EAL, a config naming two net_null ports, app_init()
+ * with one worker) and publishes a neighbour table in app.neigh as no
+ * control lcore runs, its cleanup undoes it, and each test gets a fresh
  * worker 0: an empty table and zeroed counters. The main lcore acts as the
  * worker, as worker_main() would: worker_pass_begin, bursts "received",
  * worker_pass_end (TX flush to net_null, which frees the mbufs).
@@ -17,12 +17,9 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -32,6 +29,7 @@
 #include "dataplane/conntrack.h"
 #include "dataplane/neigh.h"
 #include "dataplane/worker.h"
+#include "inproc.h"
 #include "pktbuild.h"
 #include "unit.h"
 
@@ -96,21 +94,6 @@ static struct worker *w;
 
 /* Set-up */
 
-/* The first CPU this process may run on: EAL pins the main lcore to it. */
-static int
-first_allowed_cpu(void)
-{
-	cpu_set_t set;
-	int i;
-
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return 0;
-	for (i = 0; i < CPU_SETSIZE; i++)
-		if (CPU_ISSET(i, &set))
-			return i;
-	return 0;
-}
-
 static int
 publish_neighbours(void)
 {
@@ -130,39 +113,14 @@ publish_neighbours(void)
 static int
 suite_init(void)
 {
-	char lc[16];
-	char *argv[] = {
-		(char *)"test_worker", (char *)"-l", lc, (char *)"-m", (char *)"64",
-		/* No hugepages, no files shared with other DPDK processes. */
-		(char *)"--no-huge", (char *)"--no-shconf", (char *)"--no-pci",
-		(char *)"--no-telemetry", (char *)"--log-level=*:warning", NULL,
-	};
-	struct cfg_errors errs;
-
-	lcore = (unsigned int)first_allowed_cpu();
-	snprintf(lc, sizeof(lc), "%u", lcore);
-	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0) {
-		fprintf(stderr, "worker suite: EAL init: %s\n", rte_strerror(rte_errno));
+	if (inproc_start("test_worker", config_text, 1, 64, &app, &cfg) != 0)
+		return -1;
+	lcore = inproc_lcore();
+	if (publish_neighbours() != 0) {
+		inproc_stop(&app, &cfg);
 		return -1;
 	}
-	cfg_errors_init(&errs);
-	cfg_load_string(config_text, "<test_worker>", &cfg, &errs);
-	if (cfg == NULL)
-		cfg_errors_print(&errs, stderr);
-	cfg_errors_free(&errs);
-	if (cfg == NULL)
-		goto undo_eal;
-	if (app_init(&app, cfg, 1, &lcore) != 0 || app_start_ports(&app) != 0 ||
-	    publish_neighbours() != 0)
-		goto undo_app;
 	return 0;
-undo_app:
-	app_fini(&app);
-	cfg_free(cfg);
-	cfg = NULL;
-undo_eal:
-	rte_eal_cleanup();
-	return -1;
 }
 
 static int
@@ -170,10 +128,7 @@ suite_cleanup(void)
 {
 	neigh_table_free(app.neigh);
 	app.neigh = NULL;
-	app_fini(&app);
-	cfg_free(cfg);
-	cfg = NULL;
-	return rte_eal_cleanup() == 0 ? 0 : -1;
+	return inproc_stop(&app, &cfg);
 }
 
 /* Each test: a new worker 0, as app_init() makes it, with a fixed hash seed. */
