@@ -806,6 +806,16 @@ edit_config(struct api_req *r, struct cfg *c)
 	return -1;
 }
 
+int
+api_edit(struct cfg *c, int argc, char **argv, char *msg, size_t len)
+{
+	struct api_req r = { .argc = argc, .argv = argv };
+	int rc = edit_config(&r, c);
+
+	snprintf(msg, len, "%s", r.msg);
+	return rc;
+}
+
 /* Runs on the control lcore: copy, edit, validate as a file, apply. */
 static int
 change_on_control(struct sl_app *app, void *arg)
@@ -902,26 +912,38 @@ api_execute(struct sl_app *app, int argc, char **argv, FILE *out)
 
 /* ---- socket ----------------------------------------------------------------- */
 
+int
+api_split_request(char *req, char **args, int max_args)
+{
+	char *p, *nl = NULL;
+	int argc = 0;
+
+	for (p = req; (nl = strchr(p, '\n')) != NULL && nl != p && argc < max_args; p = nl + 1) {
+		*nl = '\0';
+		args[argc++] = p;
+	}
+	if (nl == NULL)
+		return -EINVAL;
+	return argc == max_args ? -E2BIG : argc;
+}
+
 /* Arguments, one per line, ended by an empty line. */
 static void
 serve(int fd, char *req, size_t len)
 {
-	char *args[API_MAX_ARGS], *p, *nl = NULL, *body = NULL;
+	char *args[API_MAX_ARGS], *body = NULL;
 	size_t blen = 0;
 	FILE *out = open_memstream(&body, &blen);
-	int argc = 0, rc;
+	int argc, rc;
 
 	(void)len;
 	if (out == NULL)
 		return;
-	for (p = req; (nl = strchr(p, '\n')) != NULL && nl != p && argc < API_MAX_ARGS; p = nl + 1) {
-		*nl = '\0';
-		args[argc++] = p;
-	}
-	if (nl == NULL) {
+	argc = api_split_request(req, args, API_MAX_ARGS);
+	if (argc == -EINVAL) {
 		fputs("request too long or not terminated by an empty line\n", out);
 		rc = -1;
-	} else if (argc == API_MAX_ARGS) {
+	} else if (argc == -E2BIG) {
 		fprintf(out, "more than %d arguments\n", API_MAX_ARGS - 1);
 		rc = -1;
 	} else {

@@ -31,4 +31,21 @@ void api_stop(void);
  */
 int api_execute(struct sl_app *app, int argc, char **argv, FILE *out);
 
+/*
+ * Split a request as the socket received it (arguments one per line, ended
+ * by an empty line; NUL-terminated) in place into args. Returns argc, or
+ * -EINVAL when no empty line ends it, -E2BIG at max_args arguments or more.
+ * Context: any thread; pure. Exposed for tests and test/fuzz/.
+ */
+int api_split_request(char *req, char **args, int max_args);
+
+/*
+ * The edit a change request (add-service ... drain, as api_execute gets
+ * them without --json; not reload) makes to c, a private copy of the
+ * running config, before the result is validated as a file. Returns 0, or
+ * -1 with why in msg; c may then be partly edited (the caller discards it).
+ * Context: any thread, c owned by the caller; pure. Exposed for test/fuzz/.
+ */
+int api_edit(struct cfg *c, int argc, char **argv, char *msg, size_t len);
+
 #endif

@@ -22,10 +22,8 @@
 #include "srv.h"
 #include "stats.h"
 
-#define PROM_REQ_MAX 2048
-
 static struct srv prom_srv = { .fd = -1 };
-static const char *const request_ends[] = { "\r\n\r\n", "\n\n", NULL };
+const char *const prom_request_ends[] = { "\r\n\r\n", "\n\n", NULL };
 static struct sl_app *prom_app;
 
 static void
@@ -306,6 +304,12 @@ reply(int fd, const char *status, const char *type, const char *body, size_t len
 		srv_send_all(fd, body, len);
 }
 
+int
+prom_wants_metrics(const char *req)
+{
+	return strncmp(req, "GET /metrics ", 13) == 0 || strncmp(req, "GET /metrics?", 13) == 0;
+}
+
 /* One request per connection; a client that stalls is cut off after 2 s. */
 static void
 serve(int fd, char *req, size_t len)
@@ -314,7 +318,7 @@ serve(int fd, char *req, size_t len)
 	size_t blen;
 
 	(void)len;
-	if (strncmp(req, "GET /metrics ", 13) != 0 && strncmp(req, "GET /metrics?", 13) != 0) {
+	if (!prom_wants_metrics(req)) {
 		static const char msg[] = "not found: try /metrics\n";
 
 		reply(fd, "404 Not Found", "text/plain", msg, sizeof(msg) - 1);
@@ -354,7 +358,7 @@ prom_start(struct sl_app *app)
 		prom_fd = -1;
 		return rc;
 	}
-	return srv_start(&prom_srv, prom_fd, serve, request_ends, PROM_REQ_MAX, 2, "sluice-prom");
+	return srv_start(&prom_srv, prom_fd, serve, prom_request_ends, PROM_REQ_MAX, 2, "sluice-prom");
 }
 
 void

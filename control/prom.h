@@ -16,4 +16,15 @@
 int prom_start(struct sl_app *app);
 void prom_stop(void);
 
+/* What the server reads of a request at most, and where one ends. */
+#define PROM_REQ_MAX 2048
+extern const char *const prom_request_ends[];
+
+/*
+ * Whether a request (what the server read, NUL-terminated) asks for
+ * /metrics; anything else gets a 404. Context: any thread; pure. Exposed
+ * for test/fuzz/.
+ */
+int prom_wants_metrics(const char *req);
+
 #endif

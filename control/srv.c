@@ -25,12 +25,12 @@ srv_send_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static int
-request_ended(const struct srv *s, const char *req)
+int
+srv_request_ended(const char *const *ends, const char *req)
 {
 	const char *const *e;
 
-	for (e = s->ends; *e != NULL; e++)
+	for (e = ends; *e != NULL; e++)
 		if (strstr(req, *e) != NULL)
 			return 1;
 	return 0;
@@ -52,7 +52,7 @@ serve(struct srv *s, int fd, char *req)
 			return;
 		got += (size_t)k;
 		req[got] = '\0';
-		if (request_ended(s, req))
+		if (srv_request_ended(s->ends, req))
 			break;
 	}
 	s->handle(fd, req, got);

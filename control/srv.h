@@ -45,4 +45,10 @@ void srv_stop(struct srv *s);
 /* Write all of p[0..n); 0, or -1 when the peer went away. */
 int srv_send_all(int fd, const void *p, size_t n);
 
+/*
+ * Whether req (what was read so far, NUL-terminated) holds one of ends.
+ * Context: any thread; pure. Exposed for test/fuzz/.
+ */
+int srv_request_ended(const char *const *ends, const char *req);
+
 #endif
