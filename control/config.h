@@ -211,11 +211,31 @@ struct cfg_timeout_key {
 extern const struct cfg_timeout_key cfg_timeout_keys[CFG_N_TIMEOUT_KEYS];
 
 /*
- * Write c as libconfig text that loads back into an equal struct (the
- * source name aside). cfg_dump_string returns a malloc'd string or NULL.
+ * Write c as libconfig text that cfg_load_string() loads back into a struct
+ * cfg_equal() to c, for every c a load returned. cfg_dump returns 0, -EIO
+ * when f failed, or -EINVAL having written nothing when c holds what the text
+ * cannot carry (cfg_dump_check says what). cfg_dump_string returns a malloc'd
+ * string, or NULL with errno EINVAL (refused) or ENOMEM.
+ * Context: any thread; reads c only.
  */
 int cfg_dump(const struct cfg *c, FILE *f);
 char *cfg_dump_string(const struct cfg *c);
+
+/*
+ * 0 if cfg_dump can write c, else -EINVAL and, when msg is not NULL, why in
+ * msg ("services[2].name: not NUL-terminated"): a string without its NUL, a
+ * count past its array, an enum value without a name, unknown health set
+ * bits, a timeout that is not whole seconds. Values the loader would refuse
+ * are not its business: the dump writes them and the load says why.
+ */
+int cfg_dump_check(const struct cfg *c, char *msg, size_t len);
+
+/*
+ * Whether a and b configure the same thing, field by field: every value the
+ * loader sets, the source name and line numbers aside (a dump has its own).
+ * Context: any thread; pure.
+ */
+int cfg_equal(const struct cfg *a, const struct cfg *b);
 
 /*
  * Parse a strict dotted quad "a.b.c.d" (no leading zeros) into *ip (network
