@@ -3,11 +3,12 @@
  * property.
  *
  * Each input is config text. cfg_load_string() parses and validates it;
- * when it is accepted, cfg_dump_string() writes it out, the dump must load
- * again, and the second dump must equal the first (cfg_dump promises text
- * "that loads back into an equal struct"; the API's edits and every reload
- * depend on it through control_validate). A failed reload or a differing
- * dump is a finding: abort(), so libFuzzer keeps the input.
+ * when it is accepted, cfg_dump_string() must write it out, the dump must
+ * load again into a config cfg_equal() to the first, and dump to the same
+ * text (cfg_dump promises text that loads back into an equal struct; the
+ * API's edits depend on it through control_validate). A refused dump, a
+ * failed reload or a difference is a finding: abort(), so libFuzzer keeps
+ * the input.
  *
  * Left out: inputs with a NUL byte (cfg_load_file refuses those before
  * parsing; a string cannot hold one) and inputs naming @include (they
@@ -42,7 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cfg *c = NULL, *again = NULL;
 	struct cfg_errors errs;
-	char *text, *dump1, *dump2;
+	char *text, *dump1, *dump2, why[256];
 
 	if (memchr(data, '\0', size) != NULL)
 		return -1;
@@ -63,16 +64,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (c == NULL)
 		return 0;
 
+	if (cfg_dump_check(c, why, sizeof(why)) != 0)
+		round_trip_failed(why, "(none: the dump refuses an accepted config)", NULL, NULL);
 	dump1 = cfg_dump_string(c);
-	cfg_free(c);
-	if (dump1 == NULL)
+	if (dump1 == NULL) {
+		cfg_free(c);
 		return 0;
+	}
 	cfg_errors_init(&errs);
 	cfg_load_string(dump1, "<dump>", &again, &errs);
 	if (again == NULL)
 		round_trip_failed("the dump of an accepted config does not load", dump1, NULL,
 				  &errs);
 	cfg_errors_free(&errs);
+	if (!cfg_equal(c, again))
+		round_trip_failed("the reloaded config differs (cfg_equal)", dump1, NULL, NULL);
+	cfg_free(c);
 	dump2 = cfg_dump_string(again);
 	cfg_free(again);
 	if (dump2 != NULL && strcmp(dump1, dump2) != 0)
