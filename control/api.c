@@ -10,6 +10,13 @@
  *   weight SERVICE IP[:PORT] WEIGHT        drain SERVICE IP[:PORT]
  * Filters: -S SERVICE, -b IP[:PORT] (with -S), -c CLIENT_IP, -n MAX (conns).
  * Any command takes --json.
+ *
+ * Arguments come first, then "-k VALUE" options. A change is parsed whole
+ * (parse_edit) with config.c's own validators before the running config is
+ * even copied, because the copy is edited as a struct and then written out
+ * as text to pass the file's cross-checks: a field that reached that text
+ * unchecked could say anything. Unknown, repeated or misplaced options and
+ * numbers that are not plain decimal digits are refused, by name.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_ring.h>
 
@@ -91,86 +99,93 @@ struct api_req {
 	char msg[API_MSG];
 };
 
-/* "IP" or "IP:PORT" (port 1..65535; def when absent). */
+/*
+ * "IP" or "IP:PORT" as a file writes them: a strict dotted quad, a port of
+ * decimal digits 1..65535 (*port 0 when absent).
+ */
 static int
-parse_endpoint(const char *s, uint32_t *ip, uint16_t *port, uint16_t def)
+parse_endpoint(const char *s, uint32_t *ip, uint16_t *port)
 {
-	char buf[32];
+	char addr[INET_ADDRSTRLEN];
 	const char *colon = strchr(s, ':');
-	unsigned long p = def;
-	char *end;
+	size_t n = colon != NULL ? (size_t)(colon - s) : strlen(s);
+	uint32_t p = 0;
 
-	if (colon != NULL) {
-		if ((size_t)(colon - s) >= sizeof(buf))
-			return -1;
-		memcpy(buf, s, (size_t)(colon - s));
-		buf[colon - s] = '\0';
-		errno = 0;
-		p = strtoul(colon + 1, &end, 10);
-		if (errno != 0 || end == colon + 1 || *end != '\0' || p == 0 || p > 65535)
-			return -1;
-	} else {
-		snprintf(buf, sizeof(buf), "%s", s);
-	}
-	if (cfg_parse_ipv4(buf, ip, NULL) != 0)
+	if (n >= sizeof(addr))
 		return -1;
-	*port = (uint16_t)p;   /* 0: none given and no default */
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	if (cfg_parse_ipv4(addr, ip, NULL) != 0)
+		return -1;
+	if (colon != NULL && (cfg_parse_uint(colon + 1, 65535, &p) != 0 || p == 0))
+		return -1;
+	*port = (uint16_t)p;
 	return 0;
 }
 
+/* An argument in the shape of an option: "-x", "--x"; "-1" is a number. */
 static int
-parse_uint(const char *s, unsigned long max, unsigned long *v)
+is_option(const char *a)
 {
-	char *end;
-
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return (errno != 0 || end == s || *end != '\0' || *v > max || s[0] == '-') ? -1 : 0;
+	return a[0] == '-' && (a[1] == '-' || (a[1] >= 'a' && a[1] <= 'z') ||
+			       (a[1] >= 'A' && a[1] <= 'Z'));
 }
 
-/* Value of option `opt` (e.g. "-w") among argv[from..]; NULL if absent. */
-static const char *
-opt_value(const struct api_req *r, int from, const char *opt, int *bad)
-{
-	int i;
-
-	for (i = from; i < r->argc; i++) {
-		if (strcmp(r->argv[i], opt) == 0) {
-			if (i + 1 >= r->argc) {
-				*bad = 1;
-				return NULL;
-			}
-			return r->argv[i + 1];
-		}
-	}
-	return NULL;
-}
-
-/* Every option from argv[from] on must be one of `known` and take a value. */
+/*
+ * argv[from..] are "-k VALUE" pairs, each k one of `known` (letters), each
+ * at most once; val[k] is set for those given. Anything else is refused by
+ * name, so no mistyped option is ever silently ignored.
+ */
 static int
-check_opts(struct api_req *r, int from, const char *known)
+parse_opts(struct api_req *r, int from, const char *known, const char *val[128])
 {
 	int i;
 
 	for (i = from; i < r->argc; i += 2) {
-		char key[4];
+		const char *a = r->argv[i];
+		unsigned char k = (unsigned char)a[1];
 
-		if (r->argv[i][0] != '-' || strlen(r->argv[i]) != 2) {
-			snprintf(r->msg, sizeof(r->msg), "unexpected argument '%s'", r->argv[i]);
+		if (!is_option(a)) {
+			snprintf(r->msg, sizeof(r->msg), "unexpected argument '%s'", a);
 			return -1;
 		}
-		snprintf(key, sizeof(key), "%c", r->argv[i][1]);
-		if (strchr(known, r->argv[i][1]) == NULL) {
-			snprintf(r->msg, sizeof(r->msg), "unknown option '%s' for %s (known: %s)",
-				 r->argv[i], r->argv[0], known);
+		if (a[2] != '\0' || k == '-' || strchr(known, k) == NULL) {
+			char list[64] = "";
+			size_t n, used;
+
+			for (n = 0; known[n] != '\0'; n++) {
+				used = strlen(list);
+				snprintf(list + used, sizeof(list) - used, "%s-%c", n ? ", " : "",
+					 known[n]);
+			}
+			if (known[0] == '\0')
+				snprintf(r->msg, sizeof(r->msg), "unknown option '%s': %s takes none",
+					 a, r->argv[0]);
+			else
+				snprintf(r->msg, sizeof(r->msg), "unknown option '%s' for %s (known: %s)",
+					 a, r->argv[0], list);
+			return -1;
+		}
+		if (val[k] != NULL) {
+			snprintf(r->msg, sizeof(r->msg), "option '%s' given twice", a);
 			return -1;
 		}
 		if (i + 1 >= r->argc) {
-			snprintf(r->msg, sizeof(r->msg), "option '%s' needs a value", r->argv[i]);
+			snprintf(r->msg, sizeof(r->msg), "option '%s' needs a value", a);
 			return -1;
 		}
+		val[k] = r->argv[i + 1];
 	}
 	return 0;
+}
+
+/* For the commands that take no argument at all. */
+static int
+no_args(struct api_req *r)
+{
+	const char *val[128] = { NULL };
+
+	return parse_opts(r, 1, "", val);
 }
 
 /* ---- read-only commands ---------------------------------------------------- */
@@ -357,17 +372,17 @@ struct conn_filter {
 static int
 parse_filter(struct api_req *r, struct conn_filter *flt, int allow_max)
 {
-	int bad = 0;
-	const char *svc = opt_value(r, 1, "-S", &bad);
-	const char *be = opt_value(r, 1, "-b", &bad);
-	const char *cl = opt_value(r, 1, "-c", &bad);
-	const char *mx = opt_value(r, 1, "-n", &bad);
+	const char *val[128] = { NULL };
+	const char *svc, *be, *cl, *mx;
 	const struct snapshot *s;
-	unsigned long v;
-	uint32_t i, j;
+	uint32_t i, j, v;
 
-	if (check_opts(r, 1, allow_max ? "Sbcn" : "Sbc") != 0)
+	if (parse_opts(r, 1, allow_max ? "Sbcn" : "Sbc", val) != 0)
 		return -1;
+	svc = val['S'];
+	be = val['b'];
+	cl = val['c'];
+	mx = val['n'];
 	flt->svc_id = UINT32_MAX;
 	flt->backend_id = UINT32_MAX;
 	flt->client_ip = 0;
@@ -377,14 +392,19 @@ parse_filter(struct api_req *r, struct conn_filter *flt, int allow_max)
 		return -1;
 	}
 	if (mx != NULL) {
-		if (parse_uint(mx, API_CONNS_MAX, &v) != 0 || v == 0) {
-			snprintf(r->msg, sizeof(r->msg), "-n %s: 1..%u", mx, API_CONNS_MAX);
+		if (cfg_parse_uint(mx, API_CONNS_MAX, &v) != 0 || v == 0) {
+			snprintf(r->msg, sizeof(r->msg), "-n '%s': 1..%u", mx, API_CONNS_MAX);
 			return -1;
 		}
-		flt->max = (uint32_t)v;
+		flt->max = v;
 	}
 	if (be != NULL && svc == NULL) {
 		snprintf(r->msg, sizeof(r->msg), "-b needs -S SERVICE");
+		return -1;
+	}
+	if (svc != NULL && cfg_name_error(svc) != NULL) {
+		snprintf(r->msg, sizeof(r->msg), "-S: service name \"%s\"%s", svc,
+			 cfg_name_error(svc));
 		return -1;
 	}
 	if (svc == NULL)
@@ -405,7 +425,7 @@ parse_filter(struct api_req *r, struct conn_filter *flt, int allow_max)
 
 		uint32_t hits = 0, at = 0;
 
-		if (parse_endpoint(be, &ip, &port, 0) != 0) {
+		if (parse_endpoint(be, &ip, &port) != 0) {
 			control_unlock();
 			snprintf(r->msg, sizeof(r->msg), "-b %s: not IP[:PORT]", be);
 			return -1;
@@ -554,7 +574,226 @@ out:
 	return rc == 0 ? 0 : -1;
 }
 
-/* ---- changes: on the control lcore ----------------------------------------- */
+/* ---- changes: every field checked, then applied on the control lcore ---- */
+
+enum edit_op {
+	EDIT_RELOAD,
+	EDIT_ADD_SERVICE,
+	EDIT_EDIT_SERVICE,
+	EDIT_DEL_SERVICE,
+	EDIT_ADD_BACKEND,
+	EDIT_DEL_BACKEND,
+	EDIT_WEIGHT,
+	EDIT_DRAIN,
+};
+
+/* A change command: its positional arguments, then the options it takes. */
+struct edit_cmd {
+	const char *name;
+	enum edit_op op;
+	int n_args;
+	const char *opts;
+	const char *usage;
+};
+
+static const struct edit_cmd edit_cmds[] = {
+	{ "reload", EDIT_RELOAD, 0, "", "reload" },
+	{ "add-service", EDIT_ADD_SERVICE, 2, "sflmp",
+	  "add-service NAME VIP:PORT [-p tcp|udp] [-s SCHED] [-f MODE] [-l LADDR,..] [-m SIZE]" },
+	{ "edit-service", EDIT_EDIT_SERVICE, 1, "sflm",
+	  "edit-service NAME [-s SCHED] [-f MODE] [-l LADDR,..] [-m SIZE]" },
+	{ "del-service", EDIT_DEL_SERVICE, 1, "", "del-service NAME" },
+	{ "add-backend", EDIT_ADD_BACKEND, 2, "w", "add-backend SERVICE IP[:PORT] [-w WEIGHT]" },
+	{ "del-backend", EDIT_DEL_BACKEND, 2, "", "del-backend SERVICE IP[:PORT]" },
+	{ "weight", EDIT_WEIGHT, 3, "", "weight SERVICE IP[:PORT] WEIGHT" },
+	{ "drain", EDIT_DRAIN, 2, "", "drain SERVICE IP[:PORT]" },
+};
+
+/*
+ * A change request after parse_edit: every field already passed the
+ * validators a file's value passes, so what edit_config writes into the
+ * copy of the config is something a file could have said.
+ */
+struct api_edit {
+	const struct edit_cmd *cmd;
+	char name[CFG_NAME_LEN];          /* the service */
+	uint32_t ip;                      /* VIP or backend, network order */
+	uint16_t port;                    /* host order; 0: none given (backends) */
+	uint16_t weight;
+	uint8_t proto, sched, mode;
+	uint8_t has_sched, has_mode, has_laddrs;
+	uint32_t mh_size;                 /* 0: not given */
+	uint32_t laddrs[CFG_MAX_LADDRS];
+	uint32_t n_laddrs;
+};
+
+/* What the API thread hands the control lcore. */
+struct api_change {
+	struct api_req *r;
+	struct api_edit e;
+};
+
+/* -l A,B,..: 1..CFG_MAX_LADDRS unicast addresses, no empty one. */
+static int
+parse_laddrs(struct api_req *r, const char *v, struct api_edit *e)
+{
+	const char *p = v;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		char addr[INET_ADDRSTRLEN];
+
+		if (n == 0) {
+			snprintf(r->msg, sizeof(r->msg), "-l: an empty address in '%s'", v);
+			return -1;
+		}
+		if (e->n_laddrs == CFG_MAX_LADDRS) {
+			snprintf(r->msg, sizeof(r->msg), "-l: at most %d local addresses",
+				 CFG_MAX_LADDRS);
+			return -1;
+		}
+		if (n < sizeof(addr)) {
+			memcpy(addr, p, n);
+			addr[n] = '\0';
+		}
+		if (n >= sizeof(addr) || cfg_parse_ipv4(addr, &e->laddrs[e->n_laddrs], NULL) != 0 ||
+		    !cfg_is_unicast(e->laddrs[e->n_laddrs])) {
+			snprintf(r->msg, sizeof(r->msg), "-l: '%.*s' is not a unicast IPv4 address",
+				 (int)n, p);
+			return -1;
+		}
+		e->n_laddrs++;
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+/* -s, -f, -l, -m, -p (those in the command's opts). */
+static int
+parse_service_opts(struct api_req *r, const char *const val[128], struct api_edit *e)
+{
+	int a;
+
+	if (val['p'] != NULL) {
+		a = cfg_proto_from_name(val['p']);
+		if (a < 0) {
+			snprintf(r->msg, sizeof(r->msg), "unknown protocol '%s' (tcp, udp)", val['p']);
+			return -1;
+		}
+		e->proto = (uint8_t)a;
+	}
+	if (val['s'] != NULL) {
+		a = sched_algo_from_name(val['s']);
+		if (a < 0) {
+			snprintf(r->msg, sizeof(r->msg), "unknown scheduler '%s'", val['s']);
+			return -1;
+		}
+		e->sched = (uint8_t)a;
+		e->has_sched = 1;
+	}
+	if (val['f'] != NULL) {
+		a = cfg_mode_from_name(val['f']);
+		if (a < 0) {
+			snprintf(r->msg, sizeof(r->msg),
+				 "unknown forwarding mode '%s' (nat, fullnat, dr)", val['f']);
+			return -1;
+		}
+		e->mode = (uint8_t)a;
+		e->has_mode = 1;
+	}
+	if (val['m'] != NULL &&
+	    (cfg_parse_uint(val['m'], SCHED_MH_MAX_SIZE, &e->mh_size) != 0 ||
+	     e->mh_size < CFG_MIN_MH_SIZE || !sched_is_prime(e->mh_size))) {
+		snprintf(r->msg, sizeof(r->msg), "-m '%s': a prime in %u..%u", val['m'],
+			 CFG_MIN_MH_SIZE, SCHED_MH_MAX_SIZE);
+		return -1;
+	}
+	if (val['l'] != NULL) {
+		if (parse_laddrs(r, val['l'], e) != 0)
+			return -1;
+		e->has_laddrs = 1;
+	}
+	return 0;
+}
+
+/*
+ * Check every argument of a change before any config is copied: a request
+ * refused here, or later by the file's cross-checks, changes nothing.
+ * Context: the API thread; touches no shared state.
+ */
+static int
+parse_edit(struct api_req *r, const struct edit_cmd *cmd, struct api_edit *e)
+{
+	const char *val[128] = { NULL };
+	const char *why;
+	uint32_t v;
+	int i;
+
+	memset(e, 0, sizeof(*e));
+	e->cmd = cmd;
+	for (i = 1; i <= cmd->n_args; i++) {
+		if (i < r->argc && !is_option(r->argv[i]))
+			continue;
+		/* An option where an argument belongs: name it if unknown. */
+		if (i < r->argc && parse_opts(r, i, cmd->opts, val) != 0)
+			return -1;
+		snprintf(r->msg, sizeof(r->msg), "usage: %s", cmd->usage);
+		return -1;
+	}
+	if (parse_opts(r, cmd->n_args + 1, cmd->opts, val) != 0)
+		return -1;
+	if (cmd->op == EDIT_RELOAD)
+		return 0;
+	why = cfg_name_error(r->argv[1]);
+	if (why != NULL) {
+		snprintf(r->msg, sizeof(r->msg), "service name \"%s\"%s", r->argv[1], why);
+		return -1;
+	}
+	snprintf(e->name, sizeof(e->name), "%s", r->argv[1]);
+	switch (cmd->op) {
+	case EDIT_ADD_SERVICE:
+		if (parse_endpoint(r->argv[2], &e->ip, &e->port) != 0 || e->port == 0) {
+			snprintf(r->msg, sizeof(r->msg), "'%s' is not VIP:PORT", r->argv[2]);
+			return -1;
+		}
+		e->proto = IPPROTO_TCP;
+		e->sched = SCHED_ALGO_WLC;
+		e->mode = SVC_MODE_NAT;
+		e->mh_size = SCHED_MH_DEFAULT_SIZE;
+		break;
+	case EDIT_ADD_BACKEND:
+	case EDIT_DEL_BACKEND:
+	case EDIT_WEIGHT:
+	case EDIT_DRAIN:
+		if (parse_endpoint(r->argv[2], &e->ip, &e->port) != 0) {
+			snprintf(r->msg, sizeof(r->msg), "'%s' is not IP[:PORT]", r->argv[2]);
+			return -1;
+		}
+		break;
+	default:
+		break;
+	}
+	if ((cmd->op == EDIT_ADD_SERVICE || cmd->op == EDIT_ADD_BACKEND) &&
+	    !cfg_is_unicast(e->ip)) {
+		snprintf(r->msg, sizeof(r->msg), "%s is not a unicast host address", r->argv[2]);
+		return -1;
+	}
+	if (cmd->op == EDIT_ADD_SERVICE || cmd->op == EDIT_EDIT_SERVICE)
+		return parse_service_opts(r, val, e);
+	if (cmd->op == EDIT_ADD_BACKEND || cmd->op == EDIT_WEIGHT) {
+		const char *w = cmd->op == EDIT_WEIGHT ? r->argv[3] : val['w'];
+
+		v = 1;
+		if (w != NULL && cfg_parse_uint(w, SCHED_MAX_WEIGHT, &v) != 0) {
+			snprintf(r->msg, sizeof(r->msg), "weight '%s': 0..%u", w, SCHED_MAX_WEIGHT);
+			return -1;
+		}
+		e->weight = (uint16_t)v;
+	}
+	return 0;
+}
 
 static struct cfg_service *
 find_service(struct cfg *c, const char *name)
@@ -595,103 +834,42 @@ find_backend_by_ip(const struct cfg_service *s, uint32_t ip)
 	return found;
 }
 
-/* -s, -f, -l, -m, -p on a service being added or edited. */
-static int
-apply_service_opts(struct api_req *r, int from, struct cfg_service *s, int adding)
+/* The options parse_edit found, on a service being added or edited. */
+static void
+apply_service_opts(const struct api_edit *e, struct cfg_service *s)
 {
-	int bad = 0;
-	const char *sched = opt_value(r, from, "-s", &bad);
-	const char *mode = opt_value(r, from, "-f", &bad);
-	const char *laddrs = opt_value(r, from, "-l", &bad);
-	const char *mh = opt_value(r, from, "-m", &bad);
-	const char *proto = opt_value(r, from, "-p", &bad);
-	unsigned long v;
-
-	if (check_opts(r, from, adding ? "sflmp" : "sflm") != 0)
-		return -1;
-	if (sched != NULL) {
-		int a = sched_algo_from_name(sched);
-
-		if (a < 0) {
-			snprintf(r->msg, sizeof(r->msg), "unknown scheduler '%s'", sched);
-			return -1;
-		}
-		s->sched = (uint8_t)a;
-	}
-	if (mode != NULL) {
-		if (strcmp(mode, "nat") == 0)
-			s->mode = SVC_MODE_NAT;
-		else if (strcmp(mode, "fullnat") == 0)
-			s->mode = SVC_MODE_FULLNAT;
-		else if (strcmp(mode, "dr") == 0)
-			s->mode = SVC_MODE_DR;
-		else {
-			snprintf(r->msg, sizeof(r->msg), "unknown forwarding mode '%s' (nat, fullnat, dr)",
-				 mode);
-			return -1;
-		}
-	}
-	if (proto != NULL) {
-		if (strcmp(proto, "tcp") == 0)
-			s->proto = IPPROTO_TCP;
-		else if (strcmp(proto, "udp") == 0)
-			s->proto = IPPROTO_UDP;
-		else {
-			snprintf(r->msg, sizeof(r->msg), "unknown protocol '%s' (tcp, udp)", proto);
-			return -1;
-		}
-	}
-	if (mh != NULL) {
-		if (parse_uint(mh, UINT32_MAX, &v) != 0) {
-			snprintf(r->msg, sizeof(r->msg), "-m %s: not a number", mh);
-			return -1;
-		}
-		s->mh_size = (uint32_t)v;
-	}
-	if (laddrs != NULL) {
-		char buf[CFG_MAX_LADDRS * 16 + 1], *tok, *save = NULL;
-
-		snprintf(buf, sizeof(buf), "%s", laddrs);
-		s->n_laddrs = 0;
-		for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-			if (s->n_laddrs == CFG_MAX_LADDRS ||
-			    cfg_parse_ipv4(tok, &s->laddrs[s->n_laddrs], NULL) != 0) {
-				snprintf(r->msg, sizeof(r->msg), "-l: '%s' is not an IPv4 address", tok);
-				return -1;
-			}
-			s->n_laddrs++;
-		}
+	if (e->has_sched)
+		s->sched = e->sched;
+	if (e->has_mode)
+		s->mode = e->mode;
+	if (e->mh_size != 0)
+		s->mh_size = e->mh_size;
+	if (e->has_laddrs) {
+		memcpy(s->laddrs, e->laddrs, e->n_laddrs * sizeof(e->laddrs[0]));
+		s->n_laddrs = e->n_laddrs;
 	}
 	/* Local addresses belong to fullnat only: leaving fullnat drops them. */
-	if (s->mode != SVC_MODE_FULLNAT && laddrs == NULL)
+	if (s->mode != SVC_MODE_FULLNAT && !e->has_laddrs)
 		s->n_laddrs = 0;
-	return 0;
 }
 
+/*
+ * Apply a checked request to c, a copy of the running config; what is left
+ * to refuse here is what needs that config (names that exist or not).
+ */
 static int
-edit_config(struct api_req *r, struct cfg *c)
+edit_config(struct api_req *r, const struct api_edit *e, struct cfg *c)
 {
-	const char *cmd = r->argv[0];
-	struct cfg_service *s;
-	unsigned long v;
-	uint32_t ip;
-	uint16_t port;
+	const char *ep = e->cmd->n_args >= 2 ? r->argv[2] : "";
+	struct cfg_service *s = find_service(c, e->name);
+	uint16_t port = e->port;
 	int j;
 
-	if (strcmp(cmd, "add-service") == 0) {
+	if (e->cmd->op == EDIT_ADD_SERVICE) {
 		struct cfg_service *grown;
 
-		if (r->argc < 3 || r->argv[2][0] == '-') {
-			snprintf(r->msg, sizeof(r->msg), "usage: add-service NAME VIP:PORT [options]");
-			return -1;
-		}
-		if (parse_endpoint(r->argv[2], &ip, &port, 0) != 0 || port == 0) {
-			snprintf(r->msg, sizeof(r->msg), "'%s' is not VIP:PORT", r->argv[2]);
-			return -1;
-		}
-		if (strlen(r->argv[1]) >= CFG_NAME_LEN) {
-			snprintf(r->msg, sizeof(r->msg), "service name longer than %d characters",
-				 CFG_NAME_LEN - 1);
+		if (s != NULL) {
+			snprintf(r->msg, sizeof(r->msg), "service '%s' already exists", e->name);
 			return -1;
 		}
 		grown = realloc(c->services, (c->n_services + 1) * sizeof(*grown));
@@ -702,64 +880,45 @@ edit_config(struct api_req *r, struct cfg *c)
 		c->services = grown;
 		s = &c->services[c->n_services++];
 		memset(s, 0, sizeof(*s));
-		snprintf(s->name, sizeof(s->name), "%s", r->argv[1]);
-		s->vip = ip;
-		s->port = port;
-		s->proto = IPPROTO_TCP;
-		s->sched = SCHED_ALGO_WLC;
-		s->mode = SVC_MODE_NAT;
-		s->mh_size = SCHED_MH_DEFAULT_SIZE;
-		return apply_service_opts(r, 3, s, 1);
+		memcpy(s->name, e->name, sizeof(s->name));
+		s->vip = e->ip;
+		s->port = e->port;
+		s->proto = e->proto;
+		s->sched = e->sched;
+		s->mode = e->mode;
+		s->mh_size = e->mh_size;
+		apply_service_opts(e, s);
+		return 0;
 	}
-	if (r->argc < 2) {
-		snprintf(r->msg, sizeof(r->msg), "usage: %s SERVICE ...", cmd);
-		return -1;
-	}
-	s = find_service(c, r->argv[1]);
 	if (s == NULL) {
-		snprintf(r->msg, sizeof(r->msg), "no service named '%s'", r->argv[1]);
+		snprintf(r->msg, sizeof(r->msg), "no service named '%s'", e->name);
 		return -1;
 	}
-	if (strcmp(cmd, "edit-service") == 0)
-		return apply_service_opts(r, 2, s, 0);
-	if (strcmp(cmd, "del-service") == 0) {
-		if (r->argc != 2) {
-			snprintf(r->msg, sizeof(r->msg), "usage: del-service NAME");
-			return -1;
-		}
+	if (e->cmd->op == EDIT_EDIT_SERVICE) {
+		apply_service_opts(e, s);
+		return 0;
+	}
+	if (e->cmd->op == EDIT_DEL_SERVICE) {
 		free(s->backends);
 		c->n_backends_total -= s->n_backends;
 		memmove(s, s + 1, (size_t)(&c->services[c->n_services] - (s + 1)) * sizeof(*s));
 		c->n_services--;
 		return 0;
 	}
-	if (r->argc < 3 || parse_endpoint(r->argv[2], &ip, &port, 0) != 0) {
-		snprintf(r->msg, sizeof(r->msg), "usage: %s SERVICE IP[:PORT] ...", cmd);
-		return -1;
-	}
-	if (port == 0 && strcmp(cmd, "add-backend") == 0)
+	if (port == 0 && e->cmd->op == EDIT_ADD_BACKEND)
 		port = s->port;   /* as in a file: the service's port */
-	j = port != 0 ? find_backend(s, ip, port) : find_backend_by_ip(s, ip);
+	j = port != 0 ? find_backend(s, e->ip, port) : find_backend_by_ip(s, e->ip);
 	if (j == -2) {
 		snprintf(r->msg, sizeof(r->msg), "service '%s' has several backends at %s: give IP:PORT",
-			 s->name, r->argv[2]);
+			 s->name, ep);
 		return -1;
 	}
-	if (strcmp(cmd, "add-backend") == 0) {
-		int bad = 0;
-		const char *wv = opt_value(r, 3, "-w", &bad);
+	if (e->cmd->op == EDIT_ADD_BACKEND) {
 		struct cfg_backend *grown;
 
-		if (check_opts(r, 3, "w") != 0)
-			return -1;
 		if (j >= 0) {
 			snprintf(r->msg, sizeof(r->msg), "service '%s' already has backend %s",
-				 s->name, r->argv[2]);
-			return -1;
-		}
-		v = 1;
-		if (wv != NULL && parse_uint(wv, SCHED_MAX_WEIGHT, &v) != 0) {
-			snprintf(r->msg, sizeof(r->msg), "weight '%s': 0..%u", wv, SCHED_MAX_WEIGHT);
+				 s->name, ep);
 			return -1;
 		}
 		grown = realloc(s->backends, (s->n_backends + 1) * sizeof(*grown));
@@ -769,41 +928,26 @@ edit_config(struct api_req *r, struct cfg *c)
 		}
 		s->backends = grown;
 		memset(&s->backends[s->n_backends], 0, sizeof(s->backends[0]));
-		s->backends[s->n_backends].ip = ip;
+		s->backends[s->n_backends].ip = e->ip;
 		s->backends[s->n_backends].port = port;
-		s->backends[s->n_backends].weight = (uint16_t)v;
+		s->backends[s->n_backends].weight = e->weight;
 		s->n_backends++;
 		c->n_backends_total++;
 		return 0;
 	}
 	if (j < 0) {
-		snprintf(r->msg, sizeof(r->msg), "service '%s' has no backend %s", s->name,
-			 r->argv[2]);
+		snprintf(r->msg, sizeof(r->msg), "service '%s' has no backend %s", s->name, ep);
 		return -1;
 	}
-	if (strcmp(cmd, "del-backend") == 0 && r->argc == 3) {
+	if (e->cmd->op == EDIT_DEL_BACKEND) {
 		memmove(&s->backends[j], &s->backends[j + 1],
 			(s->n_backends - (uint32_t)j - 1) * sizeof(s->backends[0]));
 		s->n_backends--;
 		c->n_backends_total--;
 		return 0;
 	}
-	if (strcmp(cmd, "drain") == 0 && r->argc == 3) {
-		s->backends[j].weight = 0;
-		return 0;
-	}
-	if (strcmp(cmd, "weight") == 0 && r->argc == 4) {
-		if (parse_uint(r->argv[3], SCHED_MAX_WEIGHT, &v) != 0) {
-			snprintf(r->msg, sizeof(r->msg), "weight '%s': 0..%u", r->argv[3],
-				 SCHED_MAX_WEIGHT);
-			return -1;
-		}
-		s->backends[j].weight = (uint16_t)v;
-		return 0;
-	}
-	snprintf(r->msg, sizeof(r->msg), "usage: %s SERVICE IP[:PORT]%s", cmd,
-		 strcmp(cmd, "weight") == 0 ? " WEIGHT" : "");
-	return -1;
+	s->backends[j].weight = e->cmd->op == EDIT_DRAIN ? 0 : e->weight;
+	return 0;
 }
 
 int
@@ -820,14 +964,15 @@ api_edit(struct cfg *c, int argc, char **argv, char *msg, size_t len)
 static int
 change_on_control(struct sl_app *app, void *arg)
 {
-	struct api_req *r = arg;
+	struct api_change *ch = arg;
+	struct api_req *r = ch->r;
 	struct cfg *copy = NULL, *checked = NULL;
 
-	if (strcmp(r->argv[0], "reload") == 0)
+	if (ch->e.cmd->op == EDIT_RELOAD)
 		return control_reload(app, r->msg, sizeof(r->msg));
 	if (control_validate(app->cfg, "<running>", &copy, r->msg, sizeof(r->msg)) != 0)
 		return -1;
-	if (edit_config(r, copy) != 0) {
+	if (edit_config(r, &ch->e, copy) != 0) {
 		cfg_free(copy);
 		return -1;
 	}
@@ -838,11 +983,6 @@ change_on_control(struct sl_app *app, void *arg)
 	cfg_free(copy);
 	return control_apply(app, checked, r->argv[0], r->msg, sizeof(r->msg));
 }
-
-static const char *const change_cmds[] = {
-	"reload", "add-service", "edit-service", "del-service", "add-backend",
-	"del-backend", "weight", "drain", NULL
-};
 
 int
 api_execute(struct sl_app *app, int argc, char **argv, FILE *out)
@@ -865,25 +1005,29 @@ api_execute(struct sl_app *app, int argc, char **argv, FILE *out)
 			 " add-service, edit-service, del-service, add-backend, del-backend, weight,"
 			 " drain)");
 		rc = -1;
-	} else if (strcmp(args[0], "list") == 0 && n == 1) {
-		rc = cmd_list(&r);
-	} else if (strcmp(args[0], "stats") == 0 && n == 1) {
-		rc = cmd_stats(&r);
-	} else if (strcmp(args[0], "config") == 0 && n == 1) {
-		rc = cmd_config(&r);
+	} else if (strcmp(args[0], "list") == 0) {
+		rc = no_args(&r) != 0 ? -1 : cmd_list(&r);
+	} else if (strcmp(args[0], "stats") == 0) {
+		rc = no_args(&r) != 0 ? -1 : cmd_stats(&r);
+	} else if (strcmp(args[0], "config") == 0) {
+		rc = no_args(&r) != 0 ? -1 : cmd_config(&r);
 	} else if (strcmp(args[0], "conns") == 0) {
 		rc = cmd_conns(&r, 0);
 	} else if (strcmp(args[0], "flush") == 0) {
 		rc = cmd_conns(&r, 1);
 	} else {
-		for (i = 0; change_cmds[i] != NULL && strcmp(change_cmds[i], args[0]) != 0; i++)
+		struct api_change ch = { .r = &r };
+
+		for (i = 0; i < (int)RTE_DIM(edit_cmds) && strcmp(edit_cmds[i].name, args[0]) != 0;
+		     i++)
 			;
-		if (change_cmds[i] == NULL) {
-			snprintf(r.msg, sizeof(r.msg), "unknown command '%s' (or wrong arguments)",
-				 args[0]);
+		if (i == (int)RTE_DIM(edit_cmds)) {
+			snprintf(r.msg, sizeof(r.msg), "unknown command '%s'", args[0]);
+			rc = -1;
+		} else if (parse_edit(&r, &edit_cmds[i], &ch.e) != 0) {
 			rc = -1;
 		} else {
-			rc = control_call(change_on_control, &r);
+			rc = control_call(change_on_control, &ch);
 			if (rc == -ESHUTDOWN) {
 				snprintf(r.msg, sizeof(r.msg), "sluice is shutting down");
 				rc = -1;

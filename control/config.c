@@ -16,6 +16,7 @@
  * Threading: control lcore or tools; allocates with malloc; no EAL.
  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <limits.h>
@@ -33,7 +34,6 @@
 #define CFG_MAX_DESC 16384
 #define CFG_MIN_MTU 68
 #define CFG_MAX_MTU 9000
-#define CFG_MIN_MH_SIZE 251
 #define CFG_MAX_TIMEOUT_S 2592000 /* 30 days; in ms still fits uint32_t */
 #define CFG_MAX_MBUFS (1u << 24)
 #define CFG_MAX_FILE_SIZE (16u << 20)
@@ -394,7 +394,7 @@ on_wide_line(const struct cfg_ctx *x, const config_setting_t *s)
 
 /* ---- addresses ------------------------------------------------------------ */
 
-/* Up to `max_digits` decimal digits, no leading zero, no sign. */
+/* Up to `max_digits` decimal digits, no leading zero, no sign, no wrap. */
 static const char *
 parse_decimal(const char *s, int max_digits, unsigned int *out)
 {
@@ -402,9 +402,11 @@ parse_decimal(const char *s, int max_digits, unsigned int *out)
 	int n = 0;
 
 	while (*s >= '0' && *s <= '9') {
-		if (n == max_digits || (n == 1 && v == 0))
+		unsigned int d = (unsigned int)(*s - '0');
+
+		if (n == max_digits || (n == 1 && v == 0) || v > (UINT_MAX - d) / 10)
 			return NULL;
-		v = v * 10 + (unsigned int)(*s - '0');
+		v = v * 10 + d;
 		n++;
 		s++;
 	}
@@ -412,6 +414,18 @@ parse_decimal(const char *s, int max_digits, unsigned int *out)
 		return NULL;
 	*out = v;
 	return s;
+}
+
+int
+cfg_parse_uint(const char *s, uint32_t max, uint32_t *out)
+{
+	unsigned int v;
+	const char *end = parse_decimal(s, 10, &v);
+
+	if (end == NULL || *end != '\0' || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 int
@@ -461,8 +475,8 @@ in_subnet(uint32_t ip, const struct cfg_addr *a)
 }
 
 /* Not this-network, loopback, multicast, reserved or broadcast. */
-static int
-is_unicast(uint32_t ip)
+int
+cfg_is_unicast(uint32_t ip)
 {
 	uint32_t h = ntohl(ip);
 
@@ -639,29 +653,37 @@ get_str(struct cfg_ctx *x, const config_setting_t *grp, const char *key,
 	return get_str_elem(x, s, out);
 }
 
-/* A name: 1..31 of [A-Za-z0-9_-], so it is safe in logs, CLI and metrics. */
+static_assert(CFG_NAME_LEN == 32, "cfg_name_error says 1..31 characters");
+
+const char *
+cfg_name_error(const char *v)
+{
+	const char *p;
+
+	if (v[0] == '\0' || strlen(v) >= CFG_NAME_LEN)
+		return " must be 1..31 characters";
+	for (p = v; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			return ": only letters, digits, '_' and '-' are allowed";
+	return NULL;
+}
+
 static void
 get_name(struct cfg_ctx *x, const config_setting_t *grp, char *dst)
 {
 	const config_setting_t *s = config_setting_get_member(grp, "name");
-	const char *v, *p;
+	const char *v, *why;
 	int rc = get_str(x, grp, "name", &v);
 
 	if (rc == GOT_NONE)
 		missing(x, grp, "name");
 	if (rc != GOT_VALUE)
 		return;
-	if (v[0] == '\0' || strlen(v) >= CFG_NAME_LEN) {
-		cfg_err(x, s, "\"%s\" must be 1..%d characters", v, CFG_NAME_LEN - 1);
+	why = cfg_name_error(v);
+	if (why != NULL) {
+		cfg_err(x, s, "\"%s\"%s", v, why);
 		return;
-	}
-	for (p = v; *p != '\0'; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-')) {
-			cfg_err(x, s, "\"%s\": only letters, digits, '_' and '-' are allowed",
-				v);
-			return;
-		}
 	}
 	strcpy(dst, v);
 }
@@ -679,7 +701,7 @@ get_ip_elem(struct cfg_ctx *x, const config_setting_t *s, uint32_t *ip)
 		*ip = 0;
 		return GOT_ERROR;
 	}
-	if (!is_unicast(*ip)) {
+	if (!cfg_is_unicast(*ip)) {
 		cfg_err(x, s, "%s is not a unicast host address", v);
 		*ip = 0;
 		return GOT_ERROR;
@@ -712,7 +734,7 @@ get_cidr_elem(struct cfg_ctx *x, const config_setting_t *s, struct cfg_addr *a)
 		cfg_err(x, s, "\"%s\" is not an IPv4 address/prefix (1..32)", v);
 		goto fail;
 	}
-	if (!is_unicast(a->ip)) {
+	if (!cfg_is_unicast(a->ip)) {
 		cfg_err(x, s, "%s is not a unicast host address", v);
 		goto fail;
 	}
@@ -1415,22 +1437,16 @@ parse_service(struct cfg_ctx *x, const config_setting_t *ss,
 	if (get_u16(x, ss, "port", 1, 65535, &sv->port) == GOT_NONE)
 		missing(x, ss, "port");
 	if (get_str(x, ss, "protocol", &v) == GOT_VALUE) {
-		if (strcmp(v, "tcp") == 0)
-			sv->proto = IPPROTO_TCP;
-		else if (strcmp(v, "udp") == 0)
-			sv->proto = IPPROTO_UDP;
+		if (cfg_proto_from_name(v) >= 0)
+			sv->proto = (uint8_t)cfg_proto_from_name(v);
 		else
 			cfg_err(x, config_setting_get_member(ss, "protocol"),
 				"unknown protocol \"%s\" (one of: tcp, udp)", v);
 	}
 	parse_sched_name(x, ss, sv);
 	if (get_str(x, ss, "forward", &v) == GOT_VALUE) {
-		if (strcmp(v, "nat") == 0)
-			sv->mode = SVC_MODE_NAT;
-		else if (strcmp(v, "fullnat") == 0)
-			sv->mode = SVC_MODE_FULLNAT;
-		else if (strcmp(v, "dr") == 0)
-			sv->mode = SVC_MODE_DR;
+		if (cfg_mode_from_name(v) >= 0)
+			sv->mode = (uint8_t)cfg_mode_from_name(v);
 		else
 			cfg_err(x, config_setting_get_member(ss, "forward"),
 				"unknown forwarding mode \"%s\" (one of: nat, fullnat, dr)",
@@ -2073,6 +2089,28 @@ cfg_load_file(const char *path, struct cfg **out, struct cfg_errors *errs)
 	free(dir);
 	free(text);
 	return n;
+}
+
+int
+cfg_proto_from_name(const char *v)
+{
+	if (strcmp(v, "tcp") == 0)
+		return IPPROTO_TCP;
+	if (strcmp(v, "udp") == 0)
+		return IPPROTO_UDP;
+	return -EINVAL;
+}
+
+int
+cfg_mode_from_name(const char *v)
+{
+	if (strcmp(v, "nat") == 0)
+		return SVC_MODE_NAT;
+	if (strcmp(v, "fullnat") == 0)
+		return SVC_MODE_FULLNAT;
+	if (strcmp(v, "dr") == 0)
+		return SVC_MODE_DR;
+	return -EINVAL;
 }
 
 const char *

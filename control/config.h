@@ -244,4 +244,35 @@ int cfg_equal(const struct cfg *a, const struct cfg *b);
  */
 int cfg_parse_ipv4(const char *s, uint32_t *ip, uint8_t *prefix);
 
+/*
+ * Field validators the file parser and the runtime API share, so a value
+ * the API accepts is one a file could hold, and the API refuses it before
+ * it touches any config. Context: any thread; pure.
+ */
+
+/* services.mh_table_size: a prime in CFG_MIN_MH_SIZE..SCHED_MH_MAX_SIZE. */
+#define CFG_MIN_MH_SIZE 251
+
+/*
+ * A whole string of decimal digits, value <= max: "0", or no leading zero,
+ * no sign, no space, at most 10 digits and no wrap. 0, else -EINVAL.
+ */
+int cfg_parse_uint(const char *s, uint32_t max, uint32_t *out);
+
+/*
+ * A port or service name: 1..CFG_NAME_LEN-1 of [A-Za-z0-9_-], so it is
+ * safe in logs, CLI, metrics and config text. NULL when v is one, else why
+ * not, worded to follow the quoted name: " must be 1..31 characters".
+ */
+const char *cfg_name_error(const char *v);
+
+/* ip (network order) is a host address: not 0/8, 127/8, multicast or above. */
+int cfg_is_unicast(uint32_t ip);
+
+/* "tcp", "udp": IPPROTO_TCP, IPPROTO_UDP; else -EINVAL. */
+int cfg_proto_from_name(const char *v);
+
+/* "nat", "fullnat", "dr": enum svc_mode; else -EINVAL. */
+int cfg_mode_from_name(const char *v);
+
 #endif

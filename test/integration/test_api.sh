@@ -85,9 +85,61 @@ bad "VIP on a port address" "is an address of port" add-service x 198.18.1.1:80
 bad "bad scheduler" "unknown scheduler" edit-service web -s fastest
 bad "bad endpoint" "is not VIP:PORT" add-service x 198.18.0.10
 bad "unknown option" "unknown option" add-backend web 198.18.1.14 -x 1
+# Issue 9: every field is checked before the config is touched. A quote in a
+# name once went into the dumped text unescaped and rewrote the config.
+inject='x";health:{type="icmp"};#'
+bad "a name with a quote (config injection)" "only letters, digits, '_' and '-'" \
+	add-service "$inject" 198.18.0.10:8082
+expect "the injection left the running config as it was" "config differs" \
+	[ "$(it_ctl config)" = "$before" ]
+long=$(printf 'n%.0s' {1..32})
+bad "a 32-character name" "1..31 characters" add-service "$long" 198.18.0.10:8082
+bad "a 300-character name to edit" "1..31 characters" edit-service "$(printf 'n%.0s' {1..300})" -s rr
+bad "a bad name for a backend's service" "only letters" add-backend 'we b' 198.18.1.14
+# Numbers are decimal digits and nothing else, within range.
+for w in +5 ' 5' '5 ' 5x -1 0x5 05 65536 99999999999999999999; do
+	bad "weight '$w'" "weight '$w': 0..65535" weight web 198.18.1.11:8080 "$w"
+done
+bad "add-backend -w +5" "weight '+5': 0..65535" add-backend web 198.18.1.14 -w +5
+bad "backend port +8080" "not IP[:PORT]" add-backend web 198.18.1.14:+8080
+bad "backend port ' 8080'" "not IP[:PORT]" add-backend web '198.18.1.14: 8080'
+bad "backend port empty" "not IP[:PORT]" add-backend web 198.18.1.14:
+bad "backend not unicast" "not a unicast" add-backend web 224.0.0.1:8080
+bad "VIP port +80" "is not VIP:PORT" add-service x 198.18.0.10:+80
+bad "VIP port 65536" "is not VIP:PORT" add-service x 198.18.0.10:65536
+bad "-m +257" "-m '+257'" add-service x 198.18.0.10:8082 -s mh -m +257
+bad "-m not a prime" "-m '300'" add-service x 198.18.0.10:8082 -s mh -m 300
+bad "conns -n +5" "-n '+5'" conns -n +5
+bad "conns -S with a bad name" "-S: service name" conns -S 'a"b'
+bad "-l with an empty element" "-l: an empty address" add-service x 198.18.0.10:8082 -f fullnat -l 198.18.1.2,
+bad "-l overlong" "at most 64 local addresses" add-service x 198.18.0.10:8082 -f fullnat -l "$(printf '198.18.1.2,%.0s' {1..100})198.18.1.2"
+bad "bad protocol" "unknown protocol" add-service x 198.18.0.10:8082 -p sctp
+bad "bad forwarding mode" "unknown forwarding mode" edit-service web -f tun
+# Unknown options are refused, by name, on every command.
+bad "add-service -x first" "unknown option '-x'" add-service -x web3 198.18.0.10:8082
+bad "add-service -x last" "unknown option '-x'" add-service web3 198.18.0.10:8082 -x 1
+bad "add-service -w" "unknown option '-w'" add-service web3 198.18.0.10:8082 -w 1
+bad "edit-service -p" "unknown option '-p'" edit-service web -p udp
+bad "edit-service --frob" "unknown option '--frob'" edit-service web --frob 1
+bad "del-service -x" "unknown option '-x'" del-service web -x
+bad "del-backend -x" "unknown option '-x'" del-backend web 198.18.1.11:8080 -x
+bad "weight -x" "unknown option '-x'" weight web 198.18.1.11:8080 3 -x
+bad "drain -x" "unknown option '-x'" drain web 198.18.1.11 -x
+bad "list -x" "unknown option '-x'" list -x
+bad "stats -x" "unknown option '-x'" stats -x
+bad "config -x" "unknown option '-x'" config -x
+bad "reload -x" "unknown option '-x'" reload -x
+bad "conns -x" "unknown option '-x'" conns -x 1
+bad "flush -n" "unknown option '-n'" flush -n 5
+bad "an option given twice" "given twice" edit-service web -s rr -s wlc
+bad "an option without its value" "needs a value" edit-service web -s
+bad "a stray argument" "unexpected argument 'rr'" edit-service web rr
 j=$(it_ctl --json weight web 198.18.1.11:8080 70000 2>&1)
 expect "errors in JSON too" "$j" [ "$(jget "$j" .error)" = "weight '70000': 0..65535" ]
 expect "nothing changed by the rejected requests" "config differs" [ "$(it_ctl config)" = "$before" ]
+it_ctl weight web 198.18.1.11:8080 5 >/dev/null
+expect "a valid edit still applies after the rejected ones" "$(it_ctl list --json | jq -c '[.services[0].backends[].weight]')" \
+	[ "$(it_ctl list --json | jq -c '[.services[0].backends[].weight]')" = '[5,0,2]' ]
 out=$("$SLUICECTL" -s "$IT_TMP/none.sock" list 2>&1)
 rc=$?
 expect "no appliance: exit 2 with a message" "exit $rc: $out" [ $rc -eq 2 ]

@@ -406,6 +406,52 @@ test_parse_ipv4(void)
 		CU_ASSERT_EQUAL(cfg_parse_ipv4(bad[i], &v, &len), -EINVAL);
 }
 
+/* The validators the runtime API shares with the file (issue 9). */
+static void
+test_field_validators(void)
+{
+	static const char *const bad_uint[] = {
+		"", "+5", " 5", "5 ", "5x", "-1", "0x5", "05", "00", "1.0", "65536",
+		"4294967296", "99999999999999999999", "\t5",
+	};
+	static const char *const bad_name[] = {
+		"", "x\";health:{type=\"icmp\"};#", "a b", "a.b", "a/b", "a\nb", "\xc3\xa9",
+		"abcdefghijklmnopqrstuvwxyz012345",
+	};
+	uint32_t v;
+	size_t i;
+
+	CU_ASSERT_EQUAL(cfg_parse_uint("0", 65535, &v), 0);
+	CU_ASSERT_EQUAL(v, 0);
+	CU_ASSERT_EQUAL(cfg_parse_uint("65535", 65535, &v), 0);
+	CU_ASSERT_EQUAL(v, 65535);
+	CU_ASSERT_EQUAL(cfg_parse_uint("4294967295", UINT32_MAX, &v), 0);
+	CU_ASSERT_EQUAL(v, UINT32_MAX);
+	CU_ASSERT_EQUAL(cfg_parse_uint("4294967296", UINT32_MAX, &v), -EINVAL);
+	for (i = 0; i < sizeof(bad_uint) / sizeof(bad_uint[0]); i++)
+		CU_ASSERT_EQUAL(cfg_parse_uint(bad_uint[i], 65535, &v), -EINVAL);
+
+	CU_ASSERT_PTR_NULL(cfg_name_error("web-1_A"));
+	CU_ASSERT_PTR_NULL(cfg_name_error("abcdefghijklmnopqrstuvwxyz01234"));
+	for (i = 0; i < sizeof(bad_name) / sizeof(bad_name[0]); i++)
+		CU_ASSERT_PTR_NOT_NULL(cfg_name_error(bad_name[i]));
+	CU_ASSERT_STRING_EQUAL(cfg_name_error(""), " must be 1..31 characters");
+
+	CU_ASSERT_TRUE(cfg_is_unicast(ip("198.18.0.1")));
+	CU_ASSERT_FALSE(cfg_is_unicast(ip("0.0.0.0")));
+	CU_ASSERT_FALSE(cfg_is_unicast(ip("127.0.0.1")));
+	CU_ASSERT_FALSE(cfg_is_unicast(ip("224.0.0.1")));
+	CU_ASSERT_FALSE(cfg_is_unicast(ip("255.255.255.255")));
+
+	CU_ASSERT_EQUAL(cfg_proto_from_name("tcp"), IPPROTO_TCP);
+	CU_ASSERT_EQUAL(cfg_proto_from_name("udp"), IPPROTO_UDP);
+	CU_ASSERT_EQUAL(cfg_proto_from_name("TCP"), -EINVAL);
+	CU_ASSERT_EQUAL(cfg_mode_from_name("nat"), SVC_MODE_NAT);
+	CU_ASSERT_EQUAL(cfg_mode_from_name("fullnat"), SVC_MODE_FULLNAT);
+	CU_ASSERT_EQUAL(cfg_mode_from_name("dr"), SVC_MODE_DR);
+	CU_ASSERT_EQUAL(cfg_mode_from_name("dr "), -EINVAL);
+}
+
 static void
 test_mode_names(void)
 {
@@ -1418,6 +1464,7 @@ unit_register(void)
 		{ "defaults for omitted keys", test_defaults_applied },
 		{ "every value lands in struct cfg", test_all_values },
 		{ "cfg_parse_ipv4", test_parse_ipv4 },
+		{ "validators shared with the API", test_field_validators },
 		{ "cfg_mode_name", test_mode_names },
 		{ "return values, appending, printing", test_return_values },
 		{ "syntax error with its line", test_syntax_error },
