@@ -40,7 +40,7 @@ if [ -n "$others" ]; then
 	echo "$others" >&2
 	exit 2
 fi
-for cmd in ip ethtool python3 jq; do
+for cmd in ip ethtool "$SLC_PY" jq; do
 	command -v "$cmd" >/dev/null || { echo "demo: needs $cmd" >&2; exit 2; }
 done
 

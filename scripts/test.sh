@@ -41,6 +41,11 @@ for variant in build build-asan; do
 	fi
 done
 
+# Source checks (test/lint/check.sh): one PASS/FAIL line each.
+bash test/lint/check.sh | tee "$log/lint.txt"
+passed=$((passed + $(grep -c '^PASS' "$log/lint.txt")))
+failed=$((failed + $(grep -c '^FAIL' "$log/lint.txt")))
+
 # Benchmarks are run by hand (docs/performance.md); here each runs once at
 # a tiny size, only to prove it still works.
 for bench in "build/test/bench/bench_maglev 3" "build/test/bench/bench_pipeline --quick" \

@@ -11,12 +11,17 @@
 #
 # Everything lives in 198.18.0.0/15, in namespaces slc-* and in links named
 # slc-* in the root ns, so topo_down can find and remove all of it after any
-# crash. Every wait is a bounded poll. Needs root, iproute2, ethtool, python3.
+# crash. Every wait is a bounded poll. Needs root, iproute2, ethtool, and
+# Debian's python3 (SLC_PY).
 # The second half of this file starts/stops the appliance and waits for it.
 
 SLC_TOPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SLC_REPO=${SLC_REPO:-$(cd "$SLC_TOPO_DIR/.." && pwd)}
 SLC_BACKEND_PY=${SLC_BACKEND_PY:-$SLC_REPO/test/integration/backend.py}
+# Debian's interpreter by its path: a python3 earlier on PATH may be a
+# version-manager shim that takes seconds to start, which every bounded wait
+# and timed check would then include.
+SLC_PY=${SLC_PY:-/usr/bin/python3}
 # Pid files (backends, Sluice) and backend logs; a fixed place, so that a rerun
 # after a crash finds what the crashed run left.
 SLC_RUN_DIR=${SLC_RUN_DIR:-/run/sluice-topo}
@@ -268,13 +273,13 @@ topo_backends_start() {
 	mkdir -p "$SLC_RUN_DIR"
 	topo_backends_stop
 	for b in "${SLC_BACKENDS[@]}"; do
-		# ip netns exec execs python3: $! is the server's own pid.
-		ip netns exec "slc-$b" python3 "$SLC_BACKEND_PY" --name "$b" \
+		# ip netns exec execs the interpreter: $! is the server's own pid.
+		ip netns exec "slc-$b" "$SLC_PY" "$SLC_BACKEND_PY" --name "$b" \
 			--http-port "$port" --udp-port "$SLC_UDP_PORT" </dev/null >/dev/null 2>"$SLC_RUN_DIR/backend-$b.log" &
 		echo $! >"$SLC_RUN_DIR/backend-$b.pid"
 	done
 	for b in "${SLC_BACKENDS[@]}"; do
-		ip netns exec "slc-$b" python3 "$SLC_BACKEND_PY" --probe --http-port "$port" \
+		ip netns exec "slc-$b" "$SLC_PY" "$SLC_BACKEND_PY" --probe --http-port "$port" \
 			--udp-port "$SLC_UDP_PORT" --deadline 10 ||
 			{ topo_log "backend $b not serving: $(cat "$SLC_RUN_DIR/backend-$b.log" 2>/dev/null)"; return 1; }
 	done
@@ -314,10 +319,10 @@ SLC_PREFIX=""
 SLC_LOG=""
 
 # Query telemetry of the running appliance: slc_tel ARGS (see telemetry.py).
-slc_tel() { python3 "$SLC_IT_DIR/telemetry.py" --prefix "$SLC_PREFIX" "$@"; }
+slc_tel() { "$SLC_PY" "$SLC_IT_DIR/telemetry.py" --prefix "$SLC_PREFIX" "$@"; }
 
 # Run client.py inside the client namespace.
-slc_client() { ip netns exec "$SLC_NS_CLI" python3 "$SLC_IT_DIR/client.py" "$@"; }
+slc_client() { ip netns exec "$SLC_NS_CLI" "$SLC_PY" "$SLC_IT_DIR/client.py" "$@"; }
 
 # slc_start PREFIX LOG [-c FILE]: start Sluice in the background and wait
 # (bounded) for "sluice: ready". Fails if it exits or never gets ready.

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Embed a text file in a C source as a NUL-terminated string constant."""
 import sys
 

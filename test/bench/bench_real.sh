@@ -80,7 +80,7 @@ bench_require() {
 	local cmd missing=""
 	[ "$(id -u)" -eq 0 ] || { echo "bench_real.sh needs root (namespaces, AF_PACKET)" >&2; exit 2; }
 	[ -x "$SLUICE_BIN" ] || { echo "no $SLUICE_BIN: run bash scripts/build.sh first" >&2; exit 2; }
-	for cmd in ip ethtool python3 jq wrk haproxy nginx curl awk; do
+	for cmd in ip ethtool "$SLC_PY" jq wrk haproxy nginx curl awk; do
 		command -v "$cmd" >/dev/null || missing+=" $cmd"
 	done
 	[ -z "$missing" ] || { echo "missing:$missing (see test/bench/README.md)" >&2; exit 2; }

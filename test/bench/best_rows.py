@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Merge bench_pipeline CSVs, keeping per configuration the fastest row.
 
 On a VM that flips between a fast and a slow mode within seconds, no whole

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Plot "Mpps against concurrent connections" from bench_pipeline's CSV.
 
 Writes an SVG with the standard library only (no matplotlib, no gnuplot):

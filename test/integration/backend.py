@@ -1,10 +1,12 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Test backend for Sluice: tells every client who it is and whom it saw.
 
 Runs inside a backend namespace:
-  backend.py --name b1 [--http-port 8080] [--udp-port 5353]
+  backend.py --name b1 [--http-port 8080] [--udp-port 5353] [--ready-file F]
     HTTP/1.1 keep-alive on 0.0.0.0:HTTP_PORT: GET / -> "b1 PEERIP:PEERPORT\\n"
     UDP on 0.0.0.0:UDP_PORT: each datagram -> "b1 PEERIP:PEERPORT"
+    F, once both sockets listen: the wall-clock ms of that moment, so a
+    test can time from the server's readiness, not from its start-up.
   backend.py --probe [--http-port P] [--udp-port P] [--deadline S]
     Polls (bounded) until a local server answers both; exit 0 when it does.
 Standard library only. Exits cleanly on SIGTERM/SIGINT.
@@ -12,6 +14,7 @@ Standard library only. Exits cleanly on SIGTERM/SIGINT.
 import argparse
 import http.client
 import http.server
+import os
 import signal
 import socket
 import socketserver
@@ -91,6 +94,12 @@ def serve(args):
                for s in (httpd, udpd)]
     for t in threads:
         t.start()
+    if args.ready_file:
+        # Listening since the constructors bound: that is the readiness.
+        tmp = args.ready_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % int(time.time() * 1000))
+        os.rename(tmp, args.ready_file)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -143,6 +152,8 @@ def main():
     p.add_argument("--probe", action="store_true",
                    help="wait until a local server answers, then exit")
     p.add_argument("--deadline", type=float, default=10.0)
+    p.add_argument("--ready-file",
+                   help="write the ms time of readiness here (serving mode)")
     args = p.parse_args()
     return probe(args) if args.probe else serve(args)
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Test client for Sluice: counts which backend answered each request.
 
 Runs inside the client namespace:

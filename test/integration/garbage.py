@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Send a fixed set of malformed frames at a Sluice port (AF_PACKET, root).
 
   garbage.py --iface eth0 --dst-mac MAC --src-ip A --dst-ip VIP

@@ -78,11 +78,11 @@ it_require() {
 		echo "$others" >&2
 		exit 2
 	fi
-	for cmd in ip ethtool python3 jq ping; do
+	for cmd in ip ethtool "$SLC_PY" jq ping; do
 		command -v "$cmd" >/dev/null || missing+=" $cmd"
 	done
 	if [ -n "$missing" ]; then
-		echo "missing commands:$missing (apt-get install iproute2 ethtool python3 jq iputils-ping)" >&2
+		echo "missing commands:$missing (scripts/install-deps.sh installs them)" >&2
 		exit 2
 	fi
 }

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Small DPDK telemetry (v2) client for Sluice tests and the demo.
 
   telemetry.py [--prefix P] CMD              print CMD's reply value as JSON

@@ -21,7 +21,7 @@ send_garbage() {
 	local before=$IT_TMP/$name.before.json after=$IT_TMP/$name.after.json
 	local out key want got conds=() reached
 	stats_get "$before"
-	out=$(ip netns exec "$ns" python3 "$SLC_IT_DIR/garbage.py" --iface "$iface" \
+	out=$(ip netns exec "$ns" "$SLC_PY" "$SLC_IT_DIR/garbage.py" --iface "$iface" \
 		--dst-mac "$(topo_mac "" "$port")" --src-ip "$src" --dst-ip "$dst" \
 		--tcp-port 80 --udp-port "$SLC_UDP_PORT" "$@") ||
 		{ fail "$name" "garbage.py failed"; return; }

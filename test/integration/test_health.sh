@@ -16,7 +16,7 @@ gen_config "$conf" nat wrr 1,1,1
 # web: tcp checks. Extra services after "echo": every backend DOWN by a
 # wrong expected status; an unreachable address checked by ping; a
 # reset-policy service whose only backend is checked on a closed port.
-python3 - "$conf" "$INTERVAL" "$TIMEOUT" "$RISE" "$FALL" <<'PY'
+"$SLC_PY" - "$conf" "$INTERVAL" "$TIMEOUT" "$RISE" "$FALL" <<'PY'
 import sys
 path, interval, timeout, rise, fall = sys.argv[1:6]
 s = open(path).read()
@@ -47,7 +47,7 @@ PY
 # The reset-policy backend goes DOWN 8 s after start: open its connection first.
 it_sluice_start "$conf"
 ready=$IT_TMP/long.ready go=$IT_TMP/long.go
-ip netns exec "$SLC_NS_CLI" python3 - "$SLC_VIP" "$ready" "$go" >"$IT_TMP/long.json" 2>&1 <<'PY' &
+ip netns exec "$SLC_NS_CLI" "$SLC_PY" - "$SLC_VIP" "$ready" "$go" >"$IT_TMP/long.json" 2>&1 <<'PY' &
 import http.client, json, os, sys, time
 vip, ready, go = sys.argv[1:4]
 c = http.client.HTTPConnection(vip, 83, timeout=5)
@@ -73,10 +73,11 @@ expect "reset-policy service served its first request" "$(cat "$IT_TMP/long.json
 # state SERVICE ADDR: the backend's state in `sluicectl list`.
 state() { it_ctl list --json | jq -r --arg s "$1" --arg a "$2" \
 	'.services[] | select(.name == $s) | .backends[] | select(.address == $a) | .state'; }
-# wait_state SERVICE ADDR STATE SECONDS: bounded poll; prints the elapsed ms.
+# wait_state SERVICE ADDR STATE SECONDS [T0_MS]: bounded poll; prints the ms
+# elapsed since T0_MS (wall clock; default: now).
 wait_state() {
-	local t0 t1 i
-	t0=$(date +%s%3N)
+	local t0=${5:-} t1 i
+	[ -n "$t0" ] || t0=$(date +%s%3N)
 	for i in $(seq 1 $(($4 * 20))); do
 		if [ "$(state "$1" "$2")" = "$3" ]; then
 			t1=$(date +%s%3N)
@@ -102,12 +103,18 @@ r=$(slc_client http --url "$VIP_URL" --count 100)
 check_requests "100 requests with b2 DOWN" "$r" 100
 expect "DOWN b2 got no new connection" "$(jget "$r" -c .by_backend)" [ "$(jget "$r" '.by_backend.b2 // 0')" = 0 ]
 
-# b2 restarted: UP again after rise x interval.
-ip netns exec slc-b2 python3 "$SLC_BACKEND_PY" --name b2 --http-port "$SLC_HTTP_PORT" \
-	--udp-port "$SLC_UDP_PORT" </dev/null >/dev/null 2>"$SLC_RUN_DIR/backend-b2.log" &
+# b2 restarted: UP again after rise x interval, timed from the moment its
+# server listens (written by backend.py), not from the interpreter's start.
+ready_b2=$IT_TMP/b2.ready
+rm -f "$ready_b2"
+ip netns exec slc-b2 "$SLC_PY" "$SLC_BACKEND_PY" --name b2 --http-port "$SLC_HTTP_PORT" \
+	--udp-port "$SLC_UDP_PORT" --ready-file "$ready_b2" </dev/null >/dev/null 2>"$SLC_RUN_DIR/backend-b2.log" &
 echo $! >"$SLC_RUN_DIR/backend-b2.pid"
+for _ in $(seq 1 200); do [ -s "$ready_b2" ] && break; sleep 0.05; done
+t_ready=$(cat "$ready_b2" 2>/dev/null)
+[ -n "$t_ready" ] || fatal "restarted b2 never listened: $(cat "$SLC_RUN_DIR/backend-b2.log")"
 limit=$((RISE * INTERVAL + TIMEOUT + INTERVAL))
-ms=$(wait_state web 198.18.1.12 up 10) || ms=never
+ms=$(wait_state web 198.18.1.12 up 10 "$t_ready") || ms=never
 expect "restarted b2 is UP within rise x interval (+1 interval, + timeout)" "after $ms ms, limit $limit" \
 	in_range "$ms" 0 "$limit"
 r=$(slc_client http --url "$VIP_URL" --count 90 --weights b1=1,b2=1,b3=1)

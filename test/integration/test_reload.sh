@@ -14,7 +14,7 @@ it_sluice_start "$conf"
 # A long-lived connection (on b1 or b2: neither is ever removed).
 ready=$IT_TMP/long.ready
 go=$IT_TMP/long.go
-ip netns exec "$SLC_NS_CLI" python3 - "$SLC_VIP" "$ready" "$go" >"$IT_TMP/long.json" 2>&1 <<'PY' &
+ip netns exec "$SLC_NS_CLI" "$SLC_PY" - "$SLC_VIP" "$ready" "$go" >"$IT_TMP/long.json" 2>&1 <<'PY' &
 import http.client, json, os, sys, time
 vip, ready, go = sys.argv[1:4]
 c = http.client.HTTPConnection(vip, 80, timeout=5)

@@ -70,7 +70,7 @@ expect "prometheus: port client received the 200 requests' packets" "rx $rxp" [ 
 
 # Drops by reason: telemetry and Prometheus read the same counters.
 mac=$(topo_mac "" "$SLC_PORT0")
-g=$(ip netns exec "$SLC_NS_CLI" python3 "$SLC_IT_DIR/garbage.py" --iface eth0 --dst-mac "$mac" --random 0 --repeat 2) ||
+g=$(ip netns exec "$SLC_NS_CLI" "$SLC_PY" "$SLC_IT_DIR/garbage.py" --iface eth0 --dst-mac "$mac" --random 0 --repeat 2) ||
 	fatal "garbage.py failed (port MAC '$mac')"
 n=$(jq '.expect | length' <<<"$g")
 expect "garbage.py sent frames for $n drop reasons" "$g" [ "${n:-0}" -ge 10 ]
