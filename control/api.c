@@ -39,6 +39,7 @@
 #include "../dataplane/worker.h"
 #include "api.h"
 #include "control.h"
+#include "mgmt_req.h"
 #include "snapshot.h"
 #include "srv.h"
 #include "stats.h"
@@ -49,10 +50,19 @@
 #define API_CONNS_DEFAULT 1000
 #define API_CONNS_MAX 100000
 #define API_MAIL_DEADLINE_MS 10000
+/*
+ * sluicectl sends its request at once and reads the answer as it comes;
+ * these bound what a client that does neither can hold: a slot (of
+ * API_MAX_CONNS) for API_READ_MS, then API_WRITE_MS for an answer (a
+ * 100,000-connection listing is ~10 MB).
+ */
+#define API_MAX_CONNS 32
+#define API_READ_MS 3000
+#define API_WRITE_MS 10000
 
-static struct srv api_srv = { .fd = -1 };
-/* An empty line ends the arguments ("\n" alone: no arguments at all). */
-static const char *const request_ends[] = { "\n\n", NULL };
+static struct srv *api_srv;
+/* Apart from the server: Prometheus reads them whenever, even during api_stop(). */
+static struct srv_counters api_counters;
 static struct sl_app *api_app;
 static char api_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
@@ -1064,53 +1074,43 @@ api_execute(struct sl_app *app, int argc, char **argv, FILE *out)
 
 /* ---- socket ----------------------------------------------------------------- */
 
-int
-api_split_request(char *req, char **args, int max_args)
+/* The lane's choice: see mgmt_api_lane. */
+static unsigned int
+request_lane(const char *req, size_t len)
 {
-	char *p, *nl = NULL;
-	int argc = 0;
-
-	for (p = req; (nl = strchr(p, '\n')) != NULL && nl != p && argc < max_args; p = nl + 1) {
-		*nl = '\0';
-		args[argc++] = p;
-	}
-	if (nl == NULL)
-		return -EINVAL;
-	return argc == max_args ? -E2BIG : argc;
+	return mgmt_api_lane(req, len);
 }
 
-/* Arguments, one per line, ended by an empty line. */
+/* Arguments, one per line, ended by an empty line. Context: srv lane. */
 static void
-serve(int fd, char *req, size_t len)
+serve(char *req, size_t len, FILE *out)
 {
 	char *args[API_MAX_ARGS], *body = NULL;
 	size_t blen = 0;
-	FILE *out = open_memstream(&body, &blen);
-	int argc, rc;
+	FILE *bf = open_memstream(&body, &blen);
+	int argc, rc = -1;
 
-	(void)len;
-	if (out == NULL)
+	if (bf == NULL)
 		return;
-	argc = api_split_request(req, args, API_MAX_ARGS);
-	if (argc == -EINVAL) {
-		fputs("request too long or not terminated by an empty line\n", out);
-		rc = -1;
-	} else if (argc == -E2BIG) {
-		fprintf(out, "more than %d arguments\n", API_MAX_ARGS - 1);
-		rc = -1;
-	} else {
-		rc = api_execute(api_app, argc, args, out);
+	argc = mgmt_api_parse(req, len, args, API_MAX_ARGS - 1);
+	if (argc == -EINVAL)
+		fputs("request too long or not terminated by an empty line\n", bf);
+	else if (argc == -E2BIG)
+		fprintf(bf, "more than %d arguments\n", API_MAX_ARGS - 1);
+	else
+		rc = api_execute(api_app, argc, args, bf);
+	if (fclose(bf) != 0) {
+		free(body);
+		return;
 	}
-	fclose(out);
-	if (srv_send_all(fd, rc == 0 ? "ok\n" : "error\n", rc == 0 ? 3 : 6) == 0 && body != NULL)
-		srv_send_all(fd, body, blen);
+	fputs(rc == 0 ? "ok\n" : "error\n", out);
+	fwrite(body, 1, blen, out);
 	free(body);
 }
 
 int
 api_start(struct sl_app *app)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const struct cfg *c = app->cfg;
 	char dir[sizeof(api_path)];
 	int api_fd, rc;
@@ -1119,28 +1119,16 @@ api_start(struct sl_app *app)
 		return 0;
 	api_app = app;
 	snprintf(api_path, sizeof(api_path), "%s", c->api_socket);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", api_path);
 	snprintf(dir, sizeof(dir), "%s", api_path);
 	if (mkdir(dirname(dir), 0755) != 0 && errno != EEXIST)
 		return -errno;
-	/* A socket file left by a crashed run: only if nobody answers on it. */
-	api_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	api_fd = srv_listen_unix(api_path, (mode_t)c->api_mode, API_MAX_CONNS);
 	if (api_fd < 0)
-		return -errno;
-	if (connect(api_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(api_fd);
-		api_fd = -1;
-		return -EADDRINUSE;
-	}
-	unlink(api_path);
-	if (bind(api_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    chmod(api_path, (mode_t)c->api_mode) != 0 || listen(api_fd, 8) != 0) {
-		rc = -errno;
-		close(api_fd);
-		api_fd = -1;
-		return rc;
-	}
-	rc = srv_start(&api_srv, api_fd, serve, request_ends, API_MAX_REQ, 5, "sluice-api");
+		return api_fd;
+	rc = srv_start(&api_srv, api_fd, &(struct srv_conf){
+		.name = "sluice-api", .handle = serve, .lane = request_lane, .n_lanes = MGMT_LANES,
+		.ends = mgmt_api_ends, .max_req = API_MAX_REQ, .max_conns = API_MAX_CONNS,
+		.read_ms = API_READ_MS, .write_ms = API_WRITE_MS, .counters = &api_counters });
 	if (rc != 0)
 		unlink(api_path);
 	return rc;
@@ -1149,8 +1137,15 @@ api_start(struct sl_app *app)
 void
 api_stop(void)
 {
-	if (api_srv.fd < 0)
+	if (api_srv == NULL)
 		return;
-	srv_stop(&api_srv);
+	srv_stop(api_srv);
+	api_srv = NULL;
 	unlink(api_path);
+}
+
+void
+api_get_counters(struct srv_counters *c)
+{
+	srv_counters_read(&api_counters, c);
 }

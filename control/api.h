@@ -7,12 +7,17 @@
  * or JSON when the arguments include --json) and closes. Arguments cannot
  * contain newlines.
  *
- * A thread of its own serves the socket, one request at a time. Read-only
+ * srv.h's server serves the socket: many clients at once, each with
+ * deadlines, at most API_MAX_CONNS open. Requests are handled on two lanes:
+ * list, stats and config on one, so they never wait behind a slow command;
+ * everything else, one at a time, on the other. Read-only
  * commands read counters and, under control_lock(), the snapshot; changes
  * run on the control lcore (control_call) through the same validate-and-
  * publish path as a reload; connection listings and flushes go to the
  * workers' mailboxes and are worked through in bounded slices.
- * Threading: api_start/api_stop on the main lcore.
+ * Threading: api_start/api_stop on the main lcore; api_execute on a lane
+ * (two at once at most, one of them list, stats or config);
+ * api_get_counters anywhere. Its request format: mgmt_req.h.
  */
 #ifndef SLUICE_API_H
 #define SLUICE_API_H
@@ -20,6 +25,7 @@
 #include <stdio.h>
 
 #include "../dataplane/app.h"
+#include "srv.h"
 
 /* Listen on the configured socket; 0 when disabled or started, -errno. */
 int api_start(struct sl_app *app);
@@ -31,13 +37,8 @@ void api_stop(void);
  */
 int api_execute(struct sl_app *app, int argc, char **argv, FILE *out);
 
-/*
- * Split a request as the socket received it (arguments one per line, ended
- * by an empty line; NUL-terminated) in place into args. Returns argc, or
- * -EINVAL when no empty line ends it, -E2BIG at max_args arguments or more.
- * Context: any thread; pure. Exposed for tests and test/fuzz/.
- */
-int api_split_request(char *req, char **args, int max_args);
+/* The socket's connection counters (zero when the API is off). Any thread. */
+void api_get_counters(struct srv_counters *c);
 
 /*
  * What a change request (add-service ... drain, as api_execute gets it

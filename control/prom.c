@@ -16,14 +16,27 @@
 #include <rte_common.h>
 #include <rte_ethdev.h>
 
+#include "api.h"
 #include "control.h"
+#include "mgmt_req.h"
 #include "prom.h"
 #include "snapshot.h"
 #include "srv.h"
 #include "stats.h"
 
-static struct srv prom_srv = { .fd = -1 };
-const char *const prom_request_ends[] = { "\r\n\r\n", "\n\n", NULL };
+#define PROM_REQ_MAX 2048
+/*
+ * Scrapers send their request at once and take the answer at once; these
+ * bound what a client that does neither can hold: a slot (of
+ * PROM_MAX_CONNS) for PROM_READ_MS, then PROM_WRITE_MS for an answer of a
+ * few hundred kB at most.
+ */
+#define PROM_MAX_CONNS 64
+#define PROM_READ_MS 3000
+#define PROM_WRITE_MS 10000
+
+static struct srv *prom_srv;
+static struct srv_counters prom_counters;
 static struct sl_app *prom_app;
 
 static void
@@ -267,6 +280,32 @@ render_traffic(FILE *f, const struct sl_app *app)
 	}
 }
 
+/* The management endpoints' own connections: what the deadlines and caps cut. */
+static void
+render_mgmt(FILE *f)
+{
+	static const char *const eps[] = { "prometheus", "api" };
+	struct srv_counters c[2];
+	int e;
+
+	srv_counters_read(&prom_counters, &c[0]);
+	api_get_counters(&c[1]);
+	family(f, "sluice_mgmt_connections_total", "counter",
+	       "Connections to the management endpoints, accepted into a slot.");
+	for (e = 0; e < 2; e++)
+		fprintf(f, "sluice_mgmt_connections_total{endpoint=\"%s\"} %" PRIu64 "\n", eps[e],
+			c[e].accepted);
+	family(f, "sluice_mgmt_connections_closed_total", "counter",
+	       "Management connections cut: at a deadline, evicted still reading for room, "
+	       "refused with every slot answering.");
+	for (e = 0; e < 2; e++)
+		fprintf(f, "sluice_mgmt_connections_closed_total{endpoint=\"%s\",reason=\"deadline\"} "
+			"%" PRIu64 "\nsluice_mgmt_connections_closed_total{endpoint=\"%s\","
+			"reason=\"evicted\"} %" PRIu64 "\nsluice_mgmt_connections_closed_total{"
+			"endpoint=\"%s\",reason=\"refused\"} %" PRIu64 "\n", eps[e], c[e].deadline,
+			eps[e], c[e].evicted, eps[e], c[e].refused);
+}
+
 static char *
 render(size_t *len)
 {
@@ -281,6 +320,7 @@ render(size_t *len)
 	render_ports(f, prom_app);
 	render_drops(f, prom_app);
 	render_ctl(f, prom_app);
+	render_mgmt(f);
 	control_lock();
 	render_conns(f, prom_app);
 	render_traffic(f, prom_app);
@@ -293,45 +333,34 @@ render(size_t *len)
 }
 
 static void
-reply(int fd, const char *status, const char *type, const char *body, size_t len)
+reply(FILE *out, const char *status, const char *type, const char *body, size_t len)
 {
-	char head[256];
-	int n = snprintf(head, sizeof(head),
-			 "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-			 "Connection: close\r\n\r\n", status, type, len);
-
-	if (srv_send_all(fd, head, (size_t)n) == 0)
-		srv_send_all(fd, body, len);
+	fprintf(out, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		"Connection: close\r\n\r\n", status, type, len);
+	fwrite(body, 1, len, out);
 }
 
-int
-prom_wants_metrics(const char *req)
-{
-	return strncmp(req, "GET /metrics ", 13) == 0 || strncmp(req, "GET /metrics?", 13) == 0;
-}
-
-/* One request per connection; a client that stalls is cut off after 2 s. */
+/* One request per connection (srv.h: deadlines, cap). Context: srv lane. */
 static void
-serve(int fd, char *req, size_t len)
+serve(char *req, size_t len, FILE *out)
 {
 	char *body;
 	size_t blen;
 
-	(void)len;
-	if (!prom_wants_metrics(req)) {
+	if (mgmt_prom_route(req, len) != MGMT_PROM_METRICS) {
 		static const char msg[] = "not found: try /metrics\n";
 
-		reply(fd, "404 Not Found", "text/plain", msg, sizeof(msg) - 1);
+		reply(out, "404 Not Found", "text/plain", msg, sizeof(msg) - 1);
 		return;
 	}
 	body = render(&blen);
 	if (body == NULL) {
 		static const char msg[] = "out of memory\n";
 
-		reply(fd, "500 Internal Server Error", "text/plain", msg, sizeof(msg) - 1);
+		reply(out, "500 Internal Server Error", "text/plain", msg, sizeof(msg) - 1);
 		return;
 	}
-	reply(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, blen);
+	reply(out, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, blen);
 	free(body);
 }
 
@@ -352,17 +381,21 @@ prom_start(struct sl_app *app)
 		return -errno;
 	setsockopt(prom_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(prom_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(prom_fd, 16) != 0) {
+	    listen(prom_fd, PROM_MAX_CONNS) != 0) {
 		rc = -errno;
 		close(prom_fd);
 		prom_fd = -1;
 		return rc;
 	}
-	return srv_start(&prom_srv, prom_fd, serve, prom_request_ends, PROM_REQ_MAX, 2, "sluice-prom");
+	return srv_start(&prom_srv, prom_fd, &(struct srv_conf){
+		.name = "sluice-prom", .handle = serve, .n_lanes = 1, .ends = mgmt_http_ends,
+		.max_req = PROM_REQ_MAX, .max_conns = PROM_MAX_CONNS,
+		.read_ms = PROM_READ_MS, .write_ms = PROM_WRITE_MS, .counters = &prom_counters });
 }
 
 void
 prom_stop(void)
 {
-	srv_stop(&prom_srv);
+	srv_stop(prom_srv);
+	prom_srv = NULL;
 }

@@ -12,6 +12,8 @@ packages=(
 	dpdk dpdk-dev
 	# demo and integration tests: namespaces, offload control, clients, servers
 	iproute2 ethtool iputils-ping procps curl socat jq
+	# test_mgmt: delays chmod to show a socket's mode at creation
+	strace
 	# the Pktgen script's test against a stub of Pktgen's Lua API
 	# (test/bench/pktgen/check.sh): Lua 5.3, as docs/pktgen.md builds Pktgen
 	lua5.3

@@ -1,9 +1,11 @@
 /*
  * libFuzzer harness: the runtime API's request parser and its config edits.
  *
- * Each input is what a client sent on the API socket. It goes the way
- * api.c's server takes it: api_split_request() into arguments, "--json"
- * set aside as api_execute() does; then the path of a change request:
+ * Each input is what a client sent on the API socket, in one piece. It
+ * goes the way the server takes it: framed by srv_request_end() with
+ * mgmt_api_ends (at most max_req bytes), given a lane (mgmt_api_lane),
+ * split into arguments (mgmt_api_parse), "--json" set aside as
+ * api_execute() does; then the path of a change request:
  * api_edit_request() (parse_edit's checks of every argument, then the edit
  * change_on_control() makes to a private copy of the running config), and
  * the result validated as a file (control_validate: dump, load). The
@@ -24,8 +26,11 @@
 #include "control/api.h"
 #include "control/config.h"
 #include "control/control.h"
+#include "control/mgmt_req.h"
+#include "control/srv.h"
 
-#define MAX_ARGS 64   /* api.c's API_MAX_ARGS */
+#define MAX_ARGS 64    /* api.c's API_MAX_ARGS */
+#define MAX_REQ 8192   /* api.c's API_MAX_REQ */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -129,14 +134,26 @@ change(int argc, char **argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *req = malloc(size + 1), *args[MAX_ARGS], *kept[MAX_ARGS];
+	char *req, *args[MAX_ARGS], *kept[MAX_ARGS];
+	volatile enum mgmt_api_lane lane;
+	size_t len = size < MAX_REQ ? size : MAX_REQ, end;
 	int argc, i, n = 0;
 
+	/* srv.c's conn_read(): up to the end marker, or max_req bytes. */
+	end = srv_request_end(mgmt_api_ends, (const char *)data, len);
+	if (end == 0 && len < MAX_REQ)
+		return 0;   /* never complete: the client is cut off, no answer */
+	if (end != 0)
+		len = end;
+	req = malloc(len + 1);
 	if (req == NULL)
 		return 0;
-	memcpy(req, data, size);
-	req[size] = '\0';
-	argc = api_split_request(req, args, MAX_ARGS);
+	memcpy(req, data, len);
+	req[len] = '\0';
+	lane = mgmt_api_lane(req, len);
+	(void)lane;
+	/* api.c's serve(). */
+	argc = mgmt_api_parse(req, len, args, MAX_ARGS - 1);
 	for (i = 0; i < argc; i++)
 		if (strcmp(args[i], "--json") != 0)
 			kept[n++] = args[i];
