@@ -36,6 +36,7 @@
 #include <rte_cycles.h>
 #include <rte_ring.h>
 
+#include "../dataplane/mail.h"
 #include "../dataplane/worker.h"
 #include "api.h"
 #include "control.h"
@@ -353,11 +354,11 @@ cmd_config(struct api_req *r)
 
 	control_lock();
 	text = cfg_dump_string(api_app->cfg);
+	if (text == NULL)
+		cfg_dump_error(api_app->cfg, errno, r->msg, sizeof(r->msg));
 	control_unlock();
-	if (text == NULL) {
-		snprintf(r->msg, sizeof(r->msg), "out of memory");
+	if (text == NULL)
 		return -1;
-	}
 	if (r->json) {
 		fputs("{\"config\":", r->out);
 		json_str(r->out, text);
@@ -462,17 +463,19 @@ parse_filter(struct api_req *r, struct conn_filter *flt, int allow_max)
 }
 
 /*
- * Send one message per worker and wait (bounded) until all are done.
- * On timeout the messages stay allocated (a worker may still write them).
+ * Post mails[w] to worker w, for every worker, and wait (bounded) until all
+ * are answered. Returns 0, or -1 with r->msg set. Either way the caller
+ * drops every mail (mail_drop): one a worker still holds, unanswered or not
+ * yet taken, is then the worker's to free.
  */
 static int
-mail_workers(struct api_req *r, struct wk_mail *mails, uint32_t n)
+mail_workers(struct api_req *r, struct mail **mails, uint32_t n)
 {
 	uint64_t deadline = rte_get_tsc_cycles() + rte_get_tsc_hz() / 1000 * API_MAIL_DEADLINE_MS;
 	uint32_t w, pending;
 
 	for (w = 0; w < n; w++) {
-		if (rte_ring_sp_enqueue(api_app->workers[w]->mailbox, &mails[w]) != 0) {
+		if (mail_post(mails[w], api_app->workers[w]->mailbox) != 0) {
 			snprintf(r->msg, sizeof(r->msg), "worker %u mailbox full", w);
 			return -1;
 		}
@@ -482,14 +485,14 @@ mail_workers(struct api_req *r, struct wk_mail *mails, uint32_t n)
 
 		pending = 0;
 		for (w = 0; w < n; w++)
-			pending += !__atomic_load_n(&mails[w].done, __ATOMIC_ACQUIRE);
+			pending += !mail_answered(mails[w]);
 		if (pending == 0)
 			return 0;
 		nanosleep(&ts, NULL);
 	} while (rte_get_tsc_cycles() < deadline);
 	snprintf(r->msg, sizeof(r->msg), "%u worker(s) did not answer within %u ms", pending,
 		 API_MAIL_DEADLINE_MS);
-	return -2;
+	return -1;
 }
 
 static void
@@ -528,10 +531,10 @@ cmd_conns(struct api_req *r, int flush)
 {
 	uint32_t n = api_app->n_workers, w, i, shown = 0;
 	struct conn_filter flt;
-	struct wk_mail *mails;
+	struct mail **mails;
 	uint64_t total = 0;
 	uint32_t now;
-	int rc;
+	int rc = -1;
 
 	if (parse_filter(r, &flt, !flush) != 0)
 		return -1;
@@ -541,28 +544,21 @@ cmd_conns(struct api_req *r, int flush)
 		return -1;
 	}
 	for (w = 0; w < n; w++) {
-		mails[w].op = flush ? WK_MAIL_FLUSH : WK_MAIL_DUMP;
-		mails[w].svc_id = flt.svc_id;
-		mails[w].backend_id = flt.backend_id;
-		mails[w].client_ip = flt.client_ip;
-		mails[w].max = flt.max;
-		if (!flush) {
-			mails[w].out = calloc(flt.max, sizeof(struct ct_info));
-			if (mails[w].out == NULL) {
-				snprintf(r->msg, sizeof(r->msg), "out of memory");
-				rc = -1;
-				goto out;
-			}
+		mails[w] = mail_new(flush ? MAIL_FLUSH : MAIL_DUMP, flush ? 0 : flt.max);
+		if (mails[w] == NULL) {
+			snprintf(r->msg, sizeof(r->msg), "out of memory");
+			goto out;
 		}
+		mails[w]->svc_id = flt.svc_id;
+		mails[w]->backend_id = flt.backend_id;
+		mails[w]->client_ip = flt.client_ip;
 	}
 	rc = mail_workers(r, mails, n);
-	if (rc == -2)
-		return -1; /* deliberately leaked: a worker may still write */
 	if (rc != 0)
 		goto out;
 	if (flush) {
 		for (w = 0; w < n; w++)
-			total += mails[w].n;
+			total += mails[w]->n;
 		if (r->json)
 			fprintf(r->out, "{\"flushed\":%" PRIu64 "}\n", total);
 		else
@@ -573,15 +569,15 @@ cmd_conns(struct api_req *r, int flush)
 	if (r->json)
 		fputs("{\"connections\":[", r->out);
 	for (w = 0; w < n; w++)
-		for (i = 0; i < mails[w].n && shown < flt.max; i++, shown++)
-			print_conn(r, &mails[w].out[i], w, now, shown == 0);
+		for (i = 0; i < mails[w]->n && shown < flt.max; i++, shown++)
+			print_conn(r, &mails[w]->out[i], w, now, shown == 0);
 	if (r->json)
 		fprintf(r->out, "],\"shown\":%u}\n", shown);
 out:
 	for (w = 0; w < n; w++)
-		free(mails[w].out);
+		mail_drop(mails[w]);
 	free(mails);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 /* ---- changes: every field checked, then applied on the control lcore ---- */
@@ -1009,7 +1005,7 @@ api_execute(struct sl_app *app, int argc, char **argv, FILE *out)
 	char *args[API_MAX_ARGS];
 	int i, n = 0, rc;
 
-	api_app = app;
+	RTE_SET_USED(app);
 	for (i = 0; i < argc && n < API_MAX_ARGS; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			r.json = 1;
@@ -1115,9 +1111,10 @@ api_start(struct sl_app *app)
 	char dir[sizeof(api_path)];
 	int api_fd, rc;
 
+	/* Set before any lane runs, and never again: lanes only read it. */
+	api_app = app;
 	if (c->api_socket[0] == '\0')
 		return 0;
-	api_app = app;
 	snprintf(api_path, sizeof(api_path), "%s", c->api_socket);
 	snprintf(dir, sizeof(dir), "%s", api_path);
 	if (mkdir(dirname(dir), 0755) != 0 && errno != EEXIST)

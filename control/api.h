@@ -33,7 +33,8 @@ void api_stop(void);
 
 /*
  * Execute one request (argv as received) and write the body to out.
- * Returns 0 (ok) or -1 (error; the body says why). Exposed for tests.
+ * Returns 0 (ok) or -1 (error; the body says why). Exposed for tests; app
+ * must be the one api_start was given (it binds the API, socket or not).
  */
 int api_execute(struct sl_app *app, int argc, char **argv, FILE *out);
 

@@ -2,9 +2,10 @@
  * Configuration loader: libconfig text -> validated struct cfg.
  *
  * Three passes, each recording every error it finds rather than stopping:
- *  1. libconfig parses the text (one syntax error at most: libconfig stops
- *     there), and a small lexical scan catches integer literals that
- *     libconfig 1.5 would silently wrap to 32 bits.
+ *  1. config_text.c expands @include directives itself (libconfig 1.5 would
+ *     read any file without limit) and finds integer literals libconfig
+ *     would silently wrap to 32 bits, in every file alike; libconfig parses
+ *     the result (one syntax error at most: libconfig stops there).
  *  2. A walk of the setting tree checks keys, types and bounds setting by
  *     setting, filling a struct cfg whose lines point back into the file.
  *  3. Cross-checks between settings (uniqueness, subnets, forwarding-mode
@@ -28,6 +29,7 @@
 
 #include "../dataplane/conntrack.h"
 #include "config.h"
+#include "config_text.h"
 
 #define CFG_DEFAULT_DESC 1024
 #define CFG_MIN_DESC 64
@@ -36,8 +38,6 @@
 #define CFG_MAX_MTU 9000
 #define CFG_MAX_TIMEOUT_S 2592000 /* 30 days; in ms still fits uint32_t */
 #define CFG_MAX_MBUFS (1u << 24)
-#define CFG_MAX_FILE_SIZE (16u << 20)
-#define CFG_WIDE_MAX 64           /* wrapped integer lines remembered */
 
 /* Getter results. */
 #define GOT_ERROR (-1)
@@ -56,14 +56,12 @@ struct cfg_msg {
 /* One load: where messages go and what the passes share. */
 struct cfg_ctx {
 	const char *name;              /* file name used in messages */
-	const char *include_dir;       /* where @include files are, or NULL */
 	struct cfg_errors *errs;       /* NULL: count only */
 	int n_err;                     /* found, whether stored or not */
 	struct cfg_msg *pending;       /* moved to errs in file order at the end */
 	uint32_t n_pending;
 	uint32_t cap_pending;
-	int wide_lines[CFG_WIDE_MAX];  /* main-file lines with a wrapped integer */
-	int n_wide;
+	struct cfg_text text;          /* what libconfig parsed, and its line map */
 	struct cfg_port *ports;        /* every port in the file, even past 8 */
 	uint32_t n_ports;
 	const config_setting_t **port_set; /* the group each port came from */
@@ -221,19 +219,10 @@ cfg_verr(struct cfg_ctx *x, const config_setting_t *s, const char *file,
 	char path[256];
 	char *body = NULL;
 	char *msg = NULL;
-	char *full = NULL;
 
 	x->n_err++;
-	/* libconfig names an included file as written; make it a usable path. */
-	if (x->include_dir != NULL && strcmp(x->include_dir, ".") != 0 &&
-	    file[0] != '/' && strcmp(file, x->name) != 0 &&
-	    asprintf(&full, "%s%s%s", x->include_dir,
-		     strcmp(x->include_dir, "/") ? "/" : "", file) >= 0)
-		file = full;
-	if (vasprintf(&body, fmt, ap) < 0) {
-		free(full);
+	if (vasprintf(&body, fmt, ap) < 0)
 		return;
-	}
 	if (s != NULL) {
 		setting_path(s, path, sizeof(path));
 		if (asprintf(&msg, "%s:%d: %s%s%s", file, line, path,
@@ -248,24 +237,30 @@ cfg_verr(struct cfg_ctx *x, const config_setting_t *s, const char *file,
 	}
 	free(body);
 	pending_push(x, msg, file, line);
-	free(full);
 }
 
-static const char *
-setting_file(const struct cfg_ctx *x, const config_setting_t *s)
+/* Where s is written: its file (main or included) and the line there. */
+static int
+setting_line(const struct cfg_ctx *x, const config_setting_t *s, const char **file)
 {
-	/* Settings from an @include file carry its name; the main text none. */
-	return config_setting_source_file(s) ? config_setting_source_file(s) : x->name;
+	const char *f;
+	int line = cfg_text_where(&x->text, config_setting_source_line(s), &f);
+
+	if (file != NULL)
+		*file = f != NULL ? f : x->name;
+	return line;
 }
 
 /* "FILE:LINE: path.to.key: message" */
 static void __attribute__((format(printf, 3, 4)))
 cfg_err(struct cfg_ctx *x, const config_setting_t *s, const char *fmt, ...)
 {
+	const char *file;
+	int line = setting_line(x, s, &file);
 	va_list ap;
 
 	va_start(ap, fmt);
-	cfg_verr(x, s, setting_file(x, s), config_setting_source_line(s), fmt, ap);
+	cfg_verr(x, s, file, line, fmt, ap);
 	va_end(ap);
 }
 
@@ -288,108 +283,11 @@ cfg_err_oom(struct cfg_ctx *x)
 
 /* ---- pass 1: integers libconfig 1.5 would wrap ---------------------------- */
 
-/*
- * libconfig 1.5 reads a decimal literal without the L suffix with atoi-like
- * arithmetic: "capacity = 4294968320" silently becomes 1024. Every bound in
- * this file fits in 31 bits, so any literal past INT_MAX is an error; the
- * scan finds them in the text itself, skipping strings and comments.
- */
-static int
-is_word_char(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	       (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '*' ||
-	       ch == '-' || ch == '+';
-}
-
-static void
-check_literal(struct cfg_ctx *x, const char *w, size_t len, int line)
-{
-	char lit[64];
-	const char *digits;
-	unsigned long long v;
-	int hex;
-	size_t i;
-
-	if (len >= sizeof(lit))
-		len = sizeof(lit) - 1;
-	memcpy(lit, w, len);
-	lit[len] = '\0';
-	digits = (lit[0] == '-' || lit[0] == '+') ? lit + 1 : lit;
-	hex = digits == lit && (strncmp(digits, "0x", 2) == 0 ||
-				strncmp(digits, "0X", 2) == 0);
-	if (hex)
-		digits += 2;
-	if (digits[0] == '\0')
-		return;
-	for (i = 0; digits[i] != '\0'; i++) {
-		char ch = digits[i];
-
-		if (!(ch >= '0' && ch <= '9') &&
-		    !(hex && ((ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F'))))
-			return; /* a name, a float or an L-suffixed 64-bit integer */
-	}
-	errno = 0;
-	v = strtoull(digits, NULL, hex ? 16 : 10);
-	if (errno == 0 && v <= (lit[0] == '-' ? (unsigned long long)INT_MAX + 1 :
-				(unsigned long long)INT_MAX))
-		return;
-	cfg_err_line(x, NULL, line, "integer %s is outside the 32-bit signed range", lit);
-	if (x->n_wide < CFG_WIDE_MAX)
-		x->wide_lines[x->n_wide++] = line;
-}
-
-static void
-scan_wide_ints(struct cfg_ctx *x, const char *p)
-{
-	int line = 1;
-
-	while (*p != '\0') {
-		if (*p == '\n') {
-			line++;
-			p++;
-		} else if (*p == '"') {
-			for (p++; *p != '\0' && *p != '"'; p++) {
-				if (*p == '\\' && p[1] != '\0')
-					p++;
-				if (*p == '\n')
-					line++;
-			}
-			if (*p != '\0')
-				p++;
-		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
-			while (*p != '\0' && *p != '\n')
-				p++;
-		} else if (p[0] == '/' && p[1] == '*') {
-			for (p += 2; *p != '\0' && !(p[0] == '*' && p[1] == '/'); p++)
-				if (*p == '\n')
-					line++;
-			if (*p != '\0')
-				p += 2;
-		} else if (is_word_char(*p)) {
-			const char *w = p;
-
-			while (is_word_char(*p))
-				p++;
-			check_literal(x, w, (size_t)(p - w), line);
-		} else {
-			p++;
-		}
-	}
-}
-
-/* The scan reported this setting's value already. */
+/* Expansion reported this setting's value already (config_text.h). */
 static int
 on_wide_line(const struct cfg_ctx *x, const config_setting_t *s)
 {
-	int i;
-
-	if (config_setting_source_file(s) != NULL)
-		return 0;
-	for (i = 0; i < x->n_wide; i++)
-		if (x->wide_lines[i] == (int)config_setting_source_line(s))
-			return 1;
-	return 0;
+	return cfg_text_wide_line(&x->text, config_setting_source_line(s));
 }
 
 /* ---- addresses ------------------------------------------------------------ */
@@ -527,16 +425,17 @@ check_keys(struct cfg_ctx *x, const config_setting_t *grp,
 
 	for (i = 0; i < n; i++) {
 		const config_setting_t *m = config_setting_get_elem(grp, (unsigned int)i);
-		const char *const *k;
+		const char *const *k, *file;
+		int line;
 
 		for (k = keys; *k != NULL; k++)
 			if (strcmp(*k, config_setting_name(m)) == 0)
 				break;
 		if (*k != NULL)
 			continue;
+		line = setting_line(x, m, &file);
 		setting_path(m, path, sizeof(path));
-		cfg_err_line(x, setting_file(x, m), config_setting_source_line(m),
-			     "unknown key \"%s\"", path);
+		cfg_err_line(x, file, line, "unknown key \"%s\"", path);
 	}
 }
 
@@ -666,6 +565,9 @@ cfg_name_error(const char *v)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
 			return ": only letters, digits, '_' and '-' are allowed";
+	/* A leading '-' would read as an option to sluicectl and the API. */
+	if (v[0] == '-')
+		return ": must not start with '-'";
 	return NULL;
 }
 
@@ -1002,7 +904,7 @@ parse_port(struct cfg_ctx *x, const config_setting_t *ps, struct cfg_port *p)
 	long long mtu;
 	int i, n;
 
-	p->line = config_setting_source_line(ps);
+	p->line = setting_line(x, ps, NULL);
 	p->rx_desc = CFG_DEFAULT_DESC;
 	p->tx_desc = CFG_DEFAULT_DESC;
 	if (!config_setting_is_group(ps)) {
@@ -1342,7 +1244,7 @@ parse_backends(struct cfg_ctx *x, const config_setting_t *ss,
 		const config_setting_t *bs = config_setting_get_elem(s, (unsigned int)i);
 		struct cfg_backend *b = &sv->backends[i];
 
-		b->line = config_setting_source_line(bs);
+		b->line = setting_line(x, bs, NULL);
 		b->port = sv->port;
 		b->weight = 1;
 		if (!config_setting_is_group(bs)) {
@@ -1419,7 +1321,7 @@ parse_service(struct cfg_ctx *x, const config_setting_t *ss,
 	const config_setting_t *s;
 	const char *v;
 
-	sv->line = config_setting_source_line(ss);
+	sv->line = setting_line(x, ss, NULL);
 	sv->proto = IPPROTO_TCP;
 	sv->mode = SVC_MODE_NAT;
 	sv->sched = SCHED_ALGO_WLC;
@@ -1942,16 +1844,41 @@ load_tree(struct cfg_ctx *x, const config_t *cf, struct cfg *c)
 	return 0;
 }
 
+/* A fatal problem found while expanding the text (config_text.h). */
+static void
+text_report(void *arg, const char *file, int line, const char *msg)
+{
+	cfg_err_line(arg, file, line, "%s", msg);
+}
+
+/* The wrapped integers expansion found, now that libconfig parsed the text. */
+static void
+report_wide(struct cfg_ctx *x)
+{
+	const char *file;
+	uint32_t i;
+	int line;
+
+	for (i = 0; i < x->text.n_wide; i++) {
+		line = cfg_text_where(&x->text, x->text.wide[i].line, &file);
+		cfg_err_line(x, file, line, "integer %s is outside the 32-bit signed range",
+			     x->text.wide[i].lit);
+	}
+	if (x->text.n_wide_all > x->text.n_wide)
+		cfg_err_line(x, NULL, 0, "%u more integers outside the 32-bit signed range",
+			     x->text.n_wide_all - x->text.n_wide);
+}
+
 /* Parse `text`; @include paths are relative to include_dir (may be NULL). */
 static int
 load_text(const char *text, const char *name, const char *include_dir,
 	  struct cfg **out, struct cfg_errors *errs)
 {
-	struct cfg_ctx x = {
-		.name = name, .include_dir = include_dir, .errs = errs
-	};
+	struct cfg_ctx x = { .name = name, .errs = errs };
+	const char *file;
 	struct cfg *c;
 	config_t cf;
+	int line, rc;
 
 	if (out != NULL)
 		*out = NULL;
@@ -1964,14 +1891,18 @@ load_text(const char *text, const char *name, const char *include_dir,
 	snprintf(c->source, sizeof(c->source), "%s", name);
 
 	config_init(&cf);
-	if (include_dir != NULL)
-		config_set_include_dir(&cf, include_dir);
-	if (config_read_string(&cf, text) != CONFIG_TRUE) {
-		cfg_err_line(&x, config_error_file(&cf), config_error_line(&cf),
-			     "%s", config_error_text(&cf));
+	/* No include dir for libconfig: the expanded text has no directive. */
+	rc = cfg_text_expand(&x.text, text, name, include_dir, text_report, &x);
+	if (rc < 0)
+		cfg_err_oom(&x);
+	if (rc != 0)
+		goto destroy;
+	if (config_read_string(&cf, x.text.text) != CONFIG_TRUE) {
+		line = cfg_text_where(&x.text, config_error_line(&cf), &file);
+		cfg_err_line(&x, file, line, "%s", config_error_text(&cf));
 		goto destroy;
 	}
-	scan_wide_ints(&x, text);
+	report_wide(&x);
 	load_tree(&x, &cf, c);
 destroy:
 	config_destroy(&cf);
@@ -1982,7 +1913,10 @@ destroy:
 		cfg_free(c);
 	else
 		*out = c;
-	return cfg_finish(&x);
+	rc = cfg_finish(&x);
+	/* Messages hold copies of the file names: the map can go now. */
+	cfg_text_free(&x.text);
+	return rc;
 }
 
 int

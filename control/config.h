@@ -166,8 +166,11 @@ struct cfg_errors {
  * On failure returns the number of errors (> 0), *out = NULL, and each
  * message is appended to errs (initialised by the caller with
  * cfg_errors_init). `name` is the file name used in messages; for
- * cfg_load_file it is `path`, and @include paths are relative to the file's
- * directory. out may be NULL to validate only; errs may be NULL to count only.
+ * cfg_load_file it is `path`, and relative @include paths are relative to
+ * its directory (to the current one for cfg_load_string), at every depth.
+ * Included files get every check the main one does; they must be regular
+ * files, nest at most 10 deep, and all files of one load together hold at
+ * most 16 MiB. out may be NULL to validate only; errs may be NULL to count only.
  * A message is "name:line: message", or "name: message" when no line applies
  * (unreadable file, missing top-level "ports").
  * Context: control lcore or tools, no EAL; calls sharing no errs are independent.
@@ -229,6 +232,9 @@ char *cfg_dump_string(const struct cfg *c);
  * are not its business: the dump writes them and the load says why.
  */
 int cfg_dump_check(const struct cfg *c, char *msg, size_t len);
+
+/* Why cfg_dump_string(c) failed with errno err, into msg. Context: any thread. */
+void cfg_dump_error(const struct cfg *c, int err, char *msg, size_t len);
 
 /*
  * Whether a and b configure the same thing, field by field: every value the

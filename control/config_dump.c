@@ -311,6 +311,13 @@ cfg_dump_string(const struct cfg *c)
 	return buf;
 }
 
+void
+cfg_dump_error(const struct cfg *c, int err, char *msg, size_t len)
+{
+	if (err != EINVAL || cfg_dump_check(c, msg, len) == 0)
+		snprintf(msg, len, "cannot write the configuration out: %s", strerror(err));
+}
+
 /* ---- equality ------------------------------------------------------------- */
 
 static int

@@ -688,7 +688,7 @@ control_validate(const struct cfg *edited, const char *name, struct cfg **out,
 
 	*out = NULL;
 	if (text == NULL) {
-		snprintf(msg, len, "out of memory");
+		cfg_dump_error(edited, errno, msg, len);
 		return -1;
 	}
 	cfg_errors_init(&errs);

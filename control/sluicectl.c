@@ -51,7 +51,7 @@ usage(FILE *f)
 		"  drain SVC IP[:PORT]                 weight 0: no new connections\n"
 		"SOCKET defaults to $SLUICE_SOCKET, then " DEFAULT_SOCKET ".\n"
 		"-t SECONDS: give up (exit 2) when the whole exchange takes longer;\n"
-		"  default %d, 0 waits for ever.\n", DEFAULT_TIMEOUT_S);
+		"  default %d s; 0 waits for ever.\n", DEFAULT_TIMEOUT_S);
 }
 
 static int64_t

@@ -684,20 +684,20 @@ worker_process(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 
 struct wk_mail_walk {
 	struct worker *w;
-	struct wk_mail *m;
+	struct mail *m;
 };
 
 static int
 wk_mail_visit(struct ct_conn *c, void *arg)
 {
 	struct wk_mail_walk *mw = arg;
-	struct wk_mail *m = mw->m;
+	struct mail *m = mw->m;
 
 	if ((m->svc_id != UINT32_MAX && c->svc_id != m->svc_id) ||
 	    (m->backend_id != UINT32_MAX && c->backend_id != m->backend_id) ||
 	    (m->client_ip != 0 && c->orig.src_ip != m->client_ip))
 		return 0;
-	if (m->op == WK_MAIL_DUMP) {
+	if (m->op == MAIL_DUMP) {
 		ct_get_info(mw->w->ct, c, &m->out[m->n++]);
 		return m->n == m->max;
 	}
@@ -706,28 +706,38 @@ wk_mail_visit(struct ct_conn *c, void *arg)
 	return 0;
 }
 
-/* One slice of the current mailbox message, so no pass stalls on it. */
+/*
+ * One slice of the current mail, so no pass stalls on it. Mail whose
+ * requester left (timed out) is dropped at the next slice, unfinished: no
+ * one would read the answer, and a full table walk can take minutes.
+ */
 static void
 wk_mailbox(struct worker *w)
 {
 	struct wk_mail_walk mw = { .w = w };
-	struct wk_mail *m = w->job;
+	struct mail *m = w->job;
 
 	if (m == NULL) {
-		if (rte_ring_sc_dequeue(w->mailbox, (void **)&m) != 0)
+		m = mail_take(w->mailbox);
+		if (m == NULL)
 			return;
 		m->cursor = 0;
 		m->n = 0;
 		w->job = m;
 	}
+	if (mail_abandoned(m)) {
+		w->job = NULL;
+		mail_put(m);
+		return;
+	}
 	mw.m = m;
-	if (m->op == WK_MAIL_DUMP || m->op == WK_MAIL_FLUSH)
+	if (m->op == MAIL_DUMP || m->op == MAIL_FLUSH)
 		m->cursor = ct_walk_slice(w->ct, m->cursor, WK_MAIL_SLICE, wk_mail_visit, &mw);
 	else
 		m->cursor = ct_capacity(w->ct);
-	if (m->cursor >= ct_capacity(w->ct) || (m->op == WK_MAIL_DUMP && m->n == m->max)) {
+	if (m->cursor >= ct_capacity(w->ct) || (m->op == MAIL_DUMP && m->n == m->max)) {
 		w->job = NULL;
-		__atomic_store_n(&m->done, 1, __ATOMIC_RELEASE);
+		mail_answer(m);
 	}
 }
 
@@ -929,7 +939,15 @@ worker_destroy(struct worker *w)
 	if (w == NULL)
 		return;
 	rte_ring_free(w->events);
-	rte_ring_free(w->mailbox);
+	if (w->job != NULL)
+		mail_put(w->job);
+	if (w->mailbox != NULL) {
+		struct mail *m;
+
+		while ((m = mail_take(w->mailbox)) != NULL)
+			mail_put(m);
+		rte_ring_free(w->mailbox);
+	}
 	if (w->exc != NULL) {
 		void *m;
 

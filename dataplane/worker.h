@@ -7,7 +7,8 @@
  * Threading: worker_main runs on its own lcore; worker_create/destroy on the
  * main lcore before launch / after join; the control lcore reads `stats`,
  * `active`, `inactive` and `scheduled` without synchronisation (plain
- * counters; a stale or torn read only skews a statistic).
+ * counters; a stale or torn read only skews a statistic); the API thread
+ * shares mail with a worker only through mail.h's references.
  */
 #ifndef SLUICE_WORKER_H
 #define SLUICE_WORKER_H
@@ -21,6 +22,7 @@
 #include "app.h"
 #include "conntrack.h"
 #include "drop.h"
+#include "mail.h"
 #include "neigh.h"
 
 #define WK_TX_BURST 64
@@ -80,28 +82,14 @@ struct wk_txq {
 };
 
 /*
- * Mailbox messages (control side -> worker), defined by the receiver. The
- * sender owns the struct until the worker sets `done` (release store); the
- * worker handles one message at a time, in slices of its table per pass.
+ * Mailbox: a ring of struct mail * (mail.h) from the API thread, its only
+ * producer. The worker works through one mail at a time, WK_MAIL_SLICE table
+ * entries per pass, holding the reference the requester gave it with the
+ * mail; it answers (mail_answer) or, once the requester has abandoned the
+ * mail, drops it unfinished (mail_put). Either frees the mail if the
+ * requester has let go already, and only then.
  */
-enum wk_mail_op {
-	WK_MAIL_DUMP = 1,            /* copy matching connections to out[] */
-	WK_MAIL_FLUSH = 2,           /* delete matching connections */
-};
-
 #define WK_MAIL_SLICE 4096           /* table entries visited per pass */
-
-struct wk_mail {
-	uint32_t op;                 /* enum wk_mail_op */
-	uint32_t svc_id;             /* filter; UINT32_MAX = any */
-	uint32_t backend_id;         /* filter; UINT32_MAX = any */
-	uint32_t client_ip;          /* filter, network order; 0 = any */
-	struct ct_info *out;         /* dump: room for max entries */
-	uint32_t max;
-	uint32_t n;                  /* dump: entries copied; flush: deleted */
-	uint32_t cursor;             /* worker's progress through its table */
-	int done;
-};
 
 struct worker {
 	struct wk_stats stats;
@@ -112,9 +100,9 @@ struct worker {
 	const uint32_t *ct_laddrs;   /* the table's local addresses (ct_locals) */
 	void *ct_mem;                /* what ct lives in */
 	struct rte_ring *events;     /* to the control lcore */
-	struct rte_ring *mailbox;    /* from the API thread: struct wk_mail * */
+	struct rte_ring *mailbox;    /* from the API thread: struct mail * */
 	struct rte_ring *exc;        /* to the control lcore: packets for the kernel */
-	struct wk_mail *job;         /* message being worked through */
+	struct mail *job;            /* mail being worked through, its reference held */
 	uint32_t burst;
 	uint32_t idle_sleep_us;
 	uint32_t expire_budget;
@@ -146,6 +134,8 @@ struct worker {
  */
 struct worker *worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 			     const struct cfg *c, const struct snapshot *snap);
+/* Free w; mail it still holds loses the worker's reference (mail_put).
+ * Context: main lcore, before launch or after join. */
 void worker_destroy(struct worker *w);
 
 /* lcore entry point; arg is the struct worker. Returns 0 when app->stop. */

@@ -21,7 +21,7 @@ result() { # $1 = name, $2 = offending lines (empty: pass)
 bare=$(git ls-files -- '*.sh' '.ci/*' | grep -v '^scripts/install-deps.sh$' |
 	xargs grep -nE '(^|[^/[:alnum:]_.-])python3([[:space:]]|$)' 2>/dev/null |
 	grep -vE '^[^:]+:[0-9]+:[[:space:]]*#')
-result "no test or script runs python3 from PATH" "$bare"
+result 'no test or script starts Python from PATH (use $SLC_PY)' "$bare"
 shebang=$(for f in $(git ls-files -- '*.py'); do
 	l=$(head -n 1 "$f")
 	case "$l" in '#!'*) [ "$l" = '#!/usr/bin/python3' ] || echo "$f: $l" ;; esac

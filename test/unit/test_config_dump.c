@@ -152,7 +152,7 @@ static const char awkward[] = "\"\\,#=;: {}()[]@/*'$%&!?<>|~`\x80\xff\xc3\xa9\n\
 
 /*
  * len bytes into dst of class: 'a' any byte, 'p' printable ASCII (0x21..0x7e),
- * 'n' a name's [A-Za-z0-9_-]; then a NUL.
+ * 'n' a name's [A-Za-z0-9_-], not starting with '-'; then a NUL.
  */
 static void
 rnd_str(struct gen *g, char *dst, uint32_t len, char class)
@@ -165,7 +165,8 @@ rnd_str(struct gen *g, char *dst, uint32_t len, char class)
 		unsigned char ch;
 
 		if (class == 'n') {
-			ch = (unsigned char)name_chars[rnd(g, sizeof(name_chars) - 1)];
+			/* The last of name_chars, '-', never comes first. */
+			ch = (unsigned char)name_chars[rnd(g, sizeof(name_chars) - 1 - (i == 0))];
 		} else {
 			do {
 				ch = rnd(g, 2) ? (unsigned char)awkward[rnd(g, sizeof(awkward) - 1)] :
@@ -348,7 +349,7 @@ gen_ports(struct gen *g, uint32_t n, uint32_t gw_port)
 	for (p = 0; p < n; p++) {
 		fprintf(g->f, "%s\n  {", p ? "," : "");
 		rnd_str(g, s, range(g, 0, 20), 'n');
-		snprintf(s + strlen(s), 4, "-%u", p);
+		snprintf(s + strlen(s), 4, "_%u", p);
 		put_s(g, "name", s);
 		/* Unique up to the first ',': "net_x<p>_" then no comma. */
 		len = (uint32_t)snprintf(g->device[p], sizeof(g->device[p]), "net_x%u_", p);
@@ -479,7 +480,7 @@ gen_service(struct gen *g, uint32_t i)
 
 	fprintf(g->f, "%s\n  {", i ? "," : "");
 	rnd_str(g, s, range(g, 0, 20), 'n');
-	snprintf(s + strlen(s), 4, "-%u", i);
+	snprintf(s + strlen(s), 4, "_%u", i);
 	put_s(g, "name", s);
 	snprintf(s, sizeof(s), "172.16.%u.1", rnd(g, 4));
 	put_s(g, "vip", s);
@@ -765,12 +766,15 @@ test_equal_sees_every_field(void)
 	CU_ASSERT(cfg_equal(a, b));
 	for (i = 0; i < sizeof(muts) / sizeof(muts[0]); i++) {
 		struct cfg *m = load_ok(FULL);
+		uint32_t n_svcs;
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		n_svcs = m->n_services;
 		muts[i](m);
 		if (cfg_equal(a, m) || cfg_equal(m, a))
 			fprintf(stderr, "\n  mutation %zu not seen\n", i);
 		CU_ASSERT(!cfg_equal(a, m));
+		m->n_services = n_svcs; /* so cfg_free finds every backend array */
 		cfg_free(m);
 	}
 	cfg_free(a);
@@ -793,6 +797,10 @@ expect_refused(struct cfg *c, const char *msg)
 	CU_ASSERT_PTR_NULL(text);
 	CU_ASSERT_EQUAL(errno, EINVAL);
 	free(text);
+	/* What the API and a reload then say, instead of "out of memory". */
+	why[0] = '\0';
+	cfg_dump_error(c, EINVAL, why, sizeof(why));
+	CU_ASSERT_STRING_EQUAL(why, msg);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL(cfg_dump(c, f), -EINVAL);
 	CU_ASSERT_EQUAL(ftell(f), 0); /* nothing half-written */
