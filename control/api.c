@@ -956,6 +956,24 @@ edit_config(struct api_req *r, const struct api_edit *e, struct cfg *c)
 	return 0;
 }
 
+int
+api_edit_request(struct cfg *c, int argc, char **argv, char *msg, size_t len)
+{
+	struct api_req r = { .argc = argc, .argv = argv };
+	struct api_edit e;
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; i < RTE_DIM(edit_cmds) && strcmp(edit_cmds[i].name, argv[0]) != 0; i++)
+		;
+	if (i == RTE_DIM(edit_cmds) || edit_cmds[i].op == EDIT_RELOAD)
+		snprintf(r.msg, sizeof(r.msg), "not a change: '%s'", argv[0]);
+	else if (parse_edit(&r, &edit_cmds[i], &e) == 0)
+		rc = edit_config(&r, &e, c);
+	snprintf(msg, len, "%s", r.msg);
+	return rc;
+}
+
 /* Runs on the control lcore: copy, edit, validate as a file, apply. */
 static int
 change_on_control(struct sl_app *app, void *arg)

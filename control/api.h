@@ -41,4 +41,14 @@ int api_execute(struct sl_app *app, int argc, char **argv, FILE *out);
 /* The socket's connection counters (zero when the API is off). Any thread. */
 void api_get_counters(struct srv_counters *c);
 
+/*
+ * What a change request (add-service ... drain, as api_execute gets it
+ * without --json; argc >= 1; not reload) does to c, a private copy of the
+ * running config, before the result is validated as a file: parse_edit's
+ * checks, then the edit. Returns 0, or -1 with why in msg; c may then be
+ * partly edited (the caller discards it).
+ * Context: any thread, c owned by the caller; pure. Exposed for test/fuzz/.
+ */
+int api_edit_request(struct cfg *c, int argc, char **argv, char *msg, size_t len);
+
 #endif

@@ -17,6 +17,10 @@ packages=(
 	# the Pktgen script's test against a stub of Pktgen's Lua API
 	# (test/bench/pktgen/check.sh): Lua 5.3, as docs/pktgen.md builds Pktgen
 	lua5.3
+	# libFuzzer harnesses (scripts/fuzz.sh; short runs in scripts/test.sh):
+	# clang 14, and its runtimes, where libclang_rt.fuzzer lives (not a
+	# dependency of clang without recommends)
+	clang libclang-rt-14-dev
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install, build and run every test: unit suites (normal and ASan/UBSan
-# builds), then the integration tests (real binary, namespaces, af_packet).
+# builds), benchmark and fuzz smoke runs, then the integration tests (real
+# binary, namespaces, af_packet).
 # Prints one closing line "tests: N passed, M failed"; exit status 0 only
 # when everything passed. This is what .ci/run runs.
 set -uo pipefail
@@ -55,6 +56,21 @@ for bench in "build/test/bench/bench_maglev 3" "build/test/bench/bench_pipeline 
 	else
 		echo "FAIL bench smoke: $bench"
 		tail -n 20 "$log/bench.txt"
+		failed=$((failed + 1))
+	fi
+done
+
+# The fuzz harnesses (docs/reliability.md): each replays its committed
+# corpus (seeds and regression inputs of past findings), then fuzzes for a
+# few seconds; a crash, sanitizer report or leak fails it.
+for target in packet config api http; do
+	if bash scripts/fuzz.sh "$target" 15 >"$log/fuzz.txt" 2>&1; then
+		echo "PASS fuzz smoke: $target ($(grep -o 'number_of_executed_units: [0-9]*' \
+			"$log/fuzz.txt" | tail -n 1 | cut -d' ' -f2) inputs)"
+		passed=$((passed + 1))
+	else
+		echo "FAIL fuzz smoke: $target"
+		tail -n 30 "$log/fuzz.txt"
 		failed=$((failed + 1))
 	fi
 done
