@@ -2,9 +2,10 @@
  * libFuzzer harness: the packet path, parse plus a worker's pass, on
  * crafted frames.
  *
- * Set-up as test/unit/test_worker.c's suite: EAL once (LLVMFuzzerInitialize,
- * --no-huge), a config naming two net_null ports, app_init() with one
- * worker, a neighbour table published as no control lcore runs. The main
+ * Set-up as test/unit/test_worker.c's suite, by test/unit/inproc.h: EAL
+ * once (LLVMFuzzerInitialize, --no-huge), a config naming two net_null
+ * ports, app_init() with one worker, a neighbour table published as no
+ * control lcore runs. The main
  * lcore acts as the worker. Each input meets worker 0 as it was made
  * (empty table, fixed hash seed: an input replays the same way; see
  * fresh_worker) and feeds it one or more frames:
@@ -23,14 +24,11 @@
  * Threading: libFuzzer's one thread, the EAL main lcore.
  */
 #include <arpa/inet.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -40,6 +38,7 @@
 #include "dataplane/conntrack.h"
 #include "dataplane/neigh.h"
 #include "dataplane/worker.h"
+#include "test/unit/inproc.h"
 
 #define MAX_FRAMES 64
 #define MAX_BURST 32
@@ -93,21 +92,6 @@ static struct sl_app app;
 static struct cfg *cfg;
 static unsigned int lcore;
 
-/* The first CPU this process may run on: EAL pins the main lcore to it. */
-static int
-first_allowed_cpu(void)
-{
-	cpu_set_t set;
-	int i;
-
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return 0;
-	for (i = 0; i < CPU_SETSIZE; i++)
-		if (CPU_ISSET(i, &set))
-			return i;
-	return 0;
-}
-
 static int
 publish_neighbours(void)
 {
@@ -128,32 +112,12 @@ publish_neighbours(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char lc[16];
-	char *eal_argv[] = {
-		(char *)"fuzz_packet", (char *)"-l", lc, (char *)"-m", (char *)"64",
-		(char *)"--no-huge", (char *)"--no-shconf", (char *)"--no-pci",
-		(char *)"--no-telemetry", (char *)"--log-level=*:error", NULL,
-	};
-	struct cfg_errors errs;
-
 	(void)argc;
 	(void)argv;
-	lcore = (unsigned int)first_allowed_cpu();
-	snprintf(lc, sizeof(lc), "%u", lcore);
-	if (rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0) {
-		fprintf(stderr, "fuzz_packet: EAL init: %s\n", rte_strerror(rte_errno));
-		abort();
-	}
-	cfg_errors_init(&errs);
-	cfg_load_string(config_text, "<fuzz_packet>", &cfg, &errs);
-	if (cfg == NULL) {
-		cfg_errors_print(&errs, stderr);
-		abort();
-	}
-	cfg_errors_free(&errs);
-	if (app_init(&app, cfg, 1, &lcore) != 0 || app_start_ports(&app) != 0 ||
+	if (inproc_start("fuzz_packet", config_text, 1, 64, &app, &cfg) != 0 ||
 	    publish_neighbours() != 0)
 		abort();
+	lcore = inproc_lcore();
 	return 0;
 }
 
