@@ -55,12 +55,7 @@ static const char config_text[] =
 	"workers: { burst = 32; mbufs_per_port = 512; };\n"
 	"conntrack: { capacity = 1024; };\n"
 	"fullnat: { port_min = 1024; port_max = 1279; };\n"
-	"ports = (\n"
-	"  { name = \"client\"; device = \"net_null0\";\n"
-	"    addresses = [ \"198.18.0.1/24\" ]; gateway = \"198.18.0.254\"; },\n"
-	"  { name = \"backend\"; device = \"net_null1\";\n"
-	"    addresses = [ \"198.18.1.1/24\" ]; }\n"
-	");\n"
+	INPROC_PORTS
 	"services = (\n"
 	"  { name = \"nat\"; vip = \"198.18.0.10\"; port = 80; scheduler = \"rr\";\n"
 	"    backends = ( { address = \"198.18.1.11\"; port = 8080; },\n"

@@ -19,6 +19,19 @@
 #include "dataplane/app.h"
 
 /*
+ * The ports of every in-process config: two net_null ports, "client"
+ * (index 0, 198.18.0.1/24 behind gateway 198.18.0.254) and "backend"
+ * (index 1, 198.18.1.1/24). A config text is its settings around this.
+ */
+#define INPROC_PORTS \
+	"ports = (\n" \
+	"  { name = \"client\"; device = \"net_null0\";\n" \
+	"    addresses = [ \"198.18.0.1/24\" ]; gateway = \"198.18.0.254\"; },\n" \
+	"  { name = \"backend\"; device = \"net_null1\";\n" \
+	"    addresses = [ \"198.18.1.1/24\" ]; }\n" \
+	");\n"
+
+/*
  * Start it: prog names it in EAL and in messages, mem_mb is EAL's memory.
  * 0 with app started and *cfg its config, or -1 having said why on stderr
  * and undone everything.

@@ -53,12 +53,7 @@
 static const char config_text[] =
 	"workers: { burst = 32; mbufs_per_port = 1024; };\n"
 	"conntrack: { capacity = 1024; timeouts = { established = 3600; }; };\n"
-	"ports = (\n"
-	"  { name = \"client\"; device = \"net_null0\";\n"
-	"    addresses = [ \"198.18.0.1/24\" ]; gateway = \"198.18.0.254\"; },\n"
-	"  { name = \"backend\"; device = \"net_null1\";\n"
-	"    addresses = [ \"198.18.1.1/24\" ]; }\n"
-	");\n"
+	INPROC_PORTS
 	"services = (\n"
 	"  { name = \"web\"; vip = \"198.18.0.10\"; port = 80; protocol = \"tcp\";\n"
 	"    scheduler = \"rr\"; forward = \"nat\";\n"

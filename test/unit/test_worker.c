@@ -64,12 +64,7 @@ static const char config_text[] =
 	"conntrack: { capacity = 1024; timeouts = { syn_sent = 3600; syn_recv = 3600;\n"
 	"  established = 3600; fin_wait = 3600; close_wait = 3600; time_wait = 3600;\n"
 	"  close = 3600; udp = 3600; }; };\n"
-	"ports = (\n"
-	"  { name = \"client\"; device = \"net_null0\";\n"
-	"    addresses = [ \"198.18.0.1/24\" ]; gateway = \"198.18.0.254\"; },\n"
-	"  { name = \"backend\"; device = \"net_null1\";\n"
-	"    addresses = [ \"198.18.1.1/24\" ]; }\n"
-	");\n"
+	INPROC_PORTS
 	"services = (\n"
 	"  { name = \"web1\"; vip = \"198.18.0.10\"; port = 80; protocol = \"tcp\";\n"
 	"    scheduler = \"rr\"; forward = \"nat\";\n"
