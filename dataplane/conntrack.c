@@ -69,7 +69,7 @@ ct_table_memsize(uint32_t capacity)
 {
 	struct ct_layout l;
 
-	if (capacity == 0 || capacity > CT_MAX_CAPACITY)
+	if (capacity == 0 || capacity > SL_MAX_CT_CAPACITY)
 		return 0;
 	ct_layout(capacity, &l);
 	return l.total;
@@ -85,7 +85,7 @@ ct_table_init(void *mem, uint32_t capacity, const struct ct_timeouts *timeouts,
 	uint32_t i;
 
 	if (mem == NULL || timeouts == NULL || capacity == 0 ||
-	    capacity > CT_MAX_CAPACITY || ((uintptr_t)mem & 63) != 0) {
+	    capacity > SL_MAX_CT_CAPACITY || ((uintptr_t)mem & 63) != 0) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -133,7 +133,7 @@ ct_set_locals(struct ct_table *t, const uint32_t *laddrs, uint32_t n)
 {
 	uint32_t i;
 
-	if (n > CT_MAX_LOCALS)
+	if (n > SL_MAX_LADDRS)
 		return -EINVAL;
 	for (i = 0; i < n; i++)
 		if (t->laddrs[i] != 0 && t->laddrs[i] != laddrs[i])
@@ -500,7 +500,7 @@ ct_reply_dst(const struct ct_table *t, const struct ct_tuple *orig,
 		*idx = 0;
 		return 0;
 	}
-	for (i = 0; i < CT_MAX_LOCALS && t->laddrs[i] != 0; i++) {
+	for (i = 0; i < SL_MAX_LADDRS && t->laddrs[i] != 0; i++) {
 		if (t->laddrs[i] == reply->dst_ip) {
 			*flags = CT_F_LOCAL;
 			*idx = (uint8_t)i;

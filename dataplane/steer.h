@@ -20,7 +20,7 @@
 
 #include <stdint.h>
 
-#include "../control/snapshot.h"
+#include "snapshot.h"
 #include "pkt.h"
 
 /*

@@ -58,7 +58,7 @@
 #include <rte_mbuf.h>
 
 #include "control/config.h"
-#include "dataplane/app.h"
+#include "control/startup.h"
 #include "dataplane/bytes.h"
 #include "dataplane/conntrack.h"
 #include "dataplane/neigh.h"
@@ -689,13 +689,14 @@ static int
 bench_mem(struct bench *b, struct result *r, uint32_t capacity)
 {
 	struct rte_malloc_socket_stats before, after;
-	struct cfg c2 = *b->app.cfg;
+	struct wk_params wp;
 	struct worker *w2;
 	int socket = (int)rte_socket_id();
 
-	c2.ct_capacity = capacity;
+	app_worker_params(b->app.cfg, &wp);
+	wp.ct_capacity = capacity;
 	rte_malloc_get_socket_stats(socket, &before);
-	w2 = worker_create(&b->app, 1, rte_lcore_id(), &c2, b->app.snap);
+	w2 = worker_create(&b->app, 1, rte_lcore_id(), &wp, b->app.snap);
 	if (w2 == NULL)
 		return -1;
 	rte_malloc_get_socket_stats(socket, &after);
@@ -1063,7 +1064,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			list = strdup(optarg);
 			o->n_conns = 0;
 			for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-				if (parse_count(tok, &v) != 0 || v == 0 || v > CT_MAX_CAPACITY ||
+				if (parse_count(tok, &v) != 0 || v == 0 || v > SL_MAX_CT_CAPACITY ||
 				    o->n_conns == MAX_CONFIGS) {
 					fprintf(stderr, "bad --conns entry '%s'\n", tok);
 					return -1;

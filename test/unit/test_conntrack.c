@@ -271,14 +271,14 @@ test_init_args(void)
 	size_t sz = ct_table_memsize(100);
 
 	CU_ASSERT_EQUAL(ct_table_memsize(0), 0);
-	CU_ASSERT_EQUAL(ct_table_memsize(CT_MAX_CAPACITY + 1), 0);
+	CU_ASSERT_EQUAL(ct_table_memsize(SL_MAX_CT_CAPACITY + 1), 0);
 	CU_ASSERT(ct_table_memsize(1) >= sizeof(struct ct_table) + 64 + CT_MIN_BUCKETS * 64);
 	CU_ASSERT(ct_table_memsize(1000) > ct_table_memsize(999));
 
 	mem = aligned_alloc(64, sz + 64);
 	CU_ASSERT_FATAL(mem != NULL);
 	CU_ASSERT_PTR_NULL(ct_table_init(mem, 0, &test_to, 0));
-	CU_ASSERT_PTR_NULL(ct_table_init(mem, CT_MAX_CAPACITY + 1, &test_to, 0));
+	CU_ASSERT_PTR_NULL(ct_table_init(mem, SL_MAX_CT_CAPACITY + 1, &test_to, 0));
 	CU_ASSERT_PTR_NULL(ct_table_init((char *)mem + 8, 100, &test_to, 0));
 	CU_ASSERT_PTR_NULL(ct_table_init(mem, 100, NULL, 0));
 	memset(mem, 0xff, sz);
@@ -325,7 +325,7 @@ test_bucket_sizing(void)
 	CU_ASSERT(ct_table_memsize(1000000) <= 64u * 1000000);
 	CU_ASSERT(ct_table_memsize(10000000) <= 64u * 10000000);
 	CU_ASSERT(ct_table_memsize(10000000) <= 1u << 30);
-	CU_ASSERT(ct_table_memsize(CT_MAX_CAPACITY) <= 64ull * CT_MAX_CAPACITY);
+	CU_ASSERT(ct_table_memsize(SL_MAX_CT_CAPACITY) <= 64ull * SL_MAX_CT_CAPACITY);
 }
 
 /* Insert and lookup */
@@ -666,7 +666,7 @@ test_locals(void)
 	enum ct_dir d;
 
 	CU_ASSERT_EQUAL(ct_set_locals(t, l1, 2), 0);
-	CU_ASSERT_EQUAL(ct_set_locals(t, l1, CT_MAX_LOCALS + 1), -EINVAL);
+	CU_ASSERT_EQUAL(ct_set_locals(t, l1, SL_MAX_LADDRS + 1), -EINVAL);
 	/* not yet a local address: refused, and not counted as full */
 	errno = 0;
 	CU_ASSERT_PTR_NULL(ct_insert(t, IPPROTO_TCP, &o, &r, 0));

@@ -130,8 +130,11 @@ suite_cleanup(void)
 static void
 setup(void)
 {
+	struct wk_params wp;
+
+	app_worker_params(cfg, &wp);
 	worker_destroy(app.workers[0]);
-	app.workers[0] = worker_create(&app, 0, lcore, cfg, app.snap);
+	app.workers[0] = worker_create(&app, 0, lcore, &wp, app.snap);
 	w = app.workers[0];
 	if (w != NULL)
 		(void)ct_set_seed(w->ct, 0x5eed);
