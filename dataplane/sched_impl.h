@@ -1,7 +1,7 @@
 /*
- * Scheduler internals shared by sched.c and the per-algorithm files
- * (sched_rr.c, sched_wrr.c, sched_lc.c, sched_sh.c, sched_mh.c) and by the
- * scheduler's unit test: the layout of struct sched_table, the builders and
+ * Scheduler internals shared by sched.c (which builds the rr, lc and wlc
+ * table) and the per-algorithm files (sched_wrr.c, sched_sh.c, sched_mh.c),
+ * and by the scheduler's unit test: the layout of struct sched_table, the builders and
  * the pickers. Nothing else should include this header.
  *
  * Every algorithm reduces to one int32 array of backend indices (lut):
@@ -65,9 +65,8 @@ int64_t sched_eligible_list(const struct sched_table *t, int32_t **list);
  * Builders: fill t->lut and t->len from t->backends and t->n (t->algo set).
  * Return 0 or -ENOMEM; on error t->lut is NULL. Context: control lcore.
  */
-int sched_rr_build(struct sched_table *t);
+int sched_list_build(struct sched_table *t); /* rr, lc, wlc */
 int sched_wrr_build(struct sched_table *t);
-int sched_lc_build(struct sched_table *t);
 int sched_sh_build(struct sched_table *t);
 /* `size` is prime and within [SCHED_MH_MIN_SIZE, SCHED_MH_MAX_SIZE]. */
 int sched_mh_build(struct sched_table *t, uint32_t size);
