@@ -20,6 +20,7 @@
 #include <rte_prefetch.h>
 #include <rte_random.h>
 #include <rte_ring.h>
+#include <rte_tcp.h>
 
 #include "log.h"
 #include "neigh.h"
@@ -29,12 +30,6 @@
 #include "steer.h"
 #include "worker.h"
 #include "xlate.h"
-
-#define TCP_FLAG_FIN 0x01
-#define TCP_FLAG_SYN 0x02
-#define TCP_FLAG_RST 0x04
-#define TCP_FLAG_ACK 0x10
-
 
 /* Connection entries keep ids and local address indices in narrow fields. */
 static_assert(SL_MAX_BACKENDS <= UINT16_MAX + 1, "backend ids fit ct_conn.backend_id");
@@ -247,7 +242,7 @@ wk_refuse(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta)
 	uint32_t len;
 
 	if (meta->proto == IPPROTO_TCP) {
-		if (meta->tcp_flags & TCP_FLAG_RST) {
+		if (meta->tcp_flags & RTE_TCP_RST_FLAG) {
 			wk_drop(w, m, SL_DROP_NO_BACKEND);
 			return;
 		}
@@ -319,7 +314,7 @@ wk_new_conn(struct worker *w, const struct snap_service *svc,
 	int idx;
 
 	if (meta->proto == IPPROTO_TCP &&
-	    (meta->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN) {
+	    (meta->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) != RTE_TCP_SYN_FLAG) {
 		wk_drop(w, m, SL_DROP_NO_CONN);
 		return NULL;
 	}
@@ -387,7 +382,7 @@ wk_reset(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta,
 	ct_delete(w->ct, c);
 	w->burst_del++;
 	w->stats.conns_reset++;
-	if (meta->proto != IPPROTO_TCP || (meta->tcp_flags & TCP_FLAG_RST)) {
+	if (meta->proto != IPPROTO_TCP || (meta->tcp_flags & RTE_TCP_RST_FLAG)) {
 		wk_drop(w, m, SL_DROP_BACKEND_DOWN);
 		return;
 	}
@@ -541,7 +536,7 @@ wk_prefetch_replies(struct worker *w, const struct pkt_meta *meta,
 		if (conns[j] != NULL)
 			continue;
 		if (mt->proto == IPPROTO_TCP &&
-		    (mt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN)
+		    (mt->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) != RTE_TCP_SYN_FLAG)
 			continue;
 		svc = snap_find_service(w->snap, mt->dst_ip, mt->dst_port, mt->proto);
 		if (svc == NULL || svc->mode == SVC_MODE_FULLNAT)

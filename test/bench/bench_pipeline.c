@@ -56,6 +56,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "control/config.h"
 #include "control/startup.h"
@@ -79,9 +80,6 @@
 #define OFF_TCP 34
 #define OFF_TCP_FLAGS (OFF_TCP + 13)
 #define OFF_TCP_CSUM (OFF_TCP + 16)
-
-#define TCP_SYN 0x02
-#define TCP_ACK 0x10
 
 /* Addresses, host order. Clients sit behind the gateway of port 0. */
 #define IP_PORT0 0xc6120001u    /* 198.18.0.1/24 */
@@ -261,7 +259,7 @@ tmpl_init(struct tmpl *t, const struct rte_ether_addr *dmac, uint32_t src, uint3
 	sl_st16(b + OFF_TCP, sport);
 	sl_st16(b + OFF_TCP + 2, dport);
 	sl_st32(b + OFF_TCP + 4, rte_cpu_to_be_32(0x01020304));
-	sl_st32(b + OFF_TCP + 8, flags & TCP_ACK ? rte_cpu_to_be_32(0x0a0b0c0d) : 0);
+	sl_st32(b + OFF_TCP + 8, flags & RTE_TCP_ACK_FLAG ? rte_cpu_to_be_32(0x0a0b0c0d) : 0);
 	b[OFF_TCP + 12] = 5 << 4;
 	b[OFF_TCP_FLAGS] = flags;
 	sl_st16(b + OFF_TCP + 14, rte_cpu_to_be_16(65535));
@@ -625,10 +623,10 @@ bench_templates(struct bench *b)
 	b->bport = rte_cpu_to_be_16(BACKEND_PORT);
 	for (i = 0; i < b->o->backends; i++)
 		b->bip[i] = rte_cpu_to_be_32(IP_BACKEND0 + i);
-	tmpl_init(&b->t_syn, m0, 0, vip, 0, vport, TCP_SYN);
-	tmpl_init(&b->t_ack, m0, 0, vip, 0, vport, TCP_ACK);
-	tmpl_init(&b->t_synack, m1, 0, 0, 0, 0, TCP_SYN | TCP_ACK);
-	tmpl_init(&b->t_rack, m1, 0, 0, 0, 0, TCP_ACK);
+	tmpl_init(&b->t_syn, m0, 0, vip, 0, vport, RTE_TCP_SYN_FLAG);
+	tmpl_init(&b->t_ack, m0, 0, vip, 0, vport, RTE_TCP_ACK_FLAG);
+	tmpl_init(&b->t_synack, m1, 0, 0, 0, 0, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	tmpl_init(&b->t_rack, m1, 0, 0, 0, 0, RTE_TCP_ACK_FLAG);
 	fill_orig(f, &b->t_ack, est_client_ip(12345), est_client_port(12345));
 	if (!frame_ok(f))
 		rte_exit(EXIT_FAILURE, "bench: template checksum (orig) wrong\n");
