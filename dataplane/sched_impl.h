@@ -23,6 +23,7 @@
 
 #include <rte_branch_prediction.h>
 
+#include "hash.h"
 #include "sched.h"
 
 /*
@@ -156,14 +157,7 @@ sched_mh_pick(const struct sched_table *t, uint32_t hash)
 static inline uint32_t
 sched_sh_hash(uint32_t src_ip)
 {
-	uint32_t h = src_ip ^ 0x9e3779b9u;
-
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	return sl_mix32(src_ip ^ SL_GOLDEN32);
 }
 
 static inline int

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "conntrack_types.h"
+#include "hash.h"
 #include "limits.h"
 #include "sched.h"
 
@@ -93,14 +94,7 @@ snap_backend_reset(const struct snapshot *s, uint32_t id)
 static inline uint32_t
 snap_svc_hash(uint32_t vip, uint16_t port, uint8_t proto)
 {
-	uint32_t h = vip ^ ((uint32_t)port << 16) ^ proto;
-
-	h ^= h >> 16;
-	h *= 0x7feb352du;
-	h ^= h >> 15;
-	h *= 0x846ca68bu;
-	h ^= h >> 16;
-	return h;
+	return sl_mix32(vip ^ ((uint32_t)port << 16) ^ proto);
 }
 
 /* Service for (vip, port, proto), all network order; NULL if none. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "control/config.h"
+#include "dataplane/hash.h"
 #include "unit.h"
 
 #ifndef SL_SOURCE_ROOT
@@ -117,11 +118,7 @@ struct gen {
 static uint64_t
 next64(struct gen *g)
 {
-	uint64_t z = (g->s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return sl_mix64(g->s += SL_GOLDEN64);
 }
 
 /* 0..n-1 */
