@@ -642,14 +642,6 @@ wk_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, int steered)
 }
 
 void
-worker_lport_range(const struct snapshot *snap, uint32_t id, uint16_t *first,
-		   uint32_t *count)
-{
-	*first = (uint16_t)(snap->lport_min + id * snap->lport_span);
-	*count = snap->lport_span;
-}
-
-void
 worker_pass_begin(struct worker *w)
 {
 	struct sl_app *app = w->app;

@@ -17,6 +17,14 @@
 #include "log.h"
 #include "worker.h"
 
+void
+worker_lport_range(const struct snapshot *snap, uint32_t id, uint16_t *first,
+		   uint32_t *count)
+{
+	*first = (uint16_t)(snap->lport_min + id * snap->lport_span);
+	*count = snap->lport_span;
+}
+
 int
 worker_lport_pool_init(struct worker *w, uint32_t idx, const struct snapshot *snap)
 {
