@@ -252,7 +252,7 @@ cmd_list(struct api_req *r)
 				cfg_mode_name((enum svc_mode)sv->mode), sv->name);
 		}
 		for (j = 0; j < sv->n_backends; j++) {
-			const struct snap_backend *be = &sv->backends[j];
+			const struct sched_backend *be = &sv->backends[j];
 			uint64_t act = 0, inact = 0, sched = 0, pkts = 0, bytes = 0;
 			const char *state = !be->up ? "down" : be->weight == 0 ? "drain" : "up";
 
@@ -622,14 +622,14 @@ static const struct edit_cmd edit_cmds[] = {
  */
 struct api_edit {
 	const struct edit_cmd *cmd;
-	char name[CFG_NAME_LEN];          /* the service */
+	char name[SL_NAME_LEN];          /* the service */
 	uint32_t ip;                      /* VIP or backend, network order */
 	uint16_t port;                    /* host order; 0: none given (backends) */
 	uint16_t weight;
 	uint8_t proto, sched, mode;
 	uint8_t has_sched, has_mode, has_laddrs;
 	uint32_t mh_size;                 /* 0: not given */
-	uint32_t laddrs[CFG_MAX_LADDRS];
+	uint32_t laddrs[SL_MAX_SVC_LADDRS];
 	uint32_t n_laddrs;
 };
 
@@ -639,7 +639,7 @@ struct api_change {
 	struct api_edit e;
 };
 
-/* -l A,B,..: 1..CFG_MAX_LADDRS unicast addresses, no empty one. */
+/* -l A,B,..: 1..SL_MAX_SVC_LADDRS unicast addresses, no empty one. */
 static int
 parse_laddrs(struct api_req *r, const char *v, struct api_edit *e)
 {
@@ -654,9 +654,9 @@ parse_laddrs(struct api_req *r, const char *v, struct api_edit *e)
 			snprintf(r->msg, sizeof(r->msg), "-l: an empty address in '%s'", v);
 			return -1;
 		}
-		if (e->n_laddrs == CFG_MAX_LADDRS) {
+		if (e->n_laddrs == SL_MAX_SVC_LADDRS) {
 			snprintf(r->msg, sizeof(r->msg), "-l: at most %d local addresses",
-				 CFG_MAX_LADDRS);
+				 SL_MAX_SVC_LADDRS);
 			return -1;
 		}
 		if (n < sizeof(addr)) {

@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "../dataplane/app.h"
+#include "config.h"
 #include "srv.h"
 
 /* Listen on the configured socket; 0 when disabled or started, -errno. */

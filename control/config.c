@@ -552,14 +552,14 @@ get_str(struct cfg_ctx *x, const config_setting_t *grp, const char *key,
 	return get_str_elem(x, s, out);
 }
 
-static_assert(CFG_NAME_LEN == 32, "cfg_name_error says 1..31 characters");
+static_assert(SL_NAME_LEN == 32, "cfg_name_error says 1..31 characters");
 
 const char *
 cfg_name_error(const char *v)
 {
 	const char *p;
 
-	if (v[0] == '\0' || strlen(v) >= CFG_NAME_LEN)
+	if (v[0] == '\0' || strlen(v) >= SL_NAME_LEN)
 		return " must be 1..31 characters";
 	for (p = v; *p != '\0'; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -692,7 +692,7 @@ parse_workers(struct cfg_ctx *x, const config_setting_t *root, struct cfg *c)
 	if (get_group(x, root, "workers", &g) != GOT_VALUE)
 		return;
 	check_keys(x, g, keys);
-	get_u32(x, g, "burst", 1, 256, &c->burst);
+	get_u32(x, g, "burst", 1, SL_MAX_BURST, &c->burst);
 	get_u32(x, g, "idle_sleep_us", 0, 100000, &c->idle_sleep_us);
 	get_u32(x, g, "mbufs_per_port", 0, CFG_MAX_MBUFS, &c->mbufs_per_port);
 }
@@ -741,7 +741,7 @@ parse_conntrack(struct cfg_ctx *x, const config_setting_t *root, struct cfg *c)
 	if (get_group(x, root, "conntrack", &g) != GOT_VALUE)
 		return;
 	check_keys(x, g, keys);
-	get_u32(x, g, "capacity", 1024, CT_MAX_CAPACITY, &c->ct_capacity);
+	get_u32(x, g, "capacity", 1024, SL_MAX_CT_CAPACITY, &c->ct_capacity);
 	get_u32(x, g, "expire_budget", 1, 65536, &c->expire_budget);
 	parse_timeouts(x, g, c);
 }
@@ -920,16 +920,16 @@ parse_port(struct cfg_ctx *x, const config_setting_t *ps, struct cfg_port *p)
 		break;
 	case GOT_VALUE:
 		n = config_setting_length(s);
-		if (n == 0 || n > CFG_MAX_ADDRS)
-			cfg_err(x, s, "%d addresses, expected 1..%d", n, CFG_MAX_ADDRS);
+		if (n == 0 || n > SL_MAX_PORT_ADDRS)
+			cfg_err(x, s, "%d addresses, expected 1..%d", n, SL_MAX_PORT_ADDRS);
 		/* Every element is checked; the first 16 are kept. */
 		for (i = 0; i < n; i++) {
-			struct cfg_addr scratch, *a = i < CFG_MAX_ADDRS ?
+			struct cfg_addr scratch, *a = i < SL_MAX_PORT_ADDRS ?
 				&p->addrs[i] : &scratch;
 
 			get_cidr_elem(x, config_setting_get_elem(s, (unsigned int)i), a);
 		}
-		p->n_addrs = n < CFG_MAX_ADDRS ? (uint32_t)n : CFG_MAX_ADDRS;
+		p->n_addrs = n < SL_MAX_PORT_ADDRS ? (uint32_t)n : SL_MAX_PORT_ADDRS;
 		break;
 	default:
 		break;
@@ -963,8 +963,8 @@ parse_ports(struct cfg_ctx *x, const config_setting_t *root)
 		break;
 	}
 	n = config_setting_length(s);
-	if (n == 0 || n > CFG_MAX_PORTS)
-		cfg_err(x, s, "%d ports, expected 1..%d", n, CFG_MAX_PORTS);
+	if (n == 0 || n > SL_MAX_PORTS)
+		cfg_err(x, s, "%d ports, expected 1..%d", n, SL_MAX_PORTS);
 	if (n == 0)
 		return 0;
 	x->ports = calloc((size_t)n, sizeof(*x->ports));
@@ -1231,9 +1231,9 @@ parse_backends(struct cfg_ctx *x, const config_setting_t *ss,
 	if (n == 0)
 		return 0;
 	*total += (uint32_t)n;
-	if (before <= CFG_MAX_BACKENDS && *total > CFG_MAX_BACKENDS)
+	if (before <= SL_MAX_BACKENDS && *total > SL_MAX_BACKENDS)
 		cfg_err(x, s, "%u backends in all services so far, at most %d",
-			*total, CFG_MAX_BACKENDS);
+			*total, SL_MAX_BACKENDS);
 	sv->backends = calloc((size_t)n, sizeof(*sv->backends));
 	if (sv->backends == NULL) {
 		cfg_err_oom(x);
@@ -1299,14 +1299,14 @@ parse_laddrs(struct cfg_ctx *x, const config_setting_t *ss,
 	if (get_seq(x, ss, "local_addresses", &s) != GOT_VALUE)
 		return;
 	n = config_setting_length(s);
-	if (n == 0 || n > CFG_MAX_LADDRS)
-		cfg_err(x, s, "%d local addresses, expected 1..%d", n, CFG_MAX_LADDRS);
+	if (n == 0 || n > SL_MAX_SVC_LADDRS)
+		cfg_err(x, s, "%d local addresses, expected 1..%d", n, SL_MAX_SVC_LADDRS);
 	for (i = 0; i < n; i++) {
-		uint32_t scratch, *ip = i < CFG_MAX_LADDRS ? &sv->laddrs[i] : &scratch;
+		uint32_t scratch, *ip = i < SL_MAX_SVC_LADDRS ? &sv->laddrs[i] : &scratch;
 
 		get_ip_elem(x, config_setting_get_elem(s, (unsigned int)i), ip);
 	}
-	sv->n_laddrs = n < CFG_MAX_LADDRS ? (uint32_t)n : CFG_MAX_LADDRS;
+	sv->n_laddrs = n < SL_MAX_SVC_LADDRS ? (uint32_t)n : SL_MAX_SVC_LADDRS;
 }
 
 static int
@@ -1383,8 +1383,8 @@ parse_services(struct cfg_ctx *x, const config_setting_t *root, struct cfg *c)
 	if (get_seq(x, root, "services", &s) != GOT_VALUE)
 		return 0;
 	n = config_setting_length(s);
-	if (n > CFG_MAX_SERVICES)
-		cfg_err(x, s, "%d services, at most %d", n, CFG_MAX_SERVICES);
+	if (n > SL_MAX_SERVICES)
+		cfg_err(x, s, "%d services, at most %d", n, SL_MAX_SERVICES);
 	if (n == 0)
 		return 0;
 	c->services = calloc((size_t)n, sizeof(*c->services));
@@ -1838,7 +1838,7 @@ load_tree(struct cfg_ctx *x, const config_t *cf, struct cfg *c)
 	check_ports(x);
 	if (check_services(x, c) != 0)
 		return -ENOMEM;
-	c->n_ports = x->n_ports < CFG_MAX_PORTS ? x->n_ports : CFG_MAX_PORTS;
+	c->n_ports = x->n_ports < SL_MAX_PORTS ? x->n_ports : SL_MAX_PORTS;
 	if (c->n_ports != 0)
 		memcpy(c->ports, x->ports, c->n_ports * sizeof(c->ports[0]));
 	return 0;

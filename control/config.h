@@ -13,15 +13,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../dataplane/conntrack_types.h"
-#include "../dataplane/sched.h"
+#include "../dataplane/limits.h"
+#include "../dataplane/snapshot.h"
 
-#define CFG_MAX_PORTS 8
-#define CFG_MAX_ADDRS 16          /* addresses per port */
-#define CFG_MAX_SERVICES 1000
-#define CFG_MAX_BACKENDS 10000    /* in all services together */
-#define CFG_MAX_LADDRS 64         /* FULLNAT local addresses per service */
-#define CFG_NAME_LEN 32
 #define CFG_DEV_LEN 256
 #define CFG_HC_STR_LEN 128        /* health path and body: up to 127 characters */
 
@@ -31,12 +25,6 @@
 #define CFG_HC_RISE 2
 #define CFG_HC_FALL 3
 #define CFG_HC_STATUS 200
-
-enum svc_mode {
-	SVC_MODE_NAT = 0,
-	SVC_MODE_FULLNAT = 1,
-	SVC_MODE_DR = 2,
-};
 
 /* What a health check does (health.type). */
 enum cfg_hc_type {
@@ -89,9 +77,9 @@ struct cfg_addr {
 };
 
 struct cfg_port {
-	char name[CFG_NAME_LEN];
+	char name[SL_NAME_LEN];
 	char device[CFG_DEV_LEN]; /* PCI address or vdev devargs */
-	struct cfg_addr addrs[CFG_MAX_ADDRS];
+	struct cfg_addr addrs[SL_MAX_PORT_ADDRS];
 	uint32_t n_addrs;
 	uint32_t gateway;         /* network order, 0 = none */
 	uint16_t mtu;             /* 0 = leave the port's default */
@@ -109,14 +97,14 @@ struct cfg_backend {
 };
 
 struct cfg_service {
-	char name[CFG_NAME_LEN];
+	char name[SL_NAME_LEN];
 	uint32_t vip;     /* network order */
 	uint16_t port;    /* host order, 1..65535 */
 	uint8_t proto;    /* IPPROTO_TCP or IPPROTO_UDP */
 	uint8_t mode;     /* enum svc_mode */
 	uint8_t sched;    /* enum sched_algo */
 	uint32_t mh_size; /* mh table size (prime) */
-	uint32_t laddrs[CFG_MAX_LADDRS]; /* FULLNAT source addresses, network order */
+	uint32_t laddrs[SL_MAX_SVC_LADDRS]; /* FULLNAT source addresses, network order */
 	uint32_t n_laddrs;
 	struct cfg_health health;  /* every value; type CFG_HC_NONE = no check */
 	uint8_t down_policy;       /* enum cfg_down_policy */
@@ -147,7 +135,7 @@ struct cfg {
 	uint32_t prom_ip;          /* network order; 0.0.0.0 = every address */
 	uint16_t prom_port;        /* host order */
 	/* ports and services */
-	struct cfg_port ports[CFG_MAX_PORTS];
+	struct cfg_port ports[SL_MAX_PORTS];
 	uint32_t n_ports;
 	struct cfg_service *services;
 	uint32_t n_services;
@@ -266,7 +254,7 @@ int cfg_parse_ipv4(const char *s, uint32_t *ip, uint8_t *prefix);
 int cfg_parse_uint(const char *s, uint32_t max, uint32_t *out);
 
 /*
- * A port or service name: 1..CFG_NAME_LEN-1 of [A-Za-z0-9_-], so it is
+ * A port or service name: 1..SL_NAME_LEN-1 of [A-Za-z0-9_-], so it is
  * safe in logs, CLI, metrics and config text. NULL when v is one, else why
  * not, worded to follow the quoted name: " must be 1..31 characters".
  */

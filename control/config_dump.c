@@ -199,16 +199,16 @@ cfg_dump_check(const struct cfg *c, char *msg, size_t len)
 			      c->timeouts.ms[CT_NONE], c->timeouts.ms[CT_CLOSE]);
 	if (UNTERMINATED(c->api_socket))
 		return refuse(msg, len, "api.socket: not NUL-terminated");
-	if (c->n_ports > CFG_MAX_PORTS)
-		return refuse(msg, len, "%u ports, at most %d", c->n_ports, CFG_MAX_PORTS);
+	if (c->n_ports > SL_MAX_PORTS)
+		return refuse(msg, len, "%u ports, at most %d", c->n_ports, SL_MAX_PORTS);
 	for (i = 0; i < c->n_ports; i++) {
 		const struct cfg_port *p = &c->ports[i];
 
 		if (UNTERMINATED(p->name) || UNTERMINATED(p->device))
 			return refuse(msg, len, "ports[%u]: name or device not NUL-terminated", i);
-		if (p->n_addrs > CFG_MAX_ADDRS)
+		if (p->n_addrs > SL_MAX_PORT_ADDRS)
 			return refuse(msg, len, "ports[%u]: %u addresses, at most %d", i,
-				      p->n_addrs, CFG_MAX_ADDRS);
+				      p->n_addrs, SL_MAX_PORT_ADDRS);
 	}
 	if (c->n_services > 0 && c->services == NULL)
 		return refuse(msg, len, "%u services and no array", c->n_services);
@@ -228,9 +228,9 @@ cfg_dump_check(const struct cfg *c, char *msg, size_t len)
 		if (s->down_policy > CFG_DOWN_RESET)
 			return refuse(msg, len, "%s.down_policy: %u has no name", where,
 				      s->down_policy);
-		if (s->n_laddrs > CFG_MAX_LADDRS)
+		if (s->n_laddrs > SL_MAX_SVC_LADDRS)
 			return refuse(msg, len, "%s: %u local addresses, at most %d", where,
-				      s->n_laddrs, CFG_MAX_LADDRS);
+				      s->n_laddrs, SL_MAX_SVC_LADDRS);
 		if (s->n_backends > 0 && s->backends == NULL)
 			return refuse(msg, len, "%s: %u backends and no array", where,
 				      s->n_backends);

@@ -68,14 +68,14 @@ struct ctl_state {
 	uint64_t last_load_ms;
 	uint64_t last_scan_ms;
 	uint64_t last_link_ms;
-	uint8_t link_up[CFG_MAX_PORTS];  /* as last polled; all down at start */
-	uint64_t link_up_ms[CFG_MAX_PORTS]; /* when each last came up */
+	uint8_t link_up[SL_MAX_PORTS];  /* as last polled; all down at start */
+	uint64_t link_up_ms[SL_MAX_PORTS]; /* when each last came up */
 	struct hc *hc;
-	char hc_reason[SNAP_MAX_BACKEND_IDS][HC_REASON_LEN]; /* last transition's */
+	char hc_reason[SL_MAX_BACKENDS][HC_REASON_LEN]; /* last transition's */
 	uint64_t hc_lost_logged;
 	uint64_t rate_ms;
-	uint64_t rate_prev[SNAP_MAX_BACKEND_IDS];
-	uint32_t rate[SNAP_MAX_BACKEND_IDS];
+	uint64_t rate_prev[SL_MAX_BACKENDS];
+	uint32_t rate[SL_MAX_BACKENDS];
 };
 
 static struct ctl_state *ctl;
@@ -240,7 +240,7 @@ neigh_publish(struct sl_app *app)
 static uint64_t
 arp_retry_ms(uint8_t port, uint64_t now)
 {
-	if (port < CFG_MAX_PORTS && ctl->link_up[port] &&
+	if (port < SL_MAX_PORTS && ctl->link_up[port] &&
 	    now - ctl->link_up_ms[port] < CTL_ARP_RETRY_MS)
 		return CTL_NEIGH_SCAN_MS;
 	return CTL_ARP_RETRY_MS;
@@ -552,7 +552,7 @@ health_poll(struct sl_app *app, uint64_t now)
 			inet_ntop(AF_INET, &tr[i].ip, ip, sizeof(ip));
 			SL_LOG(NOTICE, health, "health: %s %s:%u %s (%s)", sv != NULL ? sv->name : "?",
 			       ip, tr[i].port, tr[i].up ? "UP" : "DOWN", tr[i].reason);
-			if (id < SNAP_MAX_BACKEND_IDS) {
+			if (id < SL_MAX_BACKENDS) {
 				control_lock();
 				snprintf(ctl->hc_reason[id], HC_REASON_LEN, "%s", tr[i].reason);
 				control_unlock();
@@ -585,7 +585,7 @@ health_poll(struct sl_app *app, uint64_t now)
 const char *
 control_health_reason(uint32_t backend_id)
 {
-	return backend_id < SNAP_MAX_BACKEND_IDS ? ctl->hc_reason[backend_id] : "";
+	return backend_id < SL_MAX_BACKENDS ? ctl->hc_reason[backend_id] : "";
 }
 
 /* Errors of a rejected config, one per line. */
@@ -618,7 +618,7 @@ control_apply(struct sl_app *app, struct cfg *c, const char *name, char *msg,
 		goto reject;
 	}
 	/* Ids counted by live connections must not go to new backends yet. */
-	busy = calloc(SNAP_MAX_BACKEND_IDS, 1);
+	busy = calloc(SL_MAX_BACKENDS, 1);
 	if (busy == NULL) {
 		snprintf(msg, len, "out of memory");
 		goto reject;
@@ -764,7 +764,7 @@ update_rates(struct sl_app *app, uint64_t now)
 	if (dt < 1000)
 		return;
 	control_lock();
-	for (id = 0; id < n && id < SNAP_MAX_BACKEND_IDS; id++) {
+	for (id = 0; id < n && id < SL_MAX_BACKENDS; id++) {
 		uint64_t total = 0;
 
 		for (w = 0; w < app->n_workers; w++)
@@ -779,7 +779,7 @@ update_rates(struct sl_app *app, uint64_t now)
 uint32_t
 control_rate(uint32_t id)
 {
-	return id < SNAP_MAX_BACKEND_IDS ? ctl->rate[id] : 0;
+	return id < SL_MAX_BACKENDS ? ctl->rate[id] : 0;
 }
 
 int

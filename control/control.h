@@ -9,6 +9,7 @@
 #define SLUICE_CONTROL_H
 
 #include "../dataplane/app.h"
+#include "config.h"
 
 /* Set up control state for app (after ports and workers exist). 0 or -errno. */
 int control_init(struct sl_app *app);

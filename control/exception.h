@@ -19,6 +19,7 @@
 #define SLUICE_EXCEPTION_H
 
 #include "../dataplane/app.h"
+#include "config.h"
 
 /*
  * Create and start a TAP for every port (named "sl-" + port name, cut to 15

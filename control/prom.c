@@ -111,7 +111,7 @@ render_ports(FILE *f, const struct sl_app *app)
 		{ "sluice_port_tx_errors_total", "Packets the port failed to send.",
 		  offsetof(struct rte_eth_stats, oerrors) },
 	};
-	struct rte_eth_stats st[CFG_MAX_PORTS];
+	struct rte_eth_stats st[SL_MAX_PORTS];
 	uint32_t p;
 	size_t i;
 
@@ -184,7 +184,7 @@ render_conns(FILE *f, const struct sl_app *app)
 	       "Connections scheduled to each backend.");
 	for (i = 0; i < s->n_services; i++) {
 		for (j = 0; j < s->services[i].n_backends; j++) {
-			const struct snap_backend *b = &s->services[i].backends[j];
+			const struct sched_backend *b = &s->services[i].backends[j];
 			char ip[INET_ADDRSTRLEN];
 			uint64_t n = 0;
 
@@ -200,7 +200,7 @@ render_conns(FILE *f, const struct sl_app *app)
 	       "Connections per backend: active (established) and inactive.");
 	for (i = 0; i < s->n_services; i++) {
 		for (j = 0; j < s->services[i].n_backends; j++) {
-			const struct snap_backend *b = &s->services[i].backends[j];
+			const struct sched_backend *b = &s->services[i].backends[j];
 			char ip[INET_ADDRSTRLEN];
 			uint64_t a = 0, in = 0;
 
@@ -234,7 +234,7 @@ render_traffic(FILE *f, const struct sl_app *app)
 		       "Packets forwarded to and from each backend.");
 		for (i = 0; i < s->n_services; i++) {
 			for (j = 0; j < s->services[i].n_backends; j++) {
-				const struct snap_backend *b = &s->services[i].backends[j];
+				const struct sched_backend *b = &s->services[i].backends[j];
 				char ip[INET_ADDRSTRLEN];
 				uint64_t v = 0;
 
@@ -270,7 +270,7 @@ render_traffic(FILE *f, const struct sl_app *app)
 	family(f, "sluice_backend_up", "gauge", "1 if the backend is UP (health checks), else 0.");
 	for (i = 0; i < s->n_services; i++) {
 		for (j = 0; j < s->services[i].n_backends; j++) {
-			const struct snap_backend *b = &s->services[i].backends[j];
+			const struct sched_backend *b = &s->services[i].backends[j];
 			char ip[INET_ADDRSTRLEN];
 
 			inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));

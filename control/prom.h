@@ -14,6 +14,7 @@
 #define SLUICE_PROM_H
 
 #include "../dataplane/app.h"
+#include "config.h"
 
 /* Listen on the configured address; 0 when disabled or started, -errno. */
 int prom_start(struct sl_app *app);

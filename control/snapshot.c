@@ -35,7 +35,7 @@ prev_service(const struct snapshot *prev, const struct cfg_service *cs)
 	return snap_find_service(prev, cs->vip, rte_cpu_to_be_16(cs->port), cs->proto);
 }
 
-static const struct snap_backend *
+static const struct sched_backend *
 prev_backend(const struct snap_service *ps, uint32_t ip, uint16_t port_be)
 {
 	uint32_t j;
@@ -69,8 +69,8 @@ static int
 assign_ids(struct snapshot *s, const struct cfg *c, const struct snapshot *prev,
 	   const uint8_t *busy, char *err, size_t errlen)
 {
-	uint8_t *svc_taken = calloc(CFG_MAX_SERVICES, 1);
-	uint8_t *be_taken = calloc(SNAP_MAX_BACKEND_IDS, 1);
+	uint8_t *svc_taken = calloc(SL_MAX_SERVICES, 1);
+	uint8_t *be_taken = calloc(SL_MAX_BACKENDS, 1);
 	uint32_t i, j, svc_cursor = 0, be_cursor = 0;
 	int rc = -1, id;
 
@@ -88,7 +88,7 @@ assign_ids(struct snapshot *s, const struct cfg *c, const struct snapshot *prev,
 			svc_taken[ps->id] = 1;
 		}
 		for (j = 0; j < ss->n_backends; j++) {
-			const struct snap_backend *pb =
+			const struct sched_backend *pb =
 				prev_backend(ps, ss->backends[j].ip, ss->backends[j].port);
 
 			ss->backends[j].id = UINT32_MAX;
@@ -102,7 +102,7 @@ assign_ids(struct snapshot *s, const struct cfg *c, const struct snapshot *prev,
 		struct snap_service *ss = &s->services[i];
 
 		if (ss->id == UINT16_MAX) {
-			id = take_id(svc_taken, NULL, CFG_MAX_SERVICES, &svc_cursor);
+			id = take_id(svc_taken, NULL, SL_MAX_SERVICES, &svc_cursor);
 			if (id < 0) {
 				snprintf(err, errlen, "no free service id");
 				goto out;
@@ -112,7 +112,7 @@ assign_ids(struct snapshot *s, const struct cfg *c, const struct snapshot *prev,
 		for (j = 0; j < ss->n_backends; j++) {
 			if (ss->backends[j].id != UINT32_MAX)
 				continue;
-			id = take_id(be_taken, busy, SNAP_MAX_BACKEND_IDS, &be_cursor);
+			id = take_id(be_taken, busy, SL_MAX_BACKENDS, &be_cursor);
 			if (id < 0) {
 				snprintf(err, errlen,
 					 "no free backend id: connections to removed backends still"
@@ -142,9 +142,9 @@ laddr_index(struct snapshot *s, uint32_t ip, char *err, size_t errlen)
 	for (k = 0; k < s->n_laddrs; k++)
 		if (s->laddrs[k] == ip)
 			return (int)k;
-	if (s->n_laddrs == SNAP_MAX_LADDRS) {
+	if (s->n_laddrs == SL_MAX_LADDRS) {
 		snprintf(err, errlen, "more than %u distinct local addresses since start-up",
-			 SNAP_MAX_LADDRS);
+			 SL_MAX_LADDRS);
 		return -1;
 	}
 	s->laddrs[s->n_laddrs] = ip;
@@ -190,7 +190,7 @@ build_services(struct snapshot *s, const struct cfg *c, const struct snapshot *p
 			return -1;
 		}
 		for (j = 0; j < cs->n_backends; j++) {
-			struct snap_backend *b = &ss->backends[j];
+			struct sched_backend *b = &ss->backends[j];
 
 			b->ip = cs->backends[j].ip;
 			b->port = rte_cpu_to_be_16(cs->backends[j].port);
@@ -214,16 +214,10 @@ build_services(struct snapshot *s, const struct cfg *c, const struct snapshot *p
 		const struct cfg_service *cs = &c->services[i];
 		struct snap_service *ss = &s->services[i];
 		struct sched_params params = { .mh_size = cs->mh_size };
-		struct sched_backend *sb;
 		uint32_t slot;
 
-		sb = calloc(ss->n_backends ? ss->n_backends : 1, sizeof(*sb));
-		if (sb == NULL) {
-			snprintf(err, errlen, "out of memory for service %s", cs->name);
-			return -1;
-		}
 		for (j = 0; j < ss->n_backends; j++) {
-			struct snap_backend *b = &ss->backends[j];
+			struct sched_backend *b = &ss->backends[j];
 
 			if (up != NULL)
 				b->up = up(up_arg, ss->id, b->id) != 0;
@@ -231,11 +225,9 @@ build_services(struct snapshot *s, const struct cfg *c, const struct snapshot *p
 				s->reset_ids[b->id >> 6] |= 1ull << (b->id & 63);
 				s->any_reset = 1;
 			}
-			sb[j] = (struct sched_backend){ .id = b->id, .ip = b->ip,
-				.port = b->port, .weight = b->weight, .up = b->up };
 		}
-		ss->sched = sched_build((enum sched_algo)cs->sched, sb, ss->n_backends, &params);
-		free(sb);
+		ss->sched = sched_build((enum sched_algo)cs->sched, ss->backends, ss->n_backends,
+					&params);
 		if (ss->sched == NULL) {
 			snprintf(err, errlen, "service %s: scheduler %s: %s", cs->name,
 				 sched_algo_name((enum sched_algo)cs->sched), strerror(errno));

@@ -1,89 +1,15 @@
 /*
- * Immutable service snapshot: what workers read to classify and schedule.
- *
- * The control lcore builds a snapshot from a validated config (services,
- * backends with stable ids, scheduler tables, local addresses, routes) and
- * publishes it by swapping one pointer; the old one is freed after an RCU
- * grace period. Workers never write to it.
- * Threading: snap_build/snap_free on the control lcore; lookups on any lcore
- * holding a reference (i.e. between two RCU quiescent reports).
+ * Building the service snapshot (dataplane/snapshot.h, the workers'
+ * contract) from a validated config, and freeing it.
+ * Threading: control lcore (or tools and tests); no EAL needed.
  */
 #ifndef SLUICE_SNAPSHOT_H
 #define SLUICE_SNAPSHOT_H
 
 #include <stdint.h>
 
-#include "../dataplane/sched.h"
+#include "../dataplane/snapshot.h"
 #include "config.h"
-
-#define SNAP_MAX_LADDRS 256
-#define SNAP_MAX_BACKEND_IDS CFG_MAX_BACKENDS
-
-struct snap_backend {
-	uint32_t id;       /* stable id: index into per-worker load arrays */
-	uint32_t ip;       /* network order */
-	uint16_t port;     /* network order */
-	uint16_t weight;
-	uint8_t up;
-};
-
-struct snap_service {
-	uint32_t vip;      /* network order */
-	uint16_t port;     /* network order */
-	uint8_t proto;
-	uint8_t mode;      /* enum svc_mode */
-	uint8_t sched_algo; /* enum sched_algo */
-	uint16_t id;       /* stable service id, index of worker cursors */
-	uint16_t n_laddrs;
-	uint16_t laddr_idx[CFG_MAX_LADDRS]; /* into snapshot.laddrs */
-	uint32_t n_backends;
-	struct snap_backend *backends;
-	struct sched_table *sched;
-	char name[CFG_NAME_LEN];
-};
-
-/* Kinds of local address (bits in snap_local.kinds). */
-#define SNAP_LOCAL_ADDR  0x1u /* a port address */
-#define SNAP_LOCAL_VIP   0x2u
-#define SNAP_LOCAL_LADDR 0x4u /* FULLNAT local address */
-
-struct snap_local {
-	uint32_t ip;       /* network order, 0 = empty slot */
-	uint8_t kinds;
-	uint8_t arp_port;  /* port whose subnet holds it: ARP answered there */
-	uint16_t laddr_idx;
-};
-
-struct snap_route {
-	uint32_t net;      /* network order */
-	uint32_t mask;     /* network order */
-	uint8_t port;
-};
-
-struct snapshot {
-	uint64_t gen;
-	uint32_t n_services;
-	struct snap_service *services;
-	uint32_t n_backends;         /* backends in all services */
-	uint32_t n_ids;              /* every backend id is below this */
-	uint32_t svc_mask;           /* open-addressing index of services */
-	int32_t *svc_index;
-	uint32_t local_mask;         /* open-addressing set of local addresses */
-	struct snap_local *locals;
-	uint32_t n_routes;
-	struct snap_route routes[CFG_MAX_PORTS * CFG_MAX_ADDRS];
-	uint32_t gateway;            /* network order, 0 = none */
-	uint8_t gateway_port;
-	uint32_t n_laddrs;
-	uint32_t laddrs[SNAP_MAX_LADDRS]; /* network order */
-	uint16_t lport_min;          /* host order */
-	uint16_t lport_span;         /* ports per worker per local address */
-	uint32_t n_workers;
-	int needs_load;              /* some service uses lc/wlc */
-	struct ct_timeouts timeouts; /* applied by workers when gen changes */
-	int any_reset;               /* some bit of reset_ids is set */
-	uint64_t reset_ids[(SNAP_MAX_BACKEND_IDS + 63) / 64];
-};
 
 /*
  * Build a snapshot for n_workers workers. Returns NULL with a message in
@@ -95,7 +21,7 @@ struct snapshot *snap_build(const struct cfg *c, uint32_t n_workers,
 /*
  * Build the successor of prev (may be NULL) for a changed config: ids of
  * services and backends that still exist are kept; busy[id] != 0 (array of
- * SNAP_MAX_BACKEND_IDS, may be NULL) marks ids still counted by connections
+ * SL_MAX_BACKENDS, may be NULL) marks ids still counted by connections
  * to removed backends, which new backends must not take yet.
  */
 struct snapshot *snap_rebuild(const struct cfg *c, uint32_t n_workers,
@@ -115,98 +41,6 @@ struct snapshot *snap_rebuild_health(const struct cfg *c, uint32_t n_workers,
 				     const uint8_t *busy, snap_up_fn up, void *up_arg,
 				     char *err, size_t errlen);
 
-/* True if connections to backend id must be reset (DOWN, policy reset). */
-static inline int
-snap_backend_reset(const struct snapshot *s, uint32_t id)
-{
-	return id < SNAP_MAX_BACKEND_IDS && (s->reset_ids[id >> 6] >> (id & 63)) & 1;
-}
 void snap_free(struct snapshot *s);
-
-static inline uint32_t
-snap_svc_hash(uint32_t vip, uint16_t port, uint8_t proto)
-{
-	uint32_t h = vip ^ ((uint32_t)port << 16) ^ proto;
-
-	h ^= h >> 16;
-	h *= 0x7feb352du;
-	h ^= h >> 15;
-	h *= 0x846ca68bu;
-	h ^= h >> 16;
-	return h;
-}
-
-/* Service for (vip, port, proto), all network order; NULL if none. */
-static inline const struct snap_service *
-snap_find_service(const struct snapshot *s, uint32_t vip, uint16_t port,
-		  uint8_t proto)
-{
-	uint32_t i = snap_svc_hash(vip, port, proto) & s->svc_mask;
-
-	for (;;) {
-		int32_t idx = s->svc_index[i];
-		const struct snap_service *svc;
-
-		if (idx < 0)
-			return NULL;
-		svc = &s->services[idx];
-		if (svc->vip == vip && svc->port == port && svc->proto == proto)
-			return svc;
-		i = (i + 1) & s->svc_mask;
-	}
-}
-
-/* Local address entry for ip (network order); NULL if not local. */
-static inline const struct snap_local *
-snap_find_local(const struct snapshot *s, uint32_t ip)
-{
-	uint32_t i = snap_svc_hash(ip, 0, 0) & s->local_mask;
-
-	for (;;) {
-		const struct snap_local *l = &s->locals[i];
-
-		if (l->ip == 0)
-			return NULL;
-		if (l->ip == ip)
-			return l;
-		i = (i + 1) & s->local_mask;
-	}
-}
-
-/*
- * Egress port and next hop for dst: a connected subnet (next hop = dst) or
- * the gateway. Returns 0, or -1 when there is no route.
- */
-static inline int
-snap_route(const struct snapshot *s, uint32_t dst, uint8_t *port, uint32_t *nh)
-{
-	uint32_t i;
-
-	for (i = 0; i < s->n_routes; i++) {
-		if ((dst & s->routes[i].mask) == s->routes[i].net) {
-			*port = s->routes[i].port;
-			*nh = dst;
-			return 0;
-		}
-	}
-	if (s->gateway == 0)
-		return -1;
-	*port = s->gateway_port;
-	*nh = s->gateway;
-	return 0;
-}
-
-/* Worker that owns FULLNAT local port lport (network order). */
-static inline uint32_t
-snap_lport_owner(const struct snapshot *s, uint16_t lport_be)
-{
-	uint16_t p = (uint16_t)((lport_be >> 8) | (lport_be << 8));
-	uint32_t w;
-
-	if (p < s->lport_min)
-		return 0;
-	w = (uint32_t)(p - s->lport_min) / s->lport_span;
-	return w < s->n_workers ? w : s->n_workers - 1;
-}
 
 #endif

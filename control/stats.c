@@ -229,7 +229,7 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 	s = stats_app->snap;
 	for (i = 0; i < s->n_services; i++) {
 		for (j = 0; j < s->services[i].n_backends; j++) {
-			const struct snap_backend *b = &s->services[i].backends[j];
+			const struct sched_backend *b = &s->services[i].backends[j];
 			struct rte_tel_data *c;
 			char ip[INET_ADDRSTRLEN], key[16];
 			uint64_t total = 0, active = 0, inactive = 0, pkts = 0, bytes = 0;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "../dataplane/app.h"
+#include "config.h"
 #include "../dataplane/worker.h"
 
 /* Sum of every worker's counters. */

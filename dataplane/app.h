@@ -16,13 +16,10 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
-#include "../control/config.h"
+#include "limits.h"
 
-#define SL_MAX_WORKERS 64
-#define SL_MAX_BACKEND_IDS CFG_MAX_BACKENDS
-#define SL_STEER_RING_SIZE 2048
-#define SL_EVENT_RING_SIZE 1024
 
+struct cfg;
 struct snapshot;
 struct neigh_table;
 struct worker;
@@ -38,7 +35,7 @@ struct sl_port {
 	char tap_name[16];
 	int socket;
 	struct rte_ether_addr mac;
-	char name[CFG_NAME_LEN];
+	char name[SL_NAME_LEN];
 	struct rte_mempool *pool;
 };
 
@@ -70,7 +67,7 @@ struct sl_event {
 
 struct sl_app {
 	uint32_t n_ports;
-	struct sl_port ports[CFG_MAX_PORTS];
+	struct sl_port ports[SL_MAX_PORTS];
 	uint32_t n_workers;
 	struct worker *workers[SL_MAX_WORKERS];
 	/* steer[dst * n_workers + src]: single-producer single-consumer */
@@ -94,19 +91,6 @@ struct sl_app {
 	uint64_t arp_requests;       /* ARP requests for next hops, sent */
 	uint64_t arp_requests_dropped; /* the same, no room on the TX queue or ring */
 };
-
-/*
- * Set up ports (configured, not started), n_workers workers on the given
- * lcores, hand-off rings, RCU and the first snapshot from c (kept as
- * app->cfg). Returns 0, or -1 after printing what does not fit; app_fini()
- * then undoes what was done. Context: main lcore, after rte_eal_init().
- */
-int app_init(struct sl_app *app, struct cfg *c, uint32_t n_workers,
-	     const unsigned int *lcores);
-/* Start every port. 0, or -1 with a message. */
-int app_start_ports(struct sl_app *app);
-/* Undo app_init() (workers must have stopped). Does not free app->cfg. */
-void app_fini(struct sl_app *app);
 
 /* Add n to a control lcore counter (struct sl_app): one writer, read
  * meanwhile by the API and telemetry threads. */

@@ -19,14 +19,10 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_prefetch.h>
+#include <rte_tcp.h>
 
 #include "conntrack.h"
 #include "conntrack_impl.h"
-
-#define CT_TCP_FIN 0x01u
-#define CT_TCP_SYN 0x02u
-#define CT_TCP_RST 0x04u
-#define CT_TCP_ACK 0x10u
 
 #define CT_BULK_MAX 64u
 #define CT_CAND_MISS CT_NIL          /* bulk: no signature in either bucket */
@@ -69,7 +65,7 @@ ct_table_memsize(uint32_t capacity)
 {
 	struct ct_layout l;
 
-	if (capacity == 0 || capacity > CT_MAX_CAPACITY)
+	if (capacity == 0 || capacity > SL_MAX_CT_CAPACITY)
 		return 0;
 	ct_layout(capacity, &l);
 	return l.total;
@@ -85,7 +81,7 @@ ct_table_init(void *mem, uint32_t capacity, const struct ct_timeouts *timeouts,
 	uint32_t i;
 
 	if (mem == NULL || timeouts == NULL || capacity == 0 ||
-	    capacity > CT_MAX_CAPACITY || ((uintptr_t)mem & 63) != 0) {
+	    capacity > SL_MAX_CT_CAPACITY || ((uintptr_t)mem & 63) != 0) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -133,7 +129,7 @@ ct_set_locals(struct ct_table *t, const uint32_t *laddrs, uint32_t n)
 {
 	uint32_t i;
 
-	if (n > CT_MAX_LOCALS)
+	if (n > SL_MAX_LADDRS)
 		return -EINVAL;
 	for (i = 0; i < n; i++)
 		if (t->laddrs[i] != 0 && t->laddrs[i] != laddrs[i])
@@ -500,7 +496,7 @@ ct_reply_dst(const struct ct_table *t, const struct ct_tuple *orig,
 		*idx = 0;
 		return 0;
 	}
-	for (i = 0; i < CT_MAX_LOCALS && t->laddrs[i] != 0; i++) {
+	for (i = 0; i < SL_MAX_LADDRS && t->laddrs[i] != 0; i++) {
 		if (t->laddrs[i] == reply->dst_ip) {
 			*flags = CT_F_LOCAL;
 			*idx = (uint8_t)i;
@@ -615,10 +611,10 @@ ct_tcp_next(struct ct_conn *c, enum ct_dir dir, uint8_t fl)
 	uint8_t fin_self = (uint8_t)(CT_F_FIN_ORIG << dir);
 	uint8_t s = c->state;
 
-	if (fl & CT_TCP_RST)
+	if (fl & RTE_TCP_RST_FLAG)
 		return CT_CLOSE;
-	if (fl & CT_TCP_SYN) {
-		if (fl & CT_TCP_ACK)
+	if (fl & RTE_TCP_SYN_FLAG) {
+		if (fl & RTE_TCP_ACK_FLAG)
 			return dir == CT_DIR_REPLY &&
 			       (s == CT_SYN_SENT || s == CT_SYN_RECV) ? CT_SYN_RECV : s;
 		if (dir != CT_DIR_ORIG)
@@ -629,7 +625,7 @@ ct_tcp_next(struct ct_conn *c, enum ct_dir dir, uint8_t fl)
 		}
 		return s == CT_NONE ? CT_SYN_SENT : s;
 	}
-	if (fl & CT_TCP_FIN) {
+	if (fl & RTE_TCP_FIN_FLAG) {
 		switch (s) {
 		case CT_SYN_RECV:
 		case CT_ESTABLISHED:
@@ -645,7 +641,7 @@ ct_tcp_next(struct ct_conn *c, enum ct_dir dir, uint8_t fl)
 			return s;
 		}
 	}
-	if (fl & CT_TCP_ACK) {
+	if (fl & RTE_TCP_ACK_FLAG) {
 		if (s == CT_SYN_RECV)
 			return CT_ESTABLISHED;
 		if (s == CT_SYN_SENT && (c->flags & CT_F_ONEWAY) && dir == CT_DIR_ORIG)
@@ -672,7 +668,7 @@ ct_update(struct ct_table *t, struct ct_conn *c, enum ct_dir dir,
 
 	if (unlikely(prev != CT_UDP &&
 		     (prev != CT_ESTABLISHED ||
-		      (tcp_flags & (CT_TCP_SYN | CT_TCP_FIN | CT_TCP_RST)) != 0))) {
+		      (tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)) != 0))) {
 		next = ct_tcp_next(c, dir, tcp_flags);
 		c->state = next;
 	}

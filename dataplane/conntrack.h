@@ -41,10 +41,9 @@ size_t ct_table_memsize(uint32_t capacity);
  * Lay out a table in `mem` (ct_table_memsize(capacity) bytes, 64-byte
  * aligned, zeroing not required). `now` is the current ms tick.
  * Returns the table, or NULL with errno = EINVAL if capacity is 0 or above
- * CT_MAX_CAPACITY, or mem is NULL or not 64-byte aligned.
+ * SL_MAX_CT_CAPACITY, or mem is NULL or not 64-byte aligned.
  * Ticks are compared wrap-safely: timeouts must stay below 2^31 ms.
  */
-#define CT_MAX_CAPACITY (1u << 28)
 struct ct_table *ct_table_init(void *mem, uint32_t capacity,
 			       const struct ct_timeouts *timeouts, uint32_t now);
 
@@ -54,7 +53,7 @@ void ct_set_timeouts(struct ct_table *t, const struct ct_timeouts *timeouts);
 /*
  * The local addresses (FULLNAT) that reply tuples may go to, network order,
  * by index; 0 ends the list. Append-only, as entries keep indices into it:
- * -EINVAL (nothing changed) if n > CT_MAX_LOCALS or an address already set
+ * -EINVAL (nothing changed) if n > SL_MAX_LADDRS or an address already set
  * would change.
  */
 int ct_set_locals(struct ct_table *t, const uint32_t *laddrs, uint32_t n);

@@ -87,7 +87,7 @@ struct ct_cold {
 
 static_assert(((1ull << 32) / CT_WHEEL_GRAN) % CT_WHEEL_SLOTS == 0,
 	      "slot numbers stay continuous across the 32-bit ms wrap");
-static_assert(CT_MAX_CAPACITY < CT_HEAD_BIT, "conn indices never look like a list head");
+static_assert(SL_MAX_CT_CAPACITY < CT_HEAD_BIT, "conn indices never look like a list head");
 
 struct ct_table {
 	/* Read by every lookup. */
@@ -96,7 +96,7 @@ struct ct_table {
 	uint32_t nb_buckets;
 	uint32_t capacity;
 	uint64_t seed;          /* of the hash; ct_set_seed */
-	uint32_t laddrs[CT_MAX_LOCALS]; /* network order; CT_F_LOCAL replies */
+	uint32_t laddrs[SL_MAX_LADDRS]; /* network order; CT_F_LOCAL replies */
 	/* Insert, update and expiry. */
 	struct ct_cold *cold;
 	uint32_t free_head;     /* free entries, linked through cold wheel_next */

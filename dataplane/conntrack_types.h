@@ -9,6 +9,8 @@
 #include <assert.h>
 #include <stdint.h>
 
+#include "limits.h"
+
 /* One direction of a connection, as seen on the wire, network byte order. */
 struct ct_tuple {
 	uint32_t src_ip;
@@ -74,14 +76,13 @@ struct ct_conn {
 	uint8_t flags;
 	uint8_t lport_idx;      /* CT_F_LOCAL: index of the local address */
 	uint32_t expire;        /* ms tick at which the entry times out */
-	uint16_t backend_id;    /* stable backend id (control/snapshot.h) */
+	uint16_t backend_id;    /* stable backend id (snapshot.h) */
 	uint16_t svc_id;        /* stable service id */
 };
 
 static_assert(sizeof(struct ct_conn) == 32, "two connection entries to a cache line");
 
-/* Local addresses a table can name (struct ct_conn.lport_idx). */
-#define CT_MAX_LOCALS 256
+static_assert(SL_MAX_LADDRS <= 256, "a local address index fits ct_conn.lport_idx");
 
 /*
  * The reply's destination, address and port: the client (orig's source),

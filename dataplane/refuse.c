@@ -2,14 +2,12 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include <rte_tcp.h>
+
 #include "bytes.h"
 #include "refuse.h"
 #include "xlate.h"
 
-#define TCP_RST 0x04
-#define TCP_SYN 0x02
-#define TCP_FIN 0x01
-#define TCP_ACK 0x10
 #define REPLY_TTL 64
 
 static void
@@ -45,18 +43,18 @@ refuse_tcp_rst(uint8_t *frame, const struct pkt_meta *m)
 	struct pkt_meta out = *m;
 	uint8_t flags;
 
-	if (m->tcp_flags & TCP_SYN)
+	if (m->tcp_flags & RTE_TCP_SYN_FLAG)
 		seg++;
-	if (m->tcp_flags & TCP_FIN)
+	if (m->tcp_flags & RTE_TCP_FIN_FLAG)
 		seg++;
 	/* RFC 793: answer an ACK with RST seq = its ack; anything else with
 	 * RST|ACK acknowledging what it carried. */
-	if (m->tcp_flags & TCP_ACK) {
-		flags = TCP_RST;
+	if (m->tcp_flags & RTE_TCP_ACK_FLAG) {
+		flags = RTE_TCP_RST_FLAG;
 		sl_st32(tcp + 4, be32(ack));
 		sl_st32(tcp + 8, 0);
 	} else {
-		flags = TCP_RST | TCP_ACK;
+		flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
 		sl_st32(tcp + 4, 0);
 		sl_st32(tcp + 8, be32(seq + seg));
 	}

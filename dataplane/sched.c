@@ -79,6 +79,23 @@ sched_eligible_list(const struct sched_table *t, int32_t **list)
 	return count;
 }
 
+/*
+ * rr, lc and wlc share one table, the eligible list: rr walks it with the
+ * worker's cursor; lc and wlc choose per pick from the load view, because
+ * connection counts move with every new connection while the table is
+ * rebuilt only on changes. Weights only decide eligibility for rr and lc.
+ */
+int
+sched_list_build(struct sched_table *t)
+{
+	int64_t count = sched_eligible_list(t, &t->lut);
+
+	if (count < 0)
+		return (int)count;
+	t->len = (uint32_t)count;
+	return 0;
+}
+
 /* The mh table size from the params, or 0 if they are invalid. */
 static uint32_t
 sched_mh_size(const struct sched_params *params)
@@ -126,14 +143,12 @@ sched_build(enum sched_algo algo, const struct sched_backend *backends,
 
 	switch (algo) {
 	case SCHED_ALGO_RR:
-		ret = sched_rr_build(t);
+	case SCHED_ALGO_LC:
+	case SCHED_ALGO_WLC:
+		ret = sched_list_build(t);
 		break;
 	case SCHED_ALGO_WRR:
 		ret = sched_wrr_build(t);
-		break;
-	case SCHED_ALGO_LC:
-	case SCHED_ALGO_WLC:
-		ret = sched_lc_build(t);
 		break;
 	case SCHED_ALGO_SH:
 		ret = sched_sh_build(t);

@@ -5,8 +5,9 @@
  * an immutable struct sched_table (part of an RCU-published snapshot). A worker
  * picks a backend for a new connection with sched_pick(), which is a switch on
  * the algorithm and a table lookup or a short scan, never a call through a
- * function pointer. Algorithms live one per file (sched_rr.c, sched_wrr.c,
- * sched_lc.c, sched_sh.c, sched_mh.c), registered by name in sched.c.
+ * function pointer. rr, lc and wlc share one table (the eligible list, built
+ * in sched.c, where every name is registered); wrr, sh and mh have a file
+ * each (sched_wrr.c, sched_sh.c, sched_mh.c).
  *
  * Least-connection algorithms need connection counts of all workers without
  * shared writes: each worker counts its own connections per backend id; the

@@ -1,7 +1,7 @@
 /*
- * Scheduler internals shared by sched.c and the per-algorithm files
- * (sched_rr.c, sched_wrr.c, sched_lc.c, sched_sh.c, sched_mh.c) and by the
- * scheduler's unit test: the layout of struct sched_table, the builders and
+ * Scheduler internals shared by sched.c (which builds the rr, lc and wlc
+ * table) and the per-algorithm files (sched_wrr.c, sched_sh.c, sched_mh.c),
+ * and by the scheduler's unit test: the layout of struct sched_table, the builders and
  * the pickers. Nothing else should include this header.
  *
  * Every algorithm reduces to one int32 array of backend indices (lut):
@@ -23,6 +23,7 @@
 
 #include <rte_branch_prediction.h>
 
+#include "hash.h"
 #include "sched.h"
 
 /*
@@ -65,9 +66,8 @@ int64_t sched_eligible_list(const struct sched_table *t, int32_t **list);
  * Builders: fill t->lut and t->len from t->backends and t->n (t->algo set).
  * Return 0 or -ENOMEM; on error t->lut is NULL. Context: control lcore.
  */
-int sched_rr_build(struct sched_table *t);
+int sched_list_build(struct sched_table *t); /* rr, lc, wlc */
 int sched_wrr_build(struct sched_table *t);
-int sched_lc_build(struct sched_table *t);
 int sched_sh_build(struct sched_table *t);
 /* `size` is prime and within [SCHED_MH_MIN_SIZE, SCHED_MH_MAX_SIZE]. */
 int sched_mh_build(struct sched_table *t, uint32_t size);
@@ -157,14 +157,7 @@ sched_mh_pick(const struct sched_table *t, uint32_t hash)
 static inline uint32_t
 sched_sh_hash(uint32_t src_ip)
 {
-	uint32_t h = src_ip ^ 0x9e3779b9u;
-
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	return sl_mix32(src_ip ^ SL_GOLDEN32);
 }
 
 static inline int

@@ -60,15 +60,6 @@ struct mh_walk {
 	uint32_t pad;           /* 32 bytes: walks[i] is a shift, not a multiply */
 };
 
-/* splitmix64's finaliser: a full-avalanche 64-bit mix. */
-static uint64_t
-mh_mix(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 /* Offset and skip from the backend's address alone, never its position. */
 void
 sched_mh_permutation(const struct sched_backend *b, uint32_t m,
@@ -76,8 +67,8 @@ sched_mh_permutation(const struct sched_backend *b, uint32_t m,
 {
 	uint64_t key = (uint64_t)b->ip << 16 | b->port;
 
-	*offset = (uint32_t)(mh_mix(key + 0x9e3779b97f4a7c15ull) % m);
-	*skip = (uint32_t)(mh_mix(key ^ 0xd6e8feb86659fd93ull) % (m - 1)) + 1;
+	*offset = (uint32_t)(sl_mix64(key + SL_GOLDEN64) % m);
+	*skip = (uint32_t)(sl_mix64(key ^ 0xd6e8feb86659fd93ull) % (m - 1)) + 1;
 }
 
 /* skip^-1 mod m (m prime, 0 < skip < m), by the extended Euclid algorithm. */

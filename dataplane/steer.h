@@ -20,8 +20,9 @@
 
 #include <stdint.h>
 
-#include "../control/snapshot.h"
+#include "hash.h"
 #include "pkt.h"
+#include "snapshot.h"
 
 /*
  * Owner of a nat client endpoint (ip, port in network order): Fibonacci
@@ -32,7 +33,7 @@
 static inline uint32_t
 steer_nat_owner(uint32_t n_workers, uint32_t ip, uint16_t port)
 {
-	uint64_t h = ((uint64_t)ip << 16 | port) * 0x9e3779b97f4a7c15ull;
+	uint64_t h = ((uint64_t)ip << 16 | port) * SL_GOLDEN64;
 
 	return (uint32_t)(((h >> 32) * n_workers) >> 32);
 }

@@ -20,6 +20,7 @@
 #include <rte_prefetch.h>
 #include <rte_random.h>
 #include <rte_ring.h>
+#include <rte_tcp.h>
 
 #include "log.h"
 #include "neigh.h"
@@ -30,17 +31,9 @@
 #include "worker.h"
 #include "xlate.h"
 
-#define TCP_FLAG_FIN 0x01
-#define TCP_FLAG_SYN 0x02
-#define TCP_FLAG_RST 0x04
-#define TCP_FLAG_ACK 0x10
-
-#define MAX_BURST 256
-
 /* Connection entries keep ids and local address indices in narrow fields. */
-static_assert(SNAP_MAX_BACKEND_IDS <= UINT16_MAX + 1, "backend ids fit ct_conn.backend_id");
-static_assert(CFG_MAX_SERVICES <= UINT16_MAX + 1, "service ids fit ct_conn.svc_id");
-static_assert(SNAP_MAX_LADDRS <= CT_MAX_LOCALS, "local address indices fit ct_conn.lport_idx");
+static_assert(SL_MAX_BACKENDS <= UINT16_MAX + 1, "backend ids fit ct_conn.backend_id");
+static_assert(SL_MAX_SERVICES <= UINT16_MAX + 1, "service ids fit ct_conn.svc_id");
 
 static inline void
 wk_drop(struct worker *w, struct rte_mbuf *m, enum sl_drop reason)
@@ -120,8 +113,8 @@ wk_lport_free(struct wk_lport_pool *p, uint16_t port_be)
 	p->ring[(p->head + p->n_free++) % p->size] = rte_be_to_cpu_16(port_be);
 }
 
-static void
-wk_release(struct ct_conn *c, void *arg)
+void
+worker_release(struct ct_conn *c, void *arg)
 {
 	struct worker *w = arg;
 
@@ -249,7 +242,7 @@ wk_refuse(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta)
 	uint32_t len;
 
 	if (meta->proto == IPPROTO_TCP) {
-		if (meta->tcp_flags & TCP_FLAG_RST) {
+		if (meta->tcp_flags & RTE_TCP_RST_FLAG) {
 			wk_drop(w, m, SL_DROP_NO_BACKEND);
 			return;
 		}
@@ -312,7 +305,7 @@ wk_new_conn(struct worker *w, const struct snap_service *svc,
 	    struct rte_mbuf *m)
 {
 	struct sched_load_view view;
-	const struct snap_backend *be;
+	const struct sched_backend *be;
 	struct ct_tuple reply;
 	struct ct_conn *c;
 	uint16_t laddr_idx = 0;
@@ -321,7 +314,7 @@ wk_new_conn(struct worker *w, const struct snap_service *svc,
 	int idx;
 
 	if (meta->proto == IPPROTO_TCP &&
-	    (meta->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN) {
+	    (meta->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) != RTE_TCP_SYN_FLAG) {
 		wk_drop(w, m, SL_DROP_NO_CONN);
 		return NULL;
 	}
@@ -389,7 +382,7 @@ wk_reset(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta,
 	ct_delete(w->ct, c);
 	w->burst_del++;
 	w->stats.conns_reset++;
-	if (meta->proto != IPPROTO_TCP || (meta->tcp_flags & TCP_FLAG_RST)) {
+	if (meta->proto != IPPROTO_TCP || (meta->tcp_flags & RTE_TCP_RST_FLAG)) {
 		wk_drop(w, m, SL_DROP_BACKEND_DOWN);
 		return;
 	}
@@ -536,14 +529,14 @@ wk_prefetch_replies(struct worker *w, const struct pkt_meta *meta,
 	for (j = 0; j < n; j++) {
 		const struct pkt_meta *mt = &meta[l4idx[j]];
 		const struct snap_service *svc;
-		const struct snap_backend *be;
+		const struct sched_backend *be;
 		struct ct_tuple reply;
 		int idx;
 
 		if (conns[j] != NULL)
 			continue;
 		if (mt->proto == IPPROTO_TCP &&
-		    (mt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN)
+		    (mt->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) != RTE_TCP_SYN_FLAG)
 			continue;
 		svc = snap_find_service(w->snap, mt->dst_ip, mt->dst_port, mt->proto);
 		if (svc == NULL || svc->mode == SVC_MODE_FULLNAT)
@@ -576,8 +569,8 @@ wk_prefetch_replies(struct worker *w, const struct pkt_meta *meta,
 static void
 wk_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, int steered)
 {
-	struct pkt_meta meta[MAX_BURST];
-	struct ct_tuple keys[MAX_BURST];
+	struct pkt_meta meta[SL_MAX_BURST];
+	struct ct_tuple keys[SL_MAX_BURST];
 	const struct ct_tuple *keyp[64];
 	uint8_t protos[64];
 	struct ct_conn *conns[64];
@@ -646,14 +639,6 @@ wk_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, int steered)
 			wk_l4(w, pkts[i], &meta[i], &keys[i], conns[j], dirs[j], steered);
 		}
 	}
-}
-
-void
-worker_lport_range(const struct snapshot *snap, uint32_t id, uint16_t *first,
-		   uint32_t *count)
-{
-	*first = (uint16_t)(snap->lport_min + id * snap->lport_span);
-	*count = snap->lport_span;
 }
 
 void
@@ -758,7 +743,7 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct sl_app *app = w->app;
-	struct rte_mbuf *pkts[MAX_BURST];
+	struct rte_mbuf *pkts[SL_MAX_BURST];
 	uint32_t p, s;
 
 	rte_rcu_qsbr_thread_register(app->rcu, w->id);
@@ -805,164 +790,4 @@ worker_main(void *arg)
 	rte_rcu_qsbr_thread_offline(app->rcu, w->id);
 	rte_rcu_qsbr_thread_unregister(app->rcu, w->id);
 	return 0;
-}
-
-int
-worker_lport_pool_init(struct worker *w, uint32_t idx, const struct snapshot *snap)
-{
-	struct wk_lport_pool *pool = &w->lports[idx];
-	uint32_t count, k;
-	uint16_t first;
-	uint16_t *ring;
-
-	if (pool->ring != NULL)
-		return 0;
-	worker_lport_range(snap, w->id, &first, &count);
-	ring = rte_malloc_socket("lports", sizeof(uint16_t) * count, 0,
-				 (int)rte_lcore_to_socket_id(w->lcore));
-	if (ring == NULL) {
-		SL_LOG(ERR, app, "worker %u: cannot allocate local ports", w->id);
-		return -ENOMEM;
-	}
-	for (k = 0; k < count; k++)
-		ring[k] = (uint16_t)(first + k);
-	pool->size = count;
-	pool->head = 0;
-	pool->n_free = count;
-	pool->ring = ring;
-	return 0;
-}
-
-struct worker *
-worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
-	      const struct cfg *c, const struct snapshot *snap)
-{
-	int socket = (int)rte_lcore_to_socket_id(lcore);
-	struct worker *w;
-	size_t ct_bytes = ct_table_memsize(c->ct_capacity);
-	void *ct_mem;
-	char name[RTE_RING_NAMESIZE];
-	uint32_t i;
-
-	w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
-	if (w == NULL) {
-		SL_LOG(ERR, app, "worker %u: cannot allocate its state on socket %d",
-			id, socket);
-		return NULL;
-	}
-	w->id = id;
-	w->lcore = lcore;
-	w->app = app;
-	w->burst = c->burst;
-	w->idle_sleep_us = c->idle_sleep_us;
-	w->expire_budget = c->expire_budget;
-	for (i = 0; i < app->n_ports; i++)
-		w->port_index[app->ports[i].port_id] = (uint8_t)i;
-
-	ct_mem = rte_malloc_socket("conntrack", ct_bytes, RTE_CACHE_LINE_SIZE, socket);
-	w->ct_mem = ct_mem;
-	if (ct_mem == NULL) {
-		SL_LOG(ERR, app, "worker %u: cannot allocate %zu MiB for %u connections on socket %d;"
-			" lower conntrack.capacity or give EAL more memory (-m, --socket-mem, hugepages)",
-			id, ct_bytes >> 20, c->ct_capacity, socket);
-		goto fail;
-	}
-	w->ct = ct_table_init(ct_mem, c->ct_capacity, &c->timeouts,
-			      (uint32_t)sl_now_ms(app, rte_rdtsc()));
-	if (w->ct == NULL) {
-		SL_LOG(ERR, app, "worker %u: invalid conntrack capacity %u",
-			id, c->ct_capacity);
-		goto fail;
-	}
-	ct_set_release(w->ct, wk_release, w);
-	/* A fresh table: the seed cannot be refused. */
-	(void)ct_set_seed(w->ct, rte_rand());
-	w->ct_laddrs = ct_locals(w->ct);
-	if (ct_set_locals(w->ct, snap->laddrs, snap->n_laddrs) != 0) {
-		SL_LOG(ERR, app, "worker %u: %u local addresses, at most %u",
-			id, snap->n_laddrs, CT_MAX_LOCALS);
-		goto fail;
-	}
-
-	w->active = rte_zmalloc_socket("active", sizeof(uint32_t) * SL_MAX_BACKEND_IDS, 0, socket);
-	w->inactive = rte_zmalloc_socket("inactive", sizeof(uint32_t) * SL_MAX_BACKEND_IDS, 0, socket);
-	w->scheduled = rte_zmalloc_socket("sched", sizeof(uint64_t) * SL_MAX_BACKEND_IDS, 0, socket);
-	w->be_traffic = rte_zmalloc_socket("betraffic",
-					   sizeof(struct wk_traffic) * SL_MAX_BACKEND_IDS, 0, socket);
-	w->svc_traffic = rte_zmalloc_socket("svctraffic",
-					    sizeof(struct wk_traffic) * CFG_MAX_SERVICES, 0, socket);
-	w->svc_refused = rte_zmalloc_socket("refused", sizeof(uint64_t) * CFG_MAX_SERVICES, 0,
-					    socket);
-	if (w->active == NULL || w->inactive == NULL || w->scheduled == NULL ||
-	    w->be_traffic == NULL || w->svc_traffic == NULL || w->svc_refused == NULL) {
-		SL_LOG(ERR, app, "worker %u: cannot allocate backend counters", id);
-		goto fail;
-	}
-
-	for (i = 0; i < snap->n_laddrs; i++)
-		if (worker_lport_pool_init(w, i, snap) != 0)
-			goto fail;
-
-	snprintf(name, sizeof(name), "sl_ex_%u", id);
-	w->exc = rte_ring_create(name, SL_EVENT_RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (w->exc == NULL) {
-		SL_LOG(ERR, app, "worker %u: cannot create exception ring: %s",
-			id, rte_strerror(rte_errno));
-		goto fail;
-	}
-	snprintf(name, sizeof(name), "sl_mb_%u", id);
-	w->mailbox = rte_ring_create(name, 16, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (w->mailbox == NULL) {
-		SL_LOG(ERR, app, "worker %u: cannot create mailbox: %s",
-			id, rte_strerror(rte_errno));
-		goto fail;
-	}
-	snprintf(name, sizeof(name), "sl_ev_%u", id);
-	w->events = rte_ring_create_elem(name, sizeof(struct sl_event), SL_EVENT_RING_SIZE,
-					 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (w->events == NULL) {
-		SL_LOG(ERR, app, "worker %u: cannot create event ring: %s",
-			id, rte_strerror(rte_errno));
-		goto fail;
-	}
-	return w;
-fail:
-	worker_destroy(w);
-	return NULL;
-}
-
-void
-worker_destroy(struct worker *w)
-{
-	uint32_t i;
-
-	if (w == NULL)
-		return;
-	rte_ring_free(w->events);
-	if (w->job != NULL)
-		mail_put(w->job);
-	if (w->mailbox != NULL) {
-		struct mail *m;
-
-		while ((m = mail_take(w->mailbox)) != NULL)
-			mail_put(m);
-		rte_ring_free(w->mailbox);
-	}
-	if (w->exc != NULL) {
-		void *m;
-
-		while (rte_ring_dequeue(w->exc, &m) == 0)
-			rte_pktmbuf_free(m);
-		rte_ring_free(w->exc);
-	}
-	for (i = 0; i < SNAP_MAX_LADDRS; i++)
-		rte_free(w->lports[i].ring);
-	rte_free(w->active);
-	rte_free(w->inactive);
-	rte_free(w->scheduled);
-	rte_free(w->be_traffic);
-	rte_free(w->svc_traffic);
-	rte_free(w->svc_refused);
-	rte_free(w->ct_mem);
-	rte_free(w);
 }

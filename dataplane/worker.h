@@ -18,12 +18,12 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 
-#include "../control/snapshot.h"
 #include "app.h"
 #include "conntrack.h"
 #include "drop.h"
 #include "mail.h"
 #include "neigh.h"
+#include "snapshot.h"
 
 #define WK_TX_BURST 64
 
@@ -120,12 +120,22 @@ struct worker {
 	struct wk_traffic *be_traffic;  /* per backend id */
 	struct wk_traffic *svc_traffic; /* per service id */
 	uint64_t *svc_refused;       /* per service id: refused, no backend */
-	struct wk_txq tx[CFG_MAX_PORTS];
+	struct wk_txq tx[SL_MAX_PORTS];
 	struct wk_neigh_cache neigh_cache[WK_NEIGH_CACHE];
 	struct neigh_miss_filter neigh_miss; /* misses reported recently */
-	struct wk_lport_pool lports[SNAP_MAX_LADDRS];
-	struct sched_cursor cursors[CFG_MAX_SERVICES];
+	struct wk_lport_pool lports[SL_MAX_LADDRS];
+	struct sched_cursor cursors[SL_MAX_SERVICES];
 } __rte_cache_aligned;
+
+/* What a worker is made with (workers and conntrack sections of the
+ * config, fixed until restart). */
+struct wk_params {
+	uint32_t burst;              /* rx burst size, 1..SL_MAX_BURST */
+	uint32_t idle_sleep_us;      /* sleep when a pass found nothing; 0 = poll */
+	uint32_t expire_budget;      /* entries visited per expiry slice */
+	uint32_t ct_capacity;        /* connection table entries */
+	struct ct_timeouts timeouts;
+};
 
 /*
  * Allocate worker `id` for lcore, with its connection table on the lcore's
@@ -133,10 +143,14 @@ struct worker {
  * Context: main lcore, before launch.
  */
 struct worker *worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
-			     const struct cfg *c, const struct snapshot *snap);
+			     const struct wk_params *p, const struct snapshot *snap);
 /* Free w; mail it still holds loses the worker's reference (mail_put).
  * Context: main lcore, before launch or after join. */
 void worker_destroy(struct worker *w);
+
+/* ct_set_release() callback: a connection leaves w's table (counts, its
+ * FULLNAT port back to the pool). Set by worker_create(). */
+void worker_release(struct ct_conn *c, void *arg);
 
 /* lcore entry point; arg is the struct worker. Returns 0 when app->stop. */
 int worker_main(void *arg);

@@ -56,9 +56,10 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "control/config.h"
-#include "dataplane/app.h"
+#include "control/startup.h"
 #include "dataplane/bytes.h"
 #include "dataplane/conntrack.h"
 #include "dataplane/neigh.h"
@@ -79,9 +80,6 @@
 #define OFF_TCP 34
 #define OFF_TCP_FLAGS (OFF_TCP + 13)
 #define OFF_TCP_CSUM (OFF_TCP + 16)
-
-#define TCP_SYN 0x02
-#define TCP_ACK 0x10
 
 /* Addresses, host order. Clients sit behind the gateway of port 0. */
 #define IP_PORT0 0xc6120001u    /* 198.18.0.1/24 */
@@ -261,7 +259,7 @@ tmpl_init(struct tmpl *t, const struct rte_ether_addr *dmac, uint32_t src, uint3
 	sl_st16(b + OFF_TCP, sport);
 	sl_st16(b + OFF_TCP + 2, dport);
 	sl_st32(b + OFF_TCP + 4, rte_cpu_to_be_32(0x01020304));
-	sl_st32(b + OFF_TCP + 8, flags & TCP_ACK ? rte_cpu_to_be_32(0x0a0b0c0d) : 0);
+	sl_st32(b + OFF_TCP + 8, flags & RTE_TCP_ACK_FLAG ? rte_cpu_to_be_32(0x0a0b0c0d) : 0);
 	b[OFF_TCP + 12] = 5 << 4;
 	b[OFF_TCP_FLAGS] = flags;
 	sl_st16(b + OFF_TCP + 14, rte_cpu_to_be_16(65535));
@@ -625,10 +623,10 @@ bench_templates(struct bench *b)
 	b->bport = rte_cpu_to_be_16(BACKEND_PORT);
 	for (i = 0; i < b->o->backends; i++)
 		b->bip[i] = rte_cpu_to_be_32(IP_BACKEND0 + i);
-	tmpl_init(&b->t_syn, m0, 0, vip, 0, vport, TCP_SYN);
-	tmpl_init(&b->t_ack, m0, 0, vip, 0, vport, TCP_ACK);
-	tmpl_init(&b->t_synack, m1, 0, 0, 0, 0, TCP_SYN | TCP_ACK);
-	tmpl_init(&b->t_rack, m1, 0, 0, 0, 0, TCP_ACK);
+	tmpl_init(&b->t_syn, m0, 0, vip, 0, vport, RTE_TCP_SYN_FLAG);
+	tmpl_init(&b->t_ack, m0, 0, vip, 0, vport, RTE_TCP_ACK_FLAG);
+	tmpl_init(&b->t_synack, m1, 0, 0, 0, 0, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	tmpl_init(&b->t_rack, m1, 0, 0, 0, 0, RTE_TCP_ACK_FLAG);
 	fill_orig(f, &b->t_ack, est_client_ip(12345), est_client_port(12345));
 	if (!frame_ok(f))
 		rte_exit(EXIT_FAILURE, "bench: template checksum (orig) wrong\n");
@@ -689,13 +687,14 @@ static int
 bench_mem(struct bench *b, struct result *r, uint32_t capacity)
 {
 	struct rte_malloc_socket_stats before, after;
-	struct cfg c2 = *b->app.cfg;
+	struct wk_params wp;
 	struct worker *w2;
 	int socket = (int)rte_socket_id();
 
-	c2.ct_capacity = capacity;
+	app_worker_params(b->app.cfg, &wp);
+	wp.ct_capacity = capacity;
 	rte_malloc_get_socket_stats(socket, &before);
-	w2 = worker_create(&b->app, 1, rte_lcore_id(), &c2, b->app.snap);
+	w2 = worker_create(&b->app, 1, rte_lcore_id(), &wp, b->app.snap);
 	if (w2 == NULL)
 		return -1;
 	rte_malloc_get_socket_stats(socket, &after);
@@ -1063,7 +1062,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			list = strdup(optarg);
 			o->n_conns = 0;
 			for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-				if (parse_count(tok, &v) != 0 || v == 0 || v > CT_MAX_CAPACITY ||
+				if (parse_count(tok, &v) != 0 || v == 0 || v > SL_MAX_CT_CAPACITY ||
 				    o->n_conns == MAX_CONFIGS) {
 					fprintf(stderr, "bad --conns entry '%s'\n", tok);
 					return -1;

@@ -34,7 +34,7 @@
 #include <rte_ring.h>
 
 #include "control/config.h"
-#include "dataplane/app.h"
+#include "control/startup.h"
 #include "dataplane/conntrack.h"
 #include "dataplane/neigh.h"
 #include "dataplane/worker.h"
@@ -159,6 +159,7 @@ fresh_worker(void)
 	static const struct wk_neigh_cache no_neigh[WK_NEIGH_CACHE];
 	static int made;
 	struct worker *w = app.workers[0];
+	struct wk_params wp;
 
 	if (made && w->stats.conns_created == 0 &&
 	    memcmp(w->neigh_cache, no_neigh, sizeof(no_neigh)) == 0 &&
@@ -166,8 +167,9 @@ fresh_worker(void)
 		memset(&w->stats, 0, sizeof(w->stats));
 		return w;
 	}
+	app_worker_params(cfg, &wp);
 	worker_destroy(w);
-	w = worker_create(&app, 0, lcore, cfg, app.snap);
+	w = worker_create(&app, 0, lcore, &wp, app.snap);
 	app.workers[0] = w;
 	if (w == NULL)
 		abort();

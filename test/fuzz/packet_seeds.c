@@ -11,17 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_tcp.h>
+
 #include "test/unit/pktbuild.h"
 
 #define F_BACKEND 0x01    /* arrives on port 1 */
 #define F_OWN_MAC 0x02    /* destination MAC := the port's */
 #define F_CSUM_GOOD 0x04
 #define F_NEW_PASS 0x10
-
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_ACK 0x10
 
 #define IP_CLIENT 0x0a000001u   /* 10.0.0.1, behind the gateway */
 #define IP_PORT0 0xc6120001u    /* 198.18.0.1 */
@@ -68,7 +65,7 @@ spec(struct pb_spec *s, uint8_t proto, int backend, uint32_t src, uint16_t sport
 	s->dst_ip = dst;
 	s->dst_port = dport;
 	s->tcp_flags = tcp_flags;
-	s->payload_len = proto == IPPROTO_TCP && !(tcp_flags & TCP_SYN) ? 20 : 0;
+	s->payload_len = proto == IPPROTO_TCP && !(tcp_flags & RTE_TCP_SYN_FLAG) ? 20 : 0;
 }
 
 static int
@@ -93,8 +90,8 @@ static void
 tcp_life(uint32_t vip, uint32_t reply_dst, uint16_t reply_port)
 {
 	static const struct { int backend; uint8_t flags; } steps[] = {
-		{ 0, TCP_SYN }, { 1, TCP_SYN | TCP_ACK }, { 0, TCP_ACK }, { 0, TCP_ACK },
-		{ 1, TCP_ACK }, { 0, TCP_FIN | TCP_ACK }, { 1, TCP_FIN | TCP_ACK }, { 0, TCP_ACK },
+		{ 0, RTE_TCP_SYN_FLAG }, { 1, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG }, { 0, RTE_TCP_ACK_FLAG }, { 0, RTE_TCP_ACK_FLAG },
+		{ 1, RTE_TCP_ACK_FLAG }, { 0, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG }, { 1, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG }, { 0, RTE_TCP_ACK_FLAG },
 	};
 	struct pb_spec s;
 	unsigned int i;
@@ -126,14 +123,14 @@ main(int argc, char **argv)
 	/* The fullnat source port is the first of worker 0's range. */
 	tcp_life(IP_VIP_FULL, IP_LOCAL, 1024);
 	rc |= write_seed(argv[1], "tcp_fullnat_life");
-	spec(&s, IPPROTO_TCP, 0, IP_CLIENT, 40000, IP_VIP_DR, 80, TCP_SYN);
+	spec(&s, IPPROTO_TCP, 0, IP_CLIENT, 40000, IP_VIP_DR, 80, RTE_TCP_SYN_FLAG);
 	add_ip(0, &s);
-	s.tcp_flags = TCP_ACK;
+	s.tcp_flags = RTE_TCP_ACK_FLAG;
 	add_ip(0, &s);
-	s.tcp_flags = TCP_RST;
+	s.tcp_flags = RTE_TCP_RST_FLAG;
 	add_ip(F_NEW_PASS, &s);
 	rc |= write_seed(argv[1], "tcp_dr_rst");
-	spec(&s, IPPROTO_TCP, 0, IP_CLIENT, 40000, IP_VIP_EMPTY, 80, TCP_SYN);
+	spec(&s, IPPROTO_TCP, 0, IP_CLIENT, 40000, IP_VIP_EMPTY, 80, RTE_TCP_SYN_FLAG);
 	add_ip(0, &s);
 	rc |= write_seed(argv[1], "tcp_refused");
 
@@ -172,7 +169,7 @@ main(int argc, char **argv)
 
 	/* Odd shapes: VLAN tag, IP options, a fragment, TCP options, padding,
 	 * a bad IP checksum flag, a truncated frame. */
-	spec(&s, IPPROTO_TCP, 0, IP_CLIENT, 40001, IP_VIP, 80, TCP_SYN);
+	spec(&s, IPPROTO_TCP, 0, IP_CLIENT, 40001, IP_VIP, 80, RTE_TCP_SYN_FLAG);
 	s.vlan = 1;
 	s.vlan_tci = 100;
 	add_ip(0, &s);
@@ -193,7 +190,7 @@ main(int argc, char **argv)
 	/* A burst of new flows, more than one RX burst holds. */
 	for (i = 0; i < 40; i++) {
 		spec(&s, i % 2 ? IPPROTO_UDP : IPPROTO_TCP, 0, IP_CLIENT + (uint32_t)i,
-		     (uint16_t)(1000 + i), i % 3 ? IP_VIP : IP_VIP_FULL, i % 2 ? 53 : 80, TCP_SYN);
+		     (uint16_t)(1000 + i), i % 3 ? IP_VIP : IP_VIP_FULL, i % 2 ? 53 : 80, RTE_TCP_SYN_FLAG);
 		add_ip(0, &s);
 	}
 	rc |= write_seed(argv[1], "many_flows");

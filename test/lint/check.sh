@@ -28,4 +28,8 @@ shebang=$(for f in $(git ls-files -- '*.py'); do
 done)
 result "Python scripts start Debian's interpreter (#!/usr/bin/python3)" "$shebang"
 
+# Arrows one way: the build runs the same check (dataplane/meson.build).
+upward=$(bash tools/check_includes.sh dataplane 2>&1)
+result 'dataplane/ includes nothing outside itself (control -> dataplane only)' "$upward"
+
 exit $failed

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "control/config.h"
-#include "dataplane/app.h"
+#include "control/startup.h"
 
 /*
  * The ports of every in-process config: two net_null ports, "client"

@@ -106,11 +106,13 @@ setup(void)
 			.src_ip = htonl(IP_BACKEND), .dst_ip = orig.src_ip,
 			.src_port = htons(BACKEND_PORT), .dst_port = orig.src_port,
 		};
+		struct wk_params wp;
 		struct worker *w;
 		struct ct_conn *c;
 
+		app_worker_params(cfg, &wp);
 		worker_destroy(app.workers[id]);
-		w = worker_create(&app, id, lcores[id], cfg, app.snap);
+		w = worker_create(&app, id, lcores[id], &wp, app.snap);
 		app.workers[id] = w;
 		if (w == NULL)
 			continue;

@@ -318,7 +318,7 @@ test_all_values(void)
 	CU_ASSERT_EQUAL(g_cfg->burst, 64);
 	CU_ASSERT_EQUAL(g_cfg->idle_sleep_us, 100000);
 	CU_ASSERT_EQUAL(g_cfg->mbufs_per_port, 16384);
-	CU_ASSERT_EQUAL(g_cfg->ct_capacity, CT_MAX_CAPACITY);
+	CU_ASSERT_EQUAL(g_cfg->ct_capacity, SL_MAX_CT_CAPACITY);
 	CU_ASSERT_EQUAL(g_cfg->expire_budget, 65536);
 	CU_ASSERT_EQUAL(g_cfg->timeouts.ms[CT_SYN_SENT], 1000);
 	CU_ASSERT_EQUAL(g_cfg->timeouts.ms[CT_SYN_RECV], 2000);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "control/config.h"
+#include "dataplane/hash.h"
 #include "unit.h"
 
 #ifndef SL_SOURCE_ROOT
@@ -109,7 +110,7 @@ struct gen {
 	/* the strings as meant, to check the loader decoded what was written */
 	char socket[108];
 	int socket_set;
-	char device[CFG_MAX_PORTS][CFG_DEV_LEN];
+	char device[SL_MAX_PORTS][CFG_DEV_LEN];
 	char body[16][CFG_HC_STR_LEN];
 	int n_body;
 };
@@ -117,11 +118,7 @@ struct gen {
 static uint64_t
 next64(struct gen *g)
 {
-	uint64_t z = (g->s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return sl_mix64(g->s += SL_GOLDEN64);
 }
 
 /* 0..n-1 */
@@ -366,7 +363,7 @@ gen_ports(struct gen *g, uint32_t n, uint32_t gw_port)
 		put_key(g, "addresses");
 		list = (int)rnd(g, 2);
 		fputs(list ? "( " : "[ ", g->f);
-		n_a = count(g, 1, CFG_MAX_ADDRS);
+		n_a = count(g, 1, SL_MAX_PORT_ADDRS);
 		for (a = 0; a < n_a; a++) {
 			prefix = p == 0 && a == 0 ? 16 : a == 0 && p == gw_port ? range(g, 8, 24) :
 				range(g, 8, 32);
@@ -496,7 +493,7 @@ gen_service(struct gen *g, uint32_t i)
 	if (mode == SVC_MODE_FULLNAT) {
 		put_key(g, "local_addresses");
 		fputs("[ ", g->f);
-		n = count(g, 1, CFG_MAX_LADDRS);
+		n = count(g, 1, SL_MAX_SVC_LADDRS);
 		for (j = 0; j < n; j++) {
 			snprintf(s, sizeof(s), "10.0.250.%u", j + 1);
 			if (j)
@@ -547,8 +544,8 @@ gen_config(struct gen *g)
 	g->socket_set = 0;
 	g->n_body = 0;
 	gen_globals(g);
-	n_ports = count(g, 1, CFG_MAX_PORTS);
-	gen_ports(g, n_ports, rnd(g, 2) ? rnd(g, n_ports) : CFG_MAX_PORTS);
+	n_ports = count(g, 1, SL_MAX_PORTS);
+	gen_ports(g, n_ports, rnd(g, 2) ? rnd(g, n_ports) : SL_MAX_PORTS);
 	if (rnd(g, 8)) {
 		fputs("services = (", g->f);
 		n_svcs = count(g, 0, 10);
@@ -830,13 +827,13 @@ test_refused(void)
 	expect_refused(c, "services[0].backends[0].health: path or body not NUL-terminated");
 	c->services[0].backends[0].health.body[0] = '\0';
 
-	c->n_ports = CFG_MAX_PORTS + 1;
+	c->n_ports = SL_MAX_PORTS + 1;
 	expect_refused(c, "9 ports, at most 8");
 	c->n_ports = 1;
-	c->ports[0].n_addrs = CFG_MAX_ADDRS + 1;
+	c->ports[0].n_addrs = SL_MAX_PORT_ADDRS + 1;
 	expect_refused(c, "ports[0]: 17 addresses, at most 16");
 	c->ports[0].n_addrs = 1;
-	c->services[0].n_laddrs = CFG_MAX_LADDRS + 1;
+	c->services[0].n_laddrs = SL_MAX_SVC_LADDRS + 1;
 	expect_refused(c, "services[0]: 65 local addresses, at most 64");
 	c->services[0].n_laddrs = 1;
 

@@ -17,14 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_tcp.h>
+
 #include "dataplane/conntrack.h"
 #include "dataplane/conntrack_impl.h"
 #include "unit.h"
-
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_ACK 0x10
 
 #define VIP 0x0a640001u       /* host order, converted in tup() */
 #define GRAN CT_WHEEL_GRAN
@@ -271,14 +268,14 @@ test_init_args(void)
 	size_t sz = ct_table_memsize(100);
 
 	CU_ASSERT_EQUAL(ct_table_memsize(0), 0);
-	CU_ASSERT_EQUAL(ct_table_memsize(CT_MAX_CAPACITY + 1), 0);
+	CU_ASSERT_EQUAL(ct_table_memsize(SL_MAX_CT_CAPACITY + 1), 0);
 	CU_ASSERT(ct_table_memsize(1) >= sizeof(struct ct_table) + 64 + CT_MIN_BUCKETS * 64);
 	CU_ASSERT(ct_table_memsize(1000) > ct_table_memsize(999));
 
 	mem = aligned_alloc(64, sz + 64);
 	CU_ASSERT_FATAL(mem != NULL);
 	CU_ASSERT_PTR_NULL(ct_table_init(mem, 0, &test_to, 0));
-	CU_ASSERT_PTR_NULL(ct_table_init(mem, CT_MAX_CAPACITY + 1, &test_to, 0));
+	CU_ASSERT_PTR_NULL(ct_table_init(mem, SL_MAX_CT_CAPACITY + 1, &test_to, 0));
 	CU_ASSERT_PTR_NULL(ct_table_init((char *)mem + 8, 100, &test_to, 0));
 	CU_ASSERT_PTR_NULL(ct_table_init(mem, 100, NULL, 0));
 	memset(mem, 0xff, sz);
@@ -325,7 +322,7 @@ test_bucket_sizing(void)
 	CU_ASSERT(ct_table_memsize(1000000) <= 64u * 1000000);
 	CU_ASSERT(ct_table_memsize(10000000) <= 64u * 10000000);
 	CU_ASSERT(ct_table_memsize(10000000) <= 1u << 30);
-	CU_ASSERT(ct_table_memsize(CT_MAX_CAPACITY) <= 64ull * CT_MAX_CAPACITY);
+	CU_ASSERT(ct_table_memsize(SL_MAX_CT_CAPACITY) <= 64ull * SL_MAX_CT_CAPACITY);
 }
 
 /* Insert and lookup */
@@ -666,7 +663,7 @@ test_locals(void)
 	enum ct_dir d;
 
 	CU_ASSERT_EQUAL(ct_set_locals(t, l1, 2), 0);
-	CU_ASSERT_EQUAL(ct_set_locals(t, l1, CT_MAX_LOCALS + 1), -EINVAL);
+	CU_ASSERT_EQUAL(ct_set_locals(t, l1, SL_MAX_LADDRS + 1), -EINVAL);
 	/* not yet a local address: refused, and not counted as full */
 	errno = 0;
 	CU_ASSERT_PTR_NULL(ct_insert(t, IPPROTO_TCP, &o, &r, 0));
@@ -764,8 +761,8 @@ tcp_established(struct ct_table *t, uint32_t i)
 {
 	struct ct_conn *c = tcp_conn(t, i, 0);
 
-	STEP(t, c, CT_DIR_REPLY, TCP_SYN | TCP_ACK, 1, CT_SYN_SENT, CT_SYN_RECV);
-	STEP(t, c, CT_DIR_ORIG, TCP_ACK, 2, CT_SYN_RECV, CT_ESTABLISHED);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 1, CT_SYN_SENT, CT_SYN_RECV);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, 2, CT_SYN_RECV, CT_ESTABLISHED);
 	return c;
 }
 
@@ -776,22 +773,22 @@ test_tcp_handshake(void)
 	struct ct_conn *c = tcp_conn(t, 1, 0);
 
 	c->flags = 0x02; /* caller's mode bits survive transitions */
-	STEP(t, c, CT_DIR_ORIG, TCP_SYN, 10, CT_SYN_SENT, CT_SYN_SENT);
-	STEP(t, c, CT_DIR_ORIG, TCP_ACK, 11, CT_SYN_SENT, CT_SYN_SENT);
-	STEP(t, c, CT_DIR_ORIG, TCP_SYN | TCP_ACK, 12, CT_SYN_SENT, CT_SYN_SENT);
-	STEP(t, c, CT_DIR_REPLY, TCP_SYN | TCP_ACK, 20, CT_SYN_SENT, CT_SYN_RECV);
-	STEP(t, c, CT_DIR_ORIG, TCP_SYN, 25, CT_SYN_RECV, CT_SYN_RECV);
-	STEP(t, c, CT_DIR_REPLY, TCP_SYN | TCP_ACK, 26, CT_SYN_RECV, CT_SYN_RECV);
-	STEP(t, c, CT_DIR_ORIG, TCP_ACK, 30, CT_SYN_RECV, CT_ESTABLISHED);
-	STEP(t, c, CT_DIR_REPLY, TCP_ACK, 40, CT_ESTABLISHED, CT_ESTABLISHED);
-	STEP(t, c, CT_DIR_ORIG, TCP_SYN, 41, CT_ESTABLISHED, CT_ESTABLISHED);
-	STEP(t, c, CT_DIR_REPLY, TCP_SYN | TCP_ACK, 42, CT_ESTABLISHED, CT_ESTABLISHED);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_SYN_FLAG, 10, CT_SYN_SENT, CT_SYN_SENT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, 11, CT_SYN_SENT, CT_SYN_SENT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 12, CT_SYN_SENT, CT_SYN_SENT);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 20, CT_SYN_SENT, CT_SYN_RECV);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_SYN_FLAG, 25, CT_SYN_RECV, CT_SYN_RECV);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 26, CT_SYN_RECV, CT_SYN_RECV);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, 30, CT_SYN_RECV, CT_ESTABLISHED);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_ACK_FLAG, 40, CT_ESTABLISHED, CT_ESTABLISHED);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_SYN_FLAG, 41, CT_ESTABLISHED, CT_ESTABLISHED);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 42, CT_ESTABLISHED, CT_ESTABLISHED);
 	CU_ASSERT_EQUAL(c->flags, 0x02);
 
 	/* Reply data after the SYN-ACK proves the handshake completed. */
 	c = tcp_conn(t, 2, 0);
-	STEP(t, c, CT_DIR_REPLY, TCP_SYN | TCP_ACK, 1, CT_SYN_SENT, CT_SYN_RECV);
-	STEP(t, c, CT_DIR_REPLY, TCP_ACK, 2, CT_SYN_RECV, CT_ESTABLISHED);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 1, CT_SYN_SENT, CT_SYN_RECV);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_ACK_FLAG, 2, CT_SYN_RECV, CT_ESTABLISHED);
 	CU_ASSERT_EQUAL(check_table(t), 0);
 	free(t);
 }
@@ -804,11 +801,11 @@ test_tcp_oneway(void)
 	struct ct_conn *c = tcp_conn(t, 1, 0);
 
 	c->flags = CT_F_ONEWAY;
-	STEP(t, c, CT_DIR_ORIG, TCP_SYN, 10, CT_SYN_SENT, CT_SYN_SENT);
-	STEP(t, c, CT_DIR_ORIG, TCP_ACK, 11, CT_SYN_SENT, CT_ESTABLISHED);
-	STEP(t, c, CT_DIR_ORIG, TCP_ACK, 12, CT_ESTABLISHED, CT_ESTABLISHED);
-	STEP(t, c, CT_DIR_ORIG, TCP_FIN | TCP_ACK, 13, CT_ESTABLISHED, CT_FIN_WAIT);
-	STEP(t, c, CT_DIR_ORIG, TCP_ACK, 14, CT_FIN_WAIT, CT_FIN_WAIT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_SYN_FLAG, 10, CT_SYN_SENT, CT_SYN_SENT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, 11, CT_SYN_SENT, CT_ESTABLISHED);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, 12, CT_ESTABLISHED, CT_ESTABLISHED);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, 13, CT_ESTABLISHED, CT_FIN_WAIT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, 14, CT_FIN_WAIT, CT_FIN_WAIT);
 	CU_ASSERT_EQUAL(c->flags & CT_F_ONEWAY, CT_F_ONEWAY);
 	CU_ASSERT_EQUAL(check_table(t), 0);
 	free(t);
@@ -820,14 +817,14 @@ test_tcp_close_orig_first(void)
 	struct ct_table *t = table_new(16, 0, NULL);
 	struct ct_conn *c = tcp_established(t, 1);
 
-	STEP(t, c, CT_DIR_ORIG, TCP_FIN | TCP_ACK, 100, CT_ESTABLISHED, CT_FIN_WAIT);
-	STEP(t, c, CT_DIR_ORIG, TCP_FIN | TCP_ACK, 101, CT_FIN_WAIT, CT_FIN_WAIT);
-	STEP(t, c, CT_DIR_ORIG, TCP_ACK, 102, CT_FIN_WAIT, CT_FIN_WAIT);
-	STEP(t, c, CT_DIR_REPLY, TCP_ACK, 110, CT_FIN_WAIT, CT_CLOSE_WAIT);
-	STEP(t, c, CT_DIR_REPLY, TCP_ACK, 111, CT_CLOSE_WAIT, CT_CLOSE_WAIT);
-	STEP(t, c, CT_DIR_ORIG, TCP_FIN | TCP_ACK, 112, CT_CLOSE_WAIT, CT_CLOSE_WAIT);
-	STEP(t, c, CT_DIR_REPLY, TCP_FIN | TCP_ACK, 120, CT_CLOSE_WAIT, CT_TIME_WAIT);
-	STEP(t, c, CT_DIR_ORIG, TCP_ACK, 130, CT_TIME_WAIT, CT_TIME_WAIT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, 100, CT_ESTABLISHED, CT_FIN_WAIT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, 101, CT_FIN_WAIT, CT_FIN_WAIT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, 102, CT_FIN_WAIT, CT_FIN_WAIT);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_ACK_FLAG, 110, CT_FIN_WAIT, CT_CLOSE_WAIT);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_ACK_FLAG, 111, CT_CLOSE_WAIT, CT_CLOSE_WAIT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, 112, CT_CLOSE_WAIT, CT_CLOSE_WAIT);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, 120, CT_CLOSE_WAIT, CT_TIME_WAIT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, 130, CT_TIME_WAIT, CT_TIME_WAIT);
 	CU_ASSERT_EQUAL(c->flags & (CT_F_FIN_ORIG | CT_F_FIN_REPLY), CT_F_FIN_ORIG | CT_F_FIN_REPLY);
 	CU_ASSERT_EQUAL(check_table(t), 0);
 	free(t);
@@ -839,26 +836,26 @@ test_tcp_close_reply_first(void)
 	struct ct_table *t = table_new(16, 0, NULL);
 	struct ct_conn *c = tcp_established(t, 1);
 
-	STEP(t, c, CT_DIR_REPLY, TCP_FIN | TCP_ACK, 100, CT_ESTABLISHED, CT_FIN_WAIT);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, 100, CT_ESTABLISHED, CT_FIN_WAIT);
 	CU_ASSERT_EQUAL(c->flags & (CT_F_FIN_ORIG | CT_F_FIN_REPLY), CT_F_FIN_REPLY);
-	STEP(t, c, CT_DIR_REPLY, TCP_ACK, 101, CT_FIN_WAIT, CT_FIN_WAIT);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_ACK_FLAG, 101, CT_FIN_WAIT, CT_FIN_WAIT);
 	/* both FINs cross: straight to TIME_WAIT */
-	STEP(t, c, CT_DIR_ORIG, TCP_FIN | TCP_ACK, 110, CT_FIN_WAIT, CT_TIME_WAIT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, 110, CT_FIN_WAIT, CT_TIME_WAIT);
 	free(t);
 
 	/* half close the other way round: reply FIN, orig ACK, orig FIN */
 	t = table_new(16, 0, NULL);
 	c = tcp_established(t, 2);
-	STEP(t, c, CT_DIR_REPLY, TCP_FIN, 100, CT_ESTABLISHED, CT_FIN_WAIT);
-	STEP(t, c, CT_DIR_ORIG, TCP_ACK, 101, CT_FIN_WAIT, CT_CLOSE_WAIT);
-	STEP(t, c, CT_DIR_ORIG, TCP_FIN | TCP_ACK, 102, CT_CLOSE_WAIT, CT_TIME_WAIT);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_FIN_FLAG, 100, CT_ESTABLISHED, CT_FIN_WAIT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, 101, CT_FIN_WAIT, CT_CLOSE_WAIT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, 102, CT_CLOSE_WAIT, CT_TIME_WAIT);
 	free(t);
 
 	/* FIN straight after the SYN-ACK */
 	t = table_new(16, 0, NULL);
 	c = tcp_conn(t, 3, 0);
-	STEP(t, c, CT_DIR_REPLY, TCP_SYN | TCP_ACK, 1, CT_SYN_SENT, CT_SYN_RECV);
-	STEP(t, c, CT_DIR_ORIG, TCP_FIN | TCP_ACK, 2, CT_SYN_RECV, CT_FIN_WAIT);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 1, CT_SYN_SENT, CT_SYN_RECV);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, 2, CT_SYN_RECV, CT_FIN_WAIT);
 	free(t);
 }
 
@@ -877,7 +874,7 @@ test_tcp_rst(void)
 			struct ct_conn *c = tcp_conn(t, dir * 16 + i, 0);
 
 			c->state = from[i];
-			STEP(t, c, (enum ct_dir)dir, TCP_RST | (i & 1 ? TCP_ACK : 0), 5,
+			STEP(t, c, (enum ct_dir)dir, RTE_TCP_RST_FLAG | (i & 1 ? RTE_TCP_ACK_FLAG : 0), 5,
 			     from[i], CT_CLOSE);
 		}
 	}
@@ -891,20 +888,20 @@ test_tcp_port_reuse(void)
 	struct ct_table *t = table_new(16, 0, NULL);
 	struct ct_conn *c = tcp_established(t, 1);
 
-	STEP(t, c, CT_DIR_ORIG, TCP_FIN | TCP_ACK, 100, CT_ESTABLISHED, CT_FIN_WAIT);
-	STEP(t, c, CT_DIR_REPLY, TCP_FIN | TCP_ACK, 101, CT_FIN_WAIT, CT_TIME_WAIT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, 100, CT_ESTABLISHED, CT_FIN_WAIT);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, 101, CT_FIN_WAIT, CT_TIME_WAIT);
 	/* a SYN from the backend side does not reopen */
-	STEP(t, c, CT_DIR_REPLY, TCP_SYN, 102, CT_TIME_WAIT, CT_TIME_WAIT);
-	STEP(t, c, CT_DIR_ORIG, TCP_SYN, 200, CT_TIME_WAIT, CT_SYN_SENT);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_SYN_FLAG, 102, CT_TIME_WAIT, CT_TIME_WAIT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_SYN_FLAG, 200, CT_TIME_WAIT, CT_SYN_SENT);
 	CU_ASSERT_EQUAL(c->flags & (CT_F_FIN_ORIG | CT_F_FIN_REPLY), 0);
 	/* the new incarnation runs the whole life again */
-	STEP(t, c, CT_DIR_REPLY, TCP_SYN | TCP_ACK, 201, CT_SYN_SENT, CT_SYN_RECV);
-	STEP(t, c, CT_DIR_ORIG, TCP_ACK, 202, CT_SYN_RECV, CT_ESTABLISHED);
-	STEP(t, c, CT_DIR_REPLY, TCP_FIN, 203, CT_ESTABLISHED, CT_FIN_WAIT);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 201, CT_SYN_SENT, CT_SYN_RECV);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, 202, CT_SYN_RECV, CT_ESTABLISHED);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_FIN_FLAG, 203, CT_ESTABLISHED, CT_FIN_WAIT);
 	CU_ASSERT_EQUAL(c->flags & (CT_F_FIN_ORIG | CT_F_FIN_REPLY), CT_F_FIN_REPLY);
-	STEP(t, c, CT_DIR_ORIG, TCP_RST, 204, CT_FIN_WAIT, CT_CLOSE);
-	STEP(t, c, CT_DIR_ORIG, TCP_ACK, 205, CT_CLOSE, CT_CLOSE);
-	STEP(t, c, CT_DIR_ORIG, TCP_SYN, 206, CT_CLOSE, CT_SYN_SENT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_RST_FLAG, 204, CT_FIN_WAIT, CT_CLOSE);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, 205, CT_CLOSE, CT_CLOSE);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_SYN_FLAG, 206, CT_CLOSE, CT_SYN_SENT);
 	CU_ASSERT_EQUAL(c->flags & (CT_F_FIN_ORIG | CT_F_FIN_REPLY), 0);
 	CU_ASSERT_EQUAL(check_table(t), 0);
 	free(t);
@@ -918,7 +915,7 @@ test_udp_update(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	STEP(t, c, CT_DIR_ORIG, 0, 10, CT_UDP, CT_UDP);
-	STEP(t, c, CT_DIR_REPLY, TCP_RST | TCP_FIN | TCP_SYN, 20, CT_UDP, CT_UDP);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG, 20, CT_UDP, CT_UDP);
 	STEP(t, c, CT_DIR_REPLY, 0, 30, CT_UDP, CT_UDP);
 	CU_ASSERT(ct_state_is_active(c->state));
 	free(t);
@@ -1002,7 +999,7 @@ test_expire_shortened(void)
 	set_id(c, 1);
 	for (now = 3; now < 1000; now++)
 		expire_at(t, &r, now, 64);
-	STEP(t, c, CT_DIR_REPLY, TCP_RST, 1000, CT_ESTABLISHED, CT_CLOSE);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_RST_FLAG, 1000, CT_ESTABLISHED, CT_CLOSE);
 	for (now = 1001; now < 1000 + test_to.ms[CT_CLOSE]; now++)
 		expire_at(t, &r, now, 64);
 	CU_ASSERT_EQUAL(r.calls, 0);
@@ -1032,7 +1029,7 @@ test_expire_refreshed(void)
 	for (now = 5; now < 700000; now += 5) {
 		if (now % 2500 == 0) {
 			ct_update(t, u, CT_DIR_REPLY, 0, now);
-			ct_update(t, e, CT_DIR_ORIG, TCP_ACK, now);
+			ct_update(t, e, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, now);
 			last = now;
 		}
 		expire_at(t, &r, now, 16);
@@ -1162,7 +1159,7 @@ test_expire_long_gap(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(add_conn(t, i, IPPROTO_UDP, 500 + i * 50));
 	keep = tcp_established(t, 1500);
 	set_id(keep, 1500);
-	ct_update(t, keep, CT_DIR_ORIG, TCP_ACK, 550000);
+	ct_update(t, keep, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, 550000);
 	/* 10 minutes without expiry, then one call with budget for all */
 	CU_ASSERT_EQUAL(expire_at(t, &r, 600000, 5000), 1000);
 	CU_ASSERT_EQUAL(r.count[1500], 0);
@@ -1324,7 +1321,7 @@ test_model_random(void)
 		.ms = { 0, 3000, 3000, 60000, 3000, 3000, 3000, 500, 5000 },
 	};
 	static const uint8_t flags[] = {
-		TCP_SYN, TCP_SYN | TCP_ACK, TCP_ACK, TCP_FIN | TCP_ACK, TCP_RST, TCP_ACK,
+		RTE_TCP_SYN_FLAG, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, RTE_TCP_ACK_FLAG, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, RTE_TCP_RST_FLAG, RTE_TCP_ACK_FLAG,
 	};
 	static struct model m;
 	struct ct_table *t;

@@ -286,7 +286,7 @@ test_limits(void)
 	cfg_free(c);
 }
 
-static const struct snap_backend *
+static const struct sched_backend *
 find_backend(const struct snapshot *s, const char *vip, uint16_t port,
 	     const char *addr)
 {
@@ -323,7 +323,7 @@ test_rebuild_ids(void)
 		"{ name = \"a\"; vip = \"198.18.0.10\"; port = 80; backends = (\n"
 		"  { address = \"198.18.1.16\"; }, { address = \"198.18.1.11\"; },\n"
 		"  { address = \"198.18.1.13\"; }, { address = \"198.18.1.15\"; } ); } );\n");
-	uint8_t busy[SNAP_MAX_BACKEND_IDS] = { 0 };
+	uint8_t busy[SL_MAX_BACKENDS] = { 0 };
 	struct snapshot *s1 = build(c1, 2), *s2, *s3;
 	char err[256] = "";
 	uint32_t id12;

@@ -22,6 +22,7 @@
 
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_tcp.h>
 
 #include "control/config.h"
 #include "control/snapshot.h"
@@ -32,10 +33,6 @@
 #include "inproc.h"
 #include "pktbuild.h"
 #include "unit.h"
-
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_ACK 0x10
 
 /* Addresses and ports, host order. The client sits behind port 0's gateway,
  * so its SYN teaches the worker no neighbour (no event, no learning). */
@@ -130,8 +127,11 @@ suite_cleanup(void)
 static void
 setup(void)
 {
+	struct wk_params wp;
+
+	app_worker_params(cfg, &wp);
 	worker_destroy(app.workers[0]);
-	app.workers[0] = worker_create(&app, 0, lcore, cfg, app.snap);
+	app.workers[0] = worker_create(&app, 0, lcore, &wp, app.snap);
 	w = app.workers[0];
 	if (w != NULL)
 		(void)ct_set_seed(w->ct, 0x5eed);
@@ -275,13 +275,13 @@ close_to_time_wait(uint32_t vip)
 		uint8_t flags;
 		enum ct_state after;
 	} steps[] = {
-		{ SIDE_CLIENT, TCP_SYN, CT_SYN_SENT },
-		{ SIDE_BACKEND, TCP_SYN | TCP_ACK, CT_SYN_RECV },
-		{ SIDE_CLIENT, TCP_ACK, CT_ESTABLISHED },
-		{ SIDE_CLIENT, TCP_FIN | TCP_ACK, CT_FIN_WAIT },
-		{ SIDE_BACKEND, TCP_ACK, CT_CLOSE_WAIT },
-		{ SIDE_BACKEND, TCP_FIN | TCP_ACK, CT_TIME_WAIT },
-		{ SIDE_CLIENT, TCP_ACK, CT_TIME_WAIT },
+		{ SIDE_CLIENT, RTE_TCP_SYN_FLAG, CT_SYN_SENT },
+		{ SIDE_BACKEND, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, CT_SYN_RECV },
+		{ SIDE_CLIENT, RTE_TCP_ACK_FLAG, CT_ESTABLISHED },
+		{ SIDE_CLIENT, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, CT_FIN_WAIT },
+		{ SIDE_BACKEND, RTE_TCP_ACK_FLAG, CT_CLOSE_WAIT },
+		{ SIDE_BACKEND, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, CT_TIME_WAIT },
+		{ SIDE_CLIENT, RTE_TCP_ACK_FLAG, CT_TIME_WAIT },
 	};
 	struct ct_conn *c;
 	struct pb_spec s;
@@ -320,7 +320,7 @@ test_nat_syn(void)
 	uint32_t len;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
-	from_client(&syn, IP_VIP1, TCP_SYN);
+	from_client(&syn, IP_VIP1, RTE_TCP_SYN_FLAG);
 	want = syn;
 	memcpy(want.dst_mac, backend_mac, 6);
 	memcpy(want.src_mac, app.ports[SIDE_BACKEND].mac.addr_bytes, 6);
@@ -375,8 +375,8 @@ test_ack_of_deleted_conn_in_burst(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_EQUAL_FATAL(a->state, CT_TIME_WAIT);
 
-	from_client(&burst[0], IP_VIP2, TCP_SYN);
-	from_client(&burst[1], IP_VIP1, TCP_ACK);
+	from_client(&burst[0], IP_VIP2, RTE_TCP_SYN_FLAG);
+	from_client(&burst[1], IP_VIP1, RTE_TCP_ACK_FLAG);
 	worker_pass_begin(w);
 	rx_burst(SIDE_CLIENT, burst, 2);
 	/* The SYN, to the backend; nothing else. */
@@ -416,8 +416,8 @@ test_ack_before_delete_in_burst(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
 	closing = close_to_time_wait(IP_VIP1);
 
-	from_client(&burst[0], IP_VIP1, TCP_ACK);
-	from_client(&burst[1], IP_VIP2, TCP_SYN);
+	from_client(&burst[0], IP_VIP1, RTE_TCP_ACK_FLAG);
+	from_client(&burst[1], IP_VIP2, RTE_TCP_SYN_FLAG);
 	pass(SIDE_CLIENT, burst, 2);
 
 	/* Of the burst: both sent, the ACK as A's, the SYN as N's. */
@@ -460,7 +460,7 @@ test_first_packets_share_burst(void)
 	CU_ASSERT_EQUAL(c->state, CT_UDP);
 	CU_ASSERT_EQUAL(c->backend_port, htons(BACKEND_DNS_PORT));
 
-	from_client(&burst[0], IP_VIP1, TCP_SYN);
+	from_client(&burst[0], IP_VIP1, RTE_TCP_SYN_FLAG);
 	burst[1] = burst[0];
 	pass(SIDE_CLIENT, burst, 2);
 	ASSERT_COUNTS(2, 4, 0);

@@ -5,7 +5,7 @@
  *   sluice --check -c FILE                validate a config, no EAL
  *
  * Start-up order: config (fail before touching hardware), EAL, the appliance
- * (app.c: ports, mempools, workers, rings, first snapshot), control state,
+ * (startup.c: ports, mempools, workers, rings, first snapshot), control state,
  * telemetry, then launch: one worker per non-main lcore, each owning queue
  * `id` of every port; the main lcore runs the control loop.
  */
@@ -22,15 +22,15 @@
 #include <rte_lcore.h>
 #include <rte_pdump.h>
 
-#include "../control/api.h"
-#include "../control/config.h"
-#include "../control/control.h"
-#include "../control/exception.h"
-#include "../control/prom.h"
-#include "../control/stats.h"
-#include "app.h"
-#include "log.h"
-#include "worker.h"
+#include "../dataplane/log.h"
+#include "../dataplane/worker.h"
+#include "api.h"
+#include "config.h"
+#include "control.h"
+#include "exception.h"
+#include "prom.h"
+#include "startup.h"
+#include "stats.h"
 
 extern const char cfg_default_text[];
 

@@ -23,10 +23,10 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
-#include "../control/snapshot.h"
-#include "app.h"
-#include "log.h"
-#include "worker.h"
+#include "../dataplane/log.h"
+#include "../dataplane/worker.h"
+#include "snapshot.h"
+#include "startup.h"
 
 /* Probe a vdev if needed and return its port id, or -1 with a message. */
 static int
@@ -66,7 +66,7 @@ mbufs_for_port(const struct cfg *c, const struct cfg_port *cp, uint32_t n_worker
 	/* Descriptors on every queue, packets in flight in TX buffers and
 	 * hand-off rings, per-lcore mempool caches, and slack for control. */
 	n = n_workers * (cp->rx_desc + cp->tx_desc) + cp->tx_desc +
-	    n_workers * (WK_TX_BURST * CFG_MAX_PORTS + c->burst) +
+	    n_workers * (WK_TX_BURST * SL_MAX_PORTS + c->burst) +
 	    n_workers * n_workers * SL_STEER_RING_SIZE / RTE_MAX(c->n_ports, 1u) +
 	    (n_workers + 1) * 256 + 4096;
 	return n;
@@ -296,10 +296,19 @@ create_rcu(struct sl_app *app)
 	return 0;
 }
 
+void
+app_worker_params(const struct cfg *c, struct wk_params *p)
+{
+	*p = (struct wk_params){ .burst = c->burst, .idle_sleep_us = c->idle_sleep_us,
+		.expire_budget = c->expire_budget, .ct_capacity = c->ct_capacity,
+		.timeouts = c->timeouts };
+}
+
 int
 app_init(struct sl_app *app, struct cfg *c, uint32_t n_workers,
 	 const unsigned int *lcores)
 {
+	struct wk_params wp;
 	char err[256];
 	uint32_t i;
 
@@ -310,6 +319,7 @@ app_init(struct sl_app *app, struct cfg *c, uint32_t n_workers,
 			" (EAL -l/--lcores)", n_workers + 1, SL_MAX_WORKERS);
 		return -1;
 	}
+	app_worker_params(c, &wp);
 	app->tsc_per_ms = rte_get_tsc_hz() / 1000;
 	app->n_ports = c->n_ports;
 	for (i = 0; i < app->n_ports; i++)
@@ -321,7 +331,7 @@ app_init(struct sl_app *app, struct cfg *c, uint32_t n_workers,
 		return -1;
 	}
 	for (i = 0; i < n_workers; i++) {
-		app->workers[i] = worker_create(app, i, lcores[i], c, app->snap);
+		app->workers[i] = worker_create(app, i, lcores[i], &wp, app->snap);
 		if (app->workers[i] == NULL)
 			return -1;
 	}
