@@ -91,8 +91,9 @@ static const struct cfg_key keys[] = {
 			      CFG_HC_SET_TIMEOUT),
 	[HK_RISE] = HC_INT("rise", rise, 1, 1, 100, CFG_HC_RISE, CFG_HC_SET_RISE),
 	[HK_FALL] = HC_INT("fall", fall, 1, 1, 100, CFG_HC_FALL, CFG_HC_SET_FALL),
-	/* 0: the backend's port */
-	[HK_PORT] = HC_INT("port", port, 2, 1, 65535, 0, CFG_HC_SET_PORT),
+	[HK_PORT] = { .name = "port", .type = CFG_KEY_INT, .flags = CFG_KEY_INHERITS, /* 0: the backend's */
+		      .off = offsetof(struct cfg_health, port), .size = 2, .min = 1, .max = 65535,
+		      .set_bit = CFG_HC_SET_PORT },
 	[HK_STATUS] = HC_INT("status", status, 2, 100, 599, CFG_HC_STATUS, CFG_HC_SET_STATUS),
 	[HK_PATH] = HC_TEXT("path", path, CFG_HC_SET_PATH),
 	[HK_BODY] = HC_TEXT("body", body, CFG_HC_SET_BODY),
