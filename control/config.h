@@ -113,6 +113,21 @@ struct cfg_service {
 	int line;
 };
 
+/*
+ * Where the main file wrote what a reload may not change, for
+ * cfg_restart_check's message: a line of cfg.source (a setting from an
+ * included file: the line of its @include), 0 = not written. Indexed like
+ * the loader's section tables (config_impl.h). cfg_equal and cfg_dump
+ * ignore them, as they ignore every line.
+ */
+#define CFG_N_SECTIONS 8          /* top-level settings the loader knows */
+#define CFG_SECTION_KEYS 8        /* scalar keys of one top-level group, at most */
+struct cfg_lines {
+	int section[CFG_N_SECTIONS];
+	int key[CFG_N_SECTIONS][CFG_SECTION_KEYS];
+	int port[SL_MAX_PORTS];
+};
+
 struct cfg {
 	char source[256];          /* file name used in messages */
 	/* workers */
@@ -140,6 +155,7 @@ struct cfg {
 	struct cfg_service *services;
 	uint32_t n_services;
 	uint32_t n_backends_total;
+	struct cfg_lines lines;
 };
 
 /* Collected "file:line: message" errors. */
@@ -169,6 +185,18 @@ int cfg_load_string(const char *text, const char *name, struct cfg **out,
 
 /* Defaults for every optional key (used before parsing). */
 void cfg_set_defaults(struct cfg *c);
+
+/*
+ * Whether next changes a key only start-up reads (each key declares it:
+ * docs/configuration.md lists them): 0 if not; else nonzero and msg holds
+ * "FILE:LINE: KEY changed: that needs a restart; running configuration kept"
+ * for the first such key (in section order), FILE being next->source and
+ * LINE that key's (or its port's) line there; its section's line when next
+ * leaves the key out, and "FILE: KEY changed: ..." when it leaves out the
+ * section too. Context: any thread; pure.
+ */
+int cfg_restart_check(const struct cfg *running, const struct cfg *next, char *msg,
+		      size_t len);
 
 void cfg_free(struct cfg *c);
 

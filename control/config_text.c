@@ -78,12 +78,12 @@ seg_push(struct cfg_text *t, const char *file, int line)
 	return 0;
 }
 
-int
-cfg_text_where(const struct cfg_text *t, int line, const char **file)
+/* The last run starting at or before line (0 when there is none). */
+static uint32_t
+seg_of(const struct cfg_text *t, int line)
 {
 	uint32_t lo = 0, hi = t->n_segs;
 
-	/* The last run starting at or before line. */
 	while (hi - lo > 1) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
@@ -92,12 +92,36 @@ cfg_text_where(const struct cfg_text *t, int line, const char **file)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+int
+cfg_text_where(const struct cfg_text *t, int line, const char **file)
+{
+	uint32_t i = seg_of(t, line);
+
 	if (t->n_segs == 0) {
 		*file = NULL;
 		return line;
 	}
-	*file = t->segs[lo].file;
-	return t->segs[lo].line + (line - t->segs[lo].first);
+	*file = t->segs[i].file;
+	return t->segs[i].line + (line - t->segs[i].first);
+}
+
+int
+cfg_text_main_line(const struct cfg_text *t, int line, const char *main_name)
+{
+	uint32_t i = seg_of(t, line);
+
+	if (t->n_segs == 0)
+		return line;
+	if (t->segs[i].file == main_name)
+		return t->segs[i].line + (line - t->segs[i].first);
+	/* The main file goes on from its outermost directive's line (directive()). */
+	for (i++; i < t->n_segs; i++)
+		if (t->segs[i].file == main_name)
+			return t->segs[i].line;
+	return 0;
 }
 
 int

@@ -71,6 +71,14 @@ int cfg_text_expand(struct cfg_text *t, const char *text, const char *name,
 /* Where line `line` of the expanded text was written: *file, return its line. */
 int cfg_text_where(const struct cfg_text *t, int line, const char **file);
 
+/*
+ * Line `line` of the expanded text as a line of the main file, main_name being
+ * the name cfg_text_expand() was given (the same pointer): its own line
+ * there, or for a line of an included file the line of the @include that
+ * brought it in; 0 if none.
+ */
+int cfg_text_main_line(const struct cfg_text *t, int line, const char *main_name);
+
 /* Whether line `line` of the expanded text holds a wrapped integer. */
 int cfg_text_wide_line(const struct cfg_text *t, int line);
 

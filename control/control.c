@@ -441,36 +441,6 @@ out:
 	free(sum_i);
 }
 
-/* What a reload may not change: the name of the first such key, or NULL. */
-static const char *
-restart_only_change(const struct cfg *a, const struct cfg *b)
-{
-	uint32_t i;
-
-	if (a->n_ports != b->n_ports)
-		return "ports";
-	for (i = 0; i < a->n_ports; i++) {
-		const struct cfg_port *p = &a->ports[i], *q = &b->ports[i];
-
-		if (strcmp(p->name, q->name) != 0 || strcmp(p->device, q->device) != 0 ||
-		    p->n_addrs != q->n_addrs ||
-		    memcmp(p->addrs, q->addrs, p->n_addrs * sizeof(p->addrs[0])) != 0 ||
-		    p->gateway != q->gateway || p->mtu != q->mtu ||
-		    p->rx_desc != q->rx_desc || p->tx_desc != q->tx_desc)
-			return "ports";
-	}
-	if (a->burst != b->burst || a->idle_sleep_us != b->idle_sleep_us ||
-	    a->mbufs_per_port != b->mbufs_per_port)
-		return "workers";
-	if (a->ct_capacity != b->ct_capacity || a->expire_budget != b->expire_budget)
-		return "conntrack.capacity/expire_budget";
-	if (a->lport_min != b->lport_min || a->lport_max != b->lport_max)
-		return "fullnat";
-	if (a->prom_ip != b->prom_ip || a->prom_port != b->prom_port)
-		return "stats";
-	return NULL;
-}
-
 void
 control_request_reload(void)
 {
@@ -607,16 +577,11 @@ control_apply(struct sl_app *app, struct cfg *c, const char *name, char *msg,
 {
 	struct snapshot *old = app->snap, *snap;
 	uint8_t *busy;
-	const char *what;
 	char err[256];
 	uint32_t i, w;
 
-	what = restart_only_change(app->cfg, c);
-	if (what != NULL) {
-		snprintf(msg, len, "%s: %s changed: that needs a restart; running configuration kept",
-			 name, what);
+	if (cfg_restart_check(app->cfg, c, msg, len) != 0)
 		goto reject;
-	}
 	/* Ids counted by live connections must not go to new backends yet. */
 	busy = calloc(SL_MAX_BACKENDS, 1);
 	if (busy == NULL) {

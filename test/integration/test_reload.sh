@@ -2,7 +2,8 @@
 # Reload under load: 10 reloads (adding and removing a backend, changing
 # weights) while a client keeps opening connections: zero failed requests;
 # a keep-alive connection opened before the reloads is still served after
-# them; an invalid config is rejected and the appliance keeps running it.
+# them; an invalid config is rejected and the appliance keeps running it;
+# so is one that changes api.socket or api.mode (restart-only keys).
 source "$(dirname "$0")/lib.sh"
 it_init test_reload
 it_topology nat
@@ -107,5 +108,49 @@ r=$(slc_client http --url "$VIP_URL" --count 20)
 check_requests "still serving after the rejected reloads" "$r" 20
 expect "SIGHUP with the invalid file logged the rejection" "$(tail -n 3 "$SLC_LOG")" \
 	grep -qF "reload rejected" "$SLC_LOG"
+
+# The API socket is created at start-up only: a reload that moves it (or
+# changes its mode) is refused at the key's line, like every restart-only
+# key, and the appliance goes on answering on the old socket with the old
+# config. (It used to say "applied" and change nothing.)
+gen_config "$conf" nat wrr 1,1,-
+it_ctl reload >/dev/null 2>&1 || fail "reload of the running file" "refused"
+before=$(it_ctl config)
+gen_now=$(jget "$(it_ctl list --json)" .generation)
+sed -i "s|socket = \"$IT_TMP/sluice.sock\";|socket = \"$IT_TMP/other.sock\";|" "$conf"
+line=$(grep -n 'other.sock' "$conf" | head -n 1 | cut -d: -f1)
+out=$(it_ctl reload 2>&1)
+rc=$?
+expect "api.socket changed: reload refused" "exit $rc: $out" [ $rc -eq 1 ]
+expect "api.socket changed: says $conf:$line: and that it needs a restart" "$out" \
+	grep -qF "$conf:$line: api.socket changed: that needs a restart; running configuration kept" <<<"$out"
+expect "api.socket changed: the old socket answers with the running config" "config changed" \
+	[ "$(it_ctl config)" = "$before" ]
+expect "api.socket changed: nothing listens at the new path" "$(ls -l "$IT_TMP/other.sock" 2>&1)" \
+	[ ! -e "$IT_TMP/other.sock" ]
+
+gen_config "$conf" nat wrr 1,1,-
+sed -i "s|^  socket = \"$IT_TMP/sluice.sock\";|&\n  mode = \"0660\";|" "$conf"
+line=$(grep -n 'mode = "0660";' "$conf" | head -n 1 | cut -d: -f1)
+out=$(it_ctl reload 2>&1)
+rc=$?
+expect "api.mode changed: reload refused" "exit $rc: $out" [ $rc -eq 1 ]
+expect "api.mode changed: says $conf:$line: and that it needs a restart" "$out" \
+	grep -qF "$conf:$line: api.mode changed: that needs a restart; running configuration kept" <<<"$out"
+kill -HUP "$SLC_PID"
+for _ in $(seq 1 100); do
+	grep -qF "$conf:$line: api.mode changed: that needs a restart" "$SLC_LOG" && break
+	sleep 0.05
+done
+expect "api.mode changed by SIGHUP: the rejection logged with its line" "$(tail -n 3 "$SLC_LOG")" \
+	grep -qF "$conf:$line: api.mode changed: that needs a restart" "$SLC_LOG"
+expect "api.mode changed: the socket keeps mode 600" "$(stat -c %a "$IT_TMP/sluice.sock" 2>&1)" \
+	[ "$(stat -c %a "$IT_TMP/sluice.sock" 2>&1)" = 600 ]
+expect "api.mode changed: the running config unchanged" "config changed" [ "$(it_ctl config)" = "$before" ]
+expect "restart-only changes refused: no snapshot published" \
+	"generation $gen_now -> $(jget "$(it_ctl list --json)" .generation)" \
+	[ "$(jget "$(it_ctl list --json)" .generation)" = "$gen_now" ]
+r=$(slc_client http --url "$VIP_URL" --count 20)
+check_requests "still serving after the refused restart-only reloads" "$r" 20
 it_sluice_stop "reload run"
 it_done

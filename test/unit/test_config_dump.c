@@ -760,6 +760,9 @@ test_equal_sees_every_field(void)
 	b->ports[0].line++;
 	b->services[0].line++;
 	b->services[0].backends[0].line++;
+	b->lines.section[0]++;
+	b->lines.key[0][0]++;
+	b->lines.port[0]++;
 	CU_ASSERT(cfg_equal(a, b));
 	for (i = 0; i < sizeof(muts) / sizeof(muts[0]); i++) {
 		struct cfg *m = load_ok(FULL);
