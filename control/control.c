@@ -52,6 +52,18 @@
 /* Link status is polled, not taken from LSC interrupts: af_packet and memif
  * (22.11) raise none, and a NIC's link query may be slow, hence not every tick. */
 #define CTL_LINK_POLL_MS 10
+/* An ARP request the port has no TX room for is held and sent when room
+ * comes: right after link-up a memif peer that has not polled yet gives
+ * none, and neither does a queue full for a moment. One held longer than a
+ * retry period is stale (the retry asks again) and is dropped. */
+#define CTL_ARP_HOLD 16
+#define CTL_ARP_HOLD_MS CTL_ARP_RETRY_MS
+
+struct ctl_held_arp {
+	struct rte_mbuf *m;
+	uint32_t ip;
+	uint64_t since_ms;
+};
 
 struct ctl_retired {
 	uint64_t token;
@@ -70,6 +82,8 @@ struct ctl_state {
 	uint64_t last_link_ms;
 	uint8_t link_up[SL_MAX_PORTS];  /* as last polled; all down at start */
 	uint64_t link_up_ms[SL_MAX_PORTS]; /* when each last came up */
+	struct ctl_held_arp held[SL_MAX_PORTS][CTL_ARP_HOLD]; /* oldest first */
+	uint8_t n_held[SL_MAX_PORTS];
 	struct hc *hc;
 	char hc_reason[SL_MAX_BACKENDS][HC_REASON_LEN]; /* last transition's */
 	uint64_t hc_lost_logged;
@@ -159,15 +173,76 @@ port_source_for(const struct cfg *c, uint8_t port, uint32_t ip)
 	return p->addrs[0].ip;
 }
 
-static void
-send_arp_request(struct sl_app *app, uint8_t port, uint32_t ip)
+/* Hand m to port's TX queue (or the worker that sends for the control
+ * lcore). 1 if taken; else m is still the caller's. */
+static int
+arp_tx(struct sl_app *app, uint8_t port, struct rte_mbuf *m)
 {
 	struct sl_port *sp = &app->ports[port];
-	struct rte_mbuf *m = rte_pktmbuf_alloc(sp->pool);
+
+	if (sp->tx_queue_ctl == SL_TXQ_VIA_WORKER) {
+		m->port = sp->port_id;
+		return rte_ring_sp_enqueue(app->ctl_tx, m) == 0;
+	}
+	return rte_eth_tx_burst(sp->port_id, sp->tx_queue_ctl, &m, 1) == 1;
+}
+
+static void
+held_drop(struct sl_app *app, uint8_t port, uint32_t from, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = from; i < from + n; i++)
+		rte_pktmbuf_free(ctl->held[port][i].m);
+	memmove(&ctl->held[port][from], &ctl->held[port][from + n],
+		(ctl->n_held[port] - from - n) * sizeof(ctl->held[port][0]));
+	ctl->n_held[port] = (uint8_t)(ctl->n_held[port] - n);
+	sl_ctl_add(&app->arp_requests_dropped, n);
+}
+
+/* Send what port holds, oldest first, while it takes them; drop the stale,
+ * and all of them on a port whose link went down. */
+static void
+held_flush(struct sl_app *app, uint8_t port, uint64_t now)
+{
+	uint32_t sent = 0, stale = 0;
+
+	while (sent < ctl->n_held[port] && ctl->link_up[port] &&
+	       arp_tx(app, port, ctl->held[port][sent].m))
+		sent++;
+	if (sent > 0) {
+		memmove(&ctl->held[port][0], &ctl->held[port][sent],
+			(ctl->n_held[port] - sent) * sizeof(ctl->held[port][0]));
+		ctl->n_held[port] = (uint8_t)(ctl->n_held[port] - sent);
+		sl_ctl_add(&app->arp_requests, sent);
+	}
+	if (!ctl->link_up[port])
+		stale = ctl->n_held[port];
+	else
+		while (stale < ctl->n_held[port] &&
+		       now - ctl->held[port][stale].since_ms >= CTL_ARP_HOLD_MS)
+			stale++;
+	if (stale > 0)
+		held_drop(app, port, 0, stale);
+}
+
+static void
+send_arp_request(struct sl_app *app, uint8_t port, uint32_t ip, uint64_t now)
+{
+	struct sl_port *sp = &app->ports[port];
+	struct rte_mbuf *m;
 	struct rte_ether_hdr *eth;
 	struct rte_arp_hdr *arp;
-	int sent;
+	uint32_t i;
 
+	/* Behind held requests: in order, and not twice for one address. */
+	if (ctl->n_held[port] > 0) {
+		held_flush(app, port, now);
+		for (i = 0; i < ctl->n_held[port]; i++)
+			if (ctl->held[port][i].ip == ip)
+				return;
+	}
+	m = rte_pktmbuf_alloc(sp->pool);
 	if (m == NULL) {
 		sl_ctl_add(&app->arp_requests_dropped, 1);
 		return;
@@ -191,15 +266,14 @@ send_arp_request(struct sl_app *app, uint8_t port, uint32_t ip)
 	arp->arp_data.arp_sip = port_source_for(app->cfg, port, ip);
 	memset(&arp->arp_data.arp_tha, 0, RTE_ETHER_ADDR_LEN);
 	arp->arp_data.arp_tip = ip;
-	if (sp->tx_queue_ctl == SL_TXQ_VIA_WORKER) {
-		m->port = sp->port_id;
-		sent = rte_ring_sp_enqueue(app->ctl_tx, m) == 0;
-	} else {
-		sent = rte_eth_tx_burst(sp->port_id, sp->tx_queue_ctl, &m, 1) == 1;
+	if (ctl->n_held[port] == 0 && arp_tx(app, port, m)) {
+		sl_ctl_add(&app->arp_requests, 1);
+		return;
 	}
-	if (!sent)
-		rte_pktmbuf_free(m);
-	sl_ctl_add(sent ? &app->arp_requests : &app->arp_requests_dropped, 1);
+	if (ctl->n_held[port] == CTL_ARP_HOLD)
+		held_drop(app, port, 0, 1);
+	ctl->held[port][ctl->n_held[port]++] =
+		(struct ctl_held_arp){ .m = m, .ip = ip, .since_ms = now };
 }
 
 /* Ask for n by ARP now. The time is kept: it paces the retries, and for a
@@ -208,7 +282,7 @@ static void
 neigh_request(struct sl_app *app, struct ctl_neigh *n, uint64_t now)
 {
 	n->requested_ms = now;
-	send_arp_request(app, n->port, n->ip);
+	send_arp_request(app, n->port, n->ip, now);
 }
 
 static void
@@ -784,6 +858,9 @@ control_loop(struct sl_app *app)
 			ctl->last_link_ms = now;
 			links_poll(app, now);
 		}
+		for (w = 0; w < app->n_ports; w++)
+			if (ctl->n_held[w] > 0)
+				held_flush(app, (uint8_t)w, now);
 		if (now - ctl->last_scan_ms >= CTL_NEIGH_SCAN_MS) {
 			ctl->last_scan_ms = now;
 			neigh_scan(app, now);
@@ -836,6 +913,9 @@ control_fini(struct sl_app *app)
 		load_free(app->load);
 	app->load = NULL;
 	control_unlock();
+	for (i = 0; i < SL_MAX_PORTS; i++)
+		while (ctl->n_held[i] > 0)
+			rte_pktmbuf_free(ctl->held[i][--ctl->n_held[i]].m);
 	hc_destroy(ctl->hc);
 	free(ctl);
 	ctl = NULL;

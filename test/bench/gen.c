@@ -276,11 +276,16 @@ wait_links(struct gen *g, uint64_t deadline)
 	struct rte_eth_link l[2];
 
 	while (!stop && rte_rdtsc() < deadline) {
-		poll_rx(g);
+		/* With --rx-delay, not even here: a poll just after the link came
+		 * up would already give the DUT room to send. */
+		if (g->o.rx_delay_ms == 0)
+			poll_rx(g);
 		if (rte_eth_link_get_nowait(g->port[GEN_PA], &l[0]) == 0 &&
 		    rte_eth_link_get_nowait(g->port[GEN_PB], &l[1]) == 0 &&
-		    l[0].link_status && l[1].link_status)
+		    l[0].link_status && l[1].link_status) {
+			rte_delay_us_sleep(g->o.rx_delay_ms * 1000);
 			return 0;
+		}
 		rte_delay_us_block(1000);
 	}
 	fprintf(stderr, "gen: links not up within %.0f s (is the DUT connected?)\n",

@@ -37,7 +37,9 @@ gen_opts_usage(FILE *f)
 		"  --hold               after the report, keep the ports up until SIGINT/SIGTERM\n"
 		"                       (the DUT then shuts down with its peer still there)\n"
 		"  --ignore-arp-b N     leave the first N ARP requests for --arp-b unanswered\n"
-		"                       (a lost request: tests the DUT's retries) (0)\n");
+		"                       (a lost request: tests the DUT's retries) (0)\n"
+		"  --rx-delay MS        poll no RX queue until MS ms after the links are up:\n"
+		"                       a memif client hands the DUT no TX room meanwhile (0)\n");
 }
 
 static int
@@ -126,6 +128,7 @@ set_opt(struct gen_opts *o, int opt, const char *arg)
 	case 's': bad = parse_prefix(arg, &o->src_base, &o->src_count); break;
 	case 'f': bad = parse_num(arg, 1, 1 << 28, &v); o->flows = (uint32_t)v; break;
 	case 'I': bad = parse_num(arg, 0, 1000, &v); o->ignore_arp_b = (uint32_t)v; break;
+	case 'D': bad = parse_num(arg, 0, 10000, &v); o->rx_delay_ms = (uint32_t)v; break;
 	case 'n': bad = parse_num(arg, 1, 64512, &v); o->ports_per_addr = (uint32_t)v; break;
 	case 'S': bad = parse_num(arg, 64, 1518, &v); o->frame_len = (uint16_t)v; break;
 	case 'd': bad = parse_num(arg, 0.1, 3600, &o->duration); break;
@@ -150,7 +153,7 @@ gen_opts_parse(int argc, char **argv, struct gen_opts *o)
 		{ "timeout", 1, 0, 't' }, { "arp-a", 1, 0, 'a' }, { "arp-b", 1, 0, 'b' },
 		{ "no-resolve", 0, 0, 'R' }, { "dst-mac", 1, 0, 'm' },
 		{ "progress", 0, 0, 'g' }, { "hold", 0, 0, 'H' }, { "help", 0, 0, 'h' },
-		{ "ignore-arp-b", 1, 0, 'I' },
+		{ "ignore-arp-b", 1, 0, 'I' }, { "rx-delay", 1, 0, 'D' },
 		{ 0, 0, 0, 0 }
 	};
 	int opt, li = 0;

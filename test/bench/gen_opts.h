@@ -35,6 +35,7 @@ struct gen_opts {
 	int progress;
 	int hold;                    /* after the report, keep the ports until a signal */
 	uint32_t ignore_arp_b;       /* ARP requests on B left unanswered, the first N */
+	uint32_t rx_delay_ms;        /* no RX poll until this long after the links are up */
 };
 
 /* Defaults, then the arguments after EAL's. 0, or -1 after a message. */

@@ -10,7 +10,10 @@
 #      afterwards;
 #   3. as 2, but gen leaves the first ARP request for each backend
 #      unanswered (--ignore-arp-b 4): a request lost around link-up must be
-#      repeated within the fast retries, not at the next 1 s retry.
+#      repeated within the fast retries, not at the next 1 s retry;
+#   4. as 2, but gen polls nothing for 100 ms after its links are up
+#      (--rx-delay 100), so sluice has no TX room for its link-up requests:
+#      they wait for room, none is dropped (10 dropped without the hold).
 # gen answers ARP for the gateway and the backends, resolves the VIP, sends
 # UDP from 64 flows and reports how long after its links came up the first
 # packet came out of sluice. Without the requests on link up, case 1 takes
@@ -168,6 +171,22 @@ expect "sluice asked again: $(jget "$st" .arp_requests) ARP requests for 4 backe
 expect "no ARP request dropped ($(jget "$st" .arp_requests_dropped))" "$st" \
 	[ "$(jget "$st" .arp_requests_dropped)" = 0 ]
 it_sluice_stop "first requests lost"
+gen_stop
+
+# 4. As 2, with gen polling nothing for 100 ms after its links are up: a
+# memif client that has not polled has handed sluice no TX room, so the
+# requests sent at link-up cannot go out yet. They wait for room instead of
+# being dropped (the race case 3 lost about one run in four).
+sluice_serve 4
+gen_start "$dir" client "$IT_TMP/gen-4.log" --rx-delay 100
+wait_for 30 gen_reported
+check_warmup "no TX room at link-up"
+st=$(slc_tel /sluice/stats)
+expect "no TX room at link-up: no ARP request dropped ($(jget "$st" .arp_requests_dropped))" "$st" \
+	[ "$(jget "$st" .arp_requests_dropped)" = 0 ]
+expect "no TX room at link-up: $(jget "$st" .arp_requests) ARP requests sent" "$st" \
+	in_range "$(jget "$st" .arp_requests)" 4 1000
+it_sluice_stop "no TX room at link-up"
 gen_stop
 
 it_done
