@@ -204,6 +204,8 @@ void cfg_errors_init(struct cfg_errors *e);
 void cfg_errors_print(const struct cfg_errors *e, FILE *f);
 void cfg_errors_free(struct cfg_errors *e);
 
+/* ip (network order) as dotted quad in buf (INET_ADDRSTRLEN bytes); buf. */
+const char *cfg_ip_str(uint32_t ip, char *buf);
 const char *cfg_mode_name(enum svc_mode m);
 const char *cfg_hc_type_name(enum cfg_hc_type t);
 const char *cfg_down_policy_name(enum cfg_down_policy p);

@@ -13,7 +13,6 @@
  * a name, a timeout not in whole seconds) is refused before anything is
  * written, never written approximately.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -22,12 +21,6 @@
 #include <string.h>
 
 #include "config.h"
-
-static const char *
-ip_str(uint32_t ip, char *buf)
-{
-	return inet_ntop(AF_INET, &ip, buf, INET_ADDRSTRLEN);
-}
 
 /*
  * A libconfig 1.5 string literal. Its scanner takes any byte but '"' and
@@ -99,11 +92,11 @@ dump_port(FILE *f, const struct cfg_port *p, int last)
 	dump_kv(f, "    ", "device", p->device, "\n");
 	fprintf(f, "    addresses = [ ");
 	for (a = 0; a < p->n_addrs; a++)
-		fprintf(f, "%s\"%s/%u\"", a ? ", " : "", ip_str(p->addrs[a].ip, b),
+		fprintf(f, "%s\"%s/%u\"", a ? ", " : "", cfg_ip_str(p->addrs[a].ip, b),
 			p->addrs[a].prefix);
 	fprintf(f, " ];\n");
 	if (p->gateway != 0)
-		fprintf(f, "    gateway = \"%s\";\n", ip_str(p->gateway, b));
+		fprintf(f, "    gateway = \"%s\";\n", cfg_ip_str(p->gateway, b));
 	if (p->mtu != 0)
 		fprintf(f, "    mtu = %u;\n", p->mtu);
 	fprintf(f, "    rx_desc = %u;\n    tx_desc = %u;\n  }%s\n", p->rx_desc, p->tx_desc,
@@ -120,13 +113,13 @@ dump_service(FILE *f, const struct cfg_service *s, int last)
 	fprintf(f, "    vip = \"%s\";\n    port = %u;\n"
 		"    protocol = \"%s\";\n    scheduler = \"%s\";\n    forward = \"%s\";\n"
 		"    mh_table_size = %u;\n",
-		ip_str(s->vip, b), s->port, s->proto == IPPROTO_UDP ? "udp" : "tcp",
+		cfg_ip_str(s->vip, b), s->port, s->proto == IPPROTO_UDP ? "udp" : "tcp",
 		sched_algo_name((enum sched_algo)s->sched), cfg_mode_name((enum svc_mode)s->mode),
 		s->mh_size);
 	if (s->n_laddrs > 0) {
 		fprintf(f, "    local_addresses = [ ");
 		for (i = 0; i < s->n_laddrs; i++)
-			fprintf(f, "%s\"%s\"", i ? ", " : "", ip_str(s->laddrs[i], b));
+			fprintf(f, "%s\"%s\"", i ? ", " : "", cfg_ip_str(s->laddrs[i], b));
 		fprintf(f, " ];\n");
 	}
 	if (s->health.set != 0) {
@@ -140,7 +133,7 @@ dump_service(FILE *f, const struct cfg_service *s, int last)
 		const struct cfg_backend *be = &s->backends[i];
 
 		fprintf(f, "%s\n      { address = \"%s\"; port = %u; weight = %u;",
-			i ? "," : "", ip_str(be->ip, b), be->port, be->weight);
+			i ? "," : "", cfg_ip_str(be->ip, b), be->port, be->weight);
 		dump_health(f, &be->health, "\n        ");
 		fprintf(f, " }");
 	}
@@ -267,7 +260,7 @@ cfg_dump(const struct cfg *c, FILE *f)
 		c->lport_max);
 	fprintf(f, "scheduler: {\n  load_interval_ms = %u;\n};\n", c->load_interval_ms);
 	if (c->prom_port != 0)
-		fprintf(f, "stats: {\n  prometheus = \"%s:%u\";\n};\n", ip_str(c->prom_ip, b),
+		fprintf(f, "stats: {\n  prometheus = \"%s:%u\";\n};\n", cfg_ip_str(c->prom_ip, b),
 			c->prom_port);
 	fprintf(f, "api: {\n");
 	dump_kv(f, "  ", "socket", c->api_socket, "\n");

@@ -178,7 +178,6 @@ const char *cfg_parse_decimal(const char *s, int max_digits, unsigned int *out);
 uint32_t cfg_prefix_mask(uint8_t prefix);
 /* ip (network order) inside a's subnet. */
 int cfg_in_subnet(uint32_t ip, const struct cfg_addr *a);
-const char *cfg_ip_str(uint32_t ip, char *buf);
 
 /* String key parsers more than one section uses: a name, a unicast address. */
 int cfg_parse_name_key(struct cfg_ctx *x, const struct cfg_key *k, const config_setting_t *s,
