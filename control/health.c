@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../dataplane/hash.h"
 #include "health.h"
 
 #define HC_MAX_PROBES 65535          /* slots are numbered in 16 bits for icmp */
@@ -117,17 +118,6 @@ struct hc {
 };
 
 /* ---- small helpers -------------------------------------------------------- */
-
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
 
 /* A failure of this host, not of the backend: the probe counts neither way. */
 static int
@@ -877,7 +867,7 @@ schedule_new(struct hc *hc)
 		if (g->phase != HC_PH_NEW)
 			continue;
 		g->phase = HC_PH_IDLE;
-		heap_set(hc, i, hc->now + mix64(g->t.key) % g->t.check.interval_ms);
+		heap_set(hc, i, hc->now + sl_mix64(g->t.key) % g->t.check.interval_ms);
 	}
 	hc->need_schedule = 0;
 }
@@ -978,7 +968,7 @@ carry_state(struct hc *hc, struct hc_tgt *g, const struct hc_tgt *o)
 	memcpy(g->last_reason, o->last_reason, sizeof(g->last_reason));
 	/* A shorter interval or timeout takes effect now, not after the old one. */
 	if (g->phase == HC_PH_IDLE && g->due > hc->now + g->t.check.interval_ms)
-		g->due = hc->now + mix64(g->t.key) % g->t.check.interval_ms;
+		g->due = hc->now + sl_mix64(g->t.key) % g->t.check.interval_ms;
 	if (g->slot >= 0 && g->due > g->started + g->t.check.timeout_ms)
 		g->due = g->started + g->t.check.timeout_ms;
 }
@@ -1174,8 +1164,8 @@ hc_create(const char *ifname, uint32_t max_probes)
 	}
 	/* Tell our echoes from another pinger's on the same host. */
 	if (getrandom(&hc->nonce, sizeof(hc->nonce), GRND_NONBLOCK) != sizeof(hc->nonce))
-		hc->nonce = (uint32_t)mix64((uint64_t)getpid() << 32 ^ (uintptr_t)hc ^
-					    (uint64_t)time(NULL));
+		hc->nonce = (uint32_t)sl_mix64((uint64_t)getpid() << 32 ^ (uintptr_t)hc ^
+					       (uint64_t)time(NULL));
 	hc->echo_id = (uint16_t)(hc->nonce >> 16 ^ hc->nonce);
 	return hc;
 fail:
