@@ -17,7 +17,7 @@ const struct api_cmd api_cmds[API_CMD_COUNT] = {
 			    "appliance counters and drops", 0, MGMT_LANE_QUICK },
 	[API_CMD_CONNS] = { "conns", 0, "Sbcn",
 			    "conns [-S SERVICE] [-b IP[:PORT]] [-c CLIENT] [-n MAX]",
-			    "the workers' connections (MAX: 1000)", 0,
+			    "the connections the workers track", 0,
 			    MGMT_LANE_SLOW },
 	[API_CMD_FLUSH] = { "flush", 0, "Sbc",
 			    "flush [-S SERVICE] [-b IP[:PORT]] [-c CLIENT]",
