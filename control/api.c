@@ -1,22 +1,12 @@
 /*
- * Runtime API server and its commands (see api.h for the wire format).
+ * Runtime API server and its read-only commands (see api.h for the wire
+ * format, api_cmds.h for the commands; changes are api_edit.c's).
  *
- *   list | stats | config | conns [filters] | flush [filters] | reload
- *   add-service NAME VIP:PORT [-p tcp|udp] [-s SCHED] [-f MODE] [-l LADDR,..] [-m SIZE]
- *   edit-service NAME [-s SCHED] [-f MODE] [-l LADDR,..] [-m SIZE]
- *   del-service NAME
- *   add-backend SERVICE IP[:PORT] [-w WEIGHT]
- *   del-backend SERVICE IP[:PORT]
- *   weight SERVICE IP[:PORT] WEIGHT        drain SERVICE IP[:PORT]
- * Filters: -S SERVICE, -b IP[:PORT] (with -S), -c CLIENT_IP, -n MAX (conns).
- * Any command takes --json.
- *
- * Arguments come first, then "-k VALUE" options. A change is parsed whole
- * (parse_edit) with config.c's own validators before the running config is
- * even copied, because the copy is edited as a struct and then written out
- * as text to pass the file's cross-checks: a field that reached that text
- * unchecked could say anything. Unknown, repeated or misplaced options and
- * numbers that are not plain decimal digits are refused, by name.
+ * Every request is answered from the command table: its name picks the
+ * handler (run_command), its lane (mgmt_req.c) and its usage message.
+ * Arguments come first, then "-k VALUE" options (api_args.c). Filters of
+ * conns and flush: -S SERVICE, -b IP[:PORT] (with -S), -c CLIENT_IP,
+ * -n MAX (conns). Any command takes --json.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +29,8 @@
 #include "../dataplane/mail.h"
 #include "../dataplane/worker.h"
 #include "api.h"
+#include "api_cmds.h"
+#include "api_impl.h"
 #include "control.h"
 #include "mgmt_req.h"
 #include "snapshot.h"
@@ -47,7 +39,6 @@
 
 #define API_MAX_ARGS 64
 #define API_MAX_REQ 8192
-#define API_MSG 4096
 #define API_CONNS_DEFAULT 1000
 #define API_CONNS_MAX 100000
 #define API_MAIL_DEADLINE_MS 10000
@@ -91,7 +82,7 @@ json_str(FILE *f, const char *s)
 static const char *
 ip_str(uint32_t ip, char *buf)
 {
-	return inet_ntop(AF_INET, &ip, buf, INET_ADDRSTRLEN);
+	return cfg_ip_str(ip, buf);
 }
 
 static const char *
@@ -100,104 +91,6 @@ proto_name(uint8_t proto)
 	return proto == IPPROTO_UDP ? "udp" : "tcp";
 }
 
-/* ---- argument parsing ---------------------------------------------------- */
-
-struct api_req {
-	int argc;
-	char **argv;
-	int json;
-	FILE *out;
-	char msg[API_MSG];
-};
-
-/*
- * "IP" or "IP:PORT" as a file writes them: a strict dotted quad, a port of
- * decimal digits 1..65535 (*port 0 when absent).
- */
-static int
-parse_endpoint(const char *s, uint32_t *ip, uint16_t *port)
-{
-	char addr[INET_ADDRSTRLEN];
-	const char *colon = strchr(s, ':');
-	size_t n = colon != NULL ? (size_t)(colon - s) : strlen(s);
-	uint32_t p = 0;
-
-	if (n >= sizeof(addr))
-		return -1;
-	memcpy(addr, s, n);
-	addr[n] = '\0';
-	if (cfg_parse_ipv4(addr, ip, NULL) != 0)
-		return -1;
-	if (colon != NULL && (cfg_parse_uint(colon + 1, 65535, &p) != 0 || p == 0))
-		return -1;
-	*port = (uint16_t)p;
-	return 0;
-}
-
-/* An argument in the shape of an option: "-x", "--x"; "-1" is a number. */
-static int
-is_option(const char *a)
-{
-	return a[0] == '-' && (a[1] == '-' || (a[1] >= 'a' && a[1] <= 'z') ||
-			       (a[1] >= 'A' && a[1] <= 'Z'));
-}
-
-/*
- * argv[from..] are "-k VALUE" pairs, each k one of `known` (letters), each
- * at most once; val[k] is set for those given. Anything else is refused by
- * name, so no mistyped option is ever silently ignored.
- */
-static int
-parse_opts(struct api_req *r, int from, const char *known, const char *val[128])
-{
-	int i;
-
-	for (i = from; i < r->argc; i += 2) {
-		const char *a = r->argv[i];
-		unsigned char k = (unsigned char)a[1];
-
-		if (!is_option(a)) {
-			snprintf(r->msg, sizeof(r->msg), "unexpected argument '%s'", a);
-			return -1;
-		}
-		if (a[2] != '\0' || k == '-' || strchr(known, k) == NULL) {
-			char list[64] = "";
-			size_t n, used;
-
-			for (n = 0; known[n] != '\0'; n++) {
-				used = strlen(list);
-				snprintf(list + used, sizeof(list) - used, "%s-%c", n ? ", " : "",
-					 known[n]);
-			}
-			if (known[0] == '\0')
-				snprintf(r->msg, sizeof(r->msg), "unknown option '%s': %s takes none",
-					 a, r->argv[0]);
-			else
-				snprintf(r->msg, sizeof(r->msg), "unknown option '%s' for %s (known: %s)",
-					 a, r->argv[0], list);
-			return -1;
-		}
-		if (val[k] != NULL) {
-			snprintf(r->msg, sizeof(r->msg), "option '%s' given twice", a);
-			return -1;
-		}
-		if (i + 1 >= r->argc) {
-			snprintf(r->msg, sizeof(r->msg), "option '%s' needs a value", a);
-			return -1;
-		}
-		val[k] = r->argv[i + 1];
-	}
-	return 0;
-}
-
-/* For the commands that take no argument at all. */
-static int
-no_args(struct api_req *r)
-{
-	const char *val[128] = { NULL };
-
-	return parse_opts(r, 1, "", val);
-}
 
 /* ---- read-only commands ---------------------------------------------------- */
 
@@ -379,16 +272,16 @@ struct conn_filter {
 	uint32_t max;
 };
 
-/* -S, -b, -c, -n into ids of the current snapshot. */
+/* -S, -b, -c, -n (those the command takes) into ids of the current snapshot. */
 static int
-parse_filter(struct api_req *r, struct conn_filter *flt, int allow_max)
+parse_filter(struct api_req *r, struct conn_filter *flt)
 {
 	const char *val[128] = { NULL };
 	const char *svc, *be, *cl, *mx;
 	const struct snapshot *s;
 	uint32_t i, j, v;
 
-	if (parse_opts(r, 1, allow_max ? "Sbcn" : "Sbc", val) != 0)
+	if (api_parse_opts(r, 1, r->cmd->opts, val) != 0)
 		return -1;
 	svc = val['S'];
 	be = val['b'];
@@ -436,7 +329,7 @@ parse_filter(struct api_req *r, struct conn_filter *flt, int allow_max)
 
 		uint32_t hits = 0, at = 0;
 
-		if (parse_endpoint(be, &ip, &port) != 0) {
+		if (api_parse_endpoint(be, &ip, &port) != 0) {
 			control_unlock();
 			snprintf(r->msg, sizeof(r->msg), "-b %s: not IP[:PORT]", be);
 			return -1;
@@ -536,7 +429,7 @@ cmd_conns(struct api_req *r, int flush)
 	uint32_t now;
 	int rc = -1;
 
-	if (parse_filter(r, &flt, !flush) != 0)
+	if (parse_filter(r, &flt) != 0)
 		return -1;
 	mails = calloc(n, sizeof(*mails));
 	if (mails == NULL) {
@@ -580,422 +473,57 @@ out:
 	return rc;
 }
 
-/* ---- changes: every field checked, then applied on the control lcore ---- */
-
-enum edit_op {
-	EDIT_RELOAD,
-	EDIT_ADD_SERVICE,
-	EDIT_EDIT_SERVICE,
-	EDIT_DEL_SERVICE,
-	EDIT_ADD_BACKEND,
-	EDIT_DEL_BACKEND,
-	EDIT_WEIGHT,
-	EDIT_DRAIN,
-};
-
-/* A change command: its positional arguments, then the options it takes. */
-struct edit_cmd {
-	const char *name;
-	enum edit_op op;
-	int n_args;
-	const char *opts;
-	const char *usage;
-};
-
-static const struct edit_cmd edit_cmds[] = {
-	{ "reload", EDIT_RELOAD, 0, "", "reload" },
-	{ "add-service", EDIT_ADD_SERVICE, 2, "sflmp",
-	  "add-service NAME VIP:PORT [-p tcp|udp] [-s SCHED] [-f MODE] [-l LADDR,..] [-m SIZE]" },
-	{ "edit-service", EDIT_EDIT_SERVICE, 1, "sflm",
-	  "edit-service NAME [-s SCHED] [-f MODE] [-l LADDR,..] [-m SIZE]" },
-	{ "del-service", EDIT_DEL_SERVICE, 1, "", "del-service NAME" },
-	{ "add-backend", EDIT_ADD_BACKEND, 2, "w", "add-backend SERVICE IP[:PORT] [-w WEIGHT]" },
-	{ "del-backend", EDIT_DEL_BACKEND, 2, "", "del-backend SERVICE IP[:PORT]" },
-	{ "weight", EDIT_WEIGHT, 3, "", "weight SERVICE IP[:PORT] WEIGHT" },
-	{ "drain", EDIT_DRAIN, 2, "", "drain SERVICE IP[:PORT]" },
-};
+/* ---- dispatch -------------------------------------------------------------- */
 
 /*
- * A change request after parse_edit: every field already passed the
- * validators a file's value passes, so what edit_config writes into the
- * copy of the config is something a file could have said.
- */
-struct api_edit {
-	const struct edit_cmd *cmd;
-	char name[SL_NAME_LEN];          /* the service */
-	uint32_t ip;                      /* VIP or backend, network order */
-	uint16_t port;                    /* host order; 0: none given (backends) */
-	uint16_t weight;
-	uint8_t proto, sched, mode;
-	uint8_t has_sched, has_mode, has_laddrs;
-	uint32_t mh_size;                 /* 0: not given */
-	uint32_t laddrs[SL_MAX_SVC_LADDRS];
-	uint32_t n_laddrs;
-};
-
-/* What the API thread hands the control lcore. */
-struct api_change {
-	struct api_req *r;
-	struct api_edit e;
-};
-
-/* -l A,B,..: 1..SL_MAX_SVC_LADDRS unicast addresses, no empty one. */
-static int
-parse_laddrs(struct api_req *r, const char *v, struct api_edit *e)
-{
-	const char *p = v;
-
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
-		char addr[INET_ADDRSTRLEN];
-
-		if (n == 0) {
-			snprintf(r->msg, sizeof(r->msg), "-l: an empty address in '%s'", v);
-			return -1;
-		}
-		if (e->n_laddrs == SL_MAX_SVC_LADDRS) {
-			snprintf(r->msg, sizeof(r->msg), "-l: at most %d local addresses",
-				 SL_MAX_SVC_LADDRS);
-			return -1;
-		}
-		if (n < sizeof(addr)) {
-			memcpy(addr, p, n);
-			addr[n] = '\0';
-		}
-		if (n >= sizeof(addr) || cfg_parse_ipv4(addr, &e->laddrs[e->n_laddrs], NULL) != 0 ||
-		    !cfg_is_unicast(e->laddrs[e->n_laddrs])) {
-			snprintf(r->msg, sizeof(r->msg), "-l: '%.*s' is not a unicast IPv4 address",
-				 (int)n, p);
-			return -1;
-		}
-		e->n_laddrs++;
-		if (comma == NULL)
-			return 0;
-		p = comma + 1;
-	}
-}
-
-/* -s, -f, -l, -m, -p (those in the command's opts). */
-static int
-parse_service_opts(struct api_req *r, const char *const val[128], struct api_edit *e)
-{
-	int a;
-
-	if (val['p'] != NULL) {
-		a = cfg_proto_from_name(val['p']);
-		if (a < 0) {
-			snprintf(r->msg, sizeof(r->msg), "unknown protocol '%s' (tcp, udp)", val['p']);
-			return -1;
-		}
-		e->proto = (uint8_t)a;
-	}
-	if (val['s'] != NULL) {
-		a = sched_algo_from_name(val['s']);
-		if (a < 0) {
-			snprintf(r->msg, sizeof(r->msg), "unknown scheduler '%s'", val['s']);
-			return -1;
-		}
-		e->sched = (uint8_t)a;
-		e->has_sched = 1;
-	}
-	if (val['f'] != NULL) {
-		a = cfg_mode_from_name(val['f']);
-		if (a < 0) {
-			snprintf(r->msg, sizeof(r->msg),
-				 "unknown forwarding mode '%s' (nat, fullnat, dr)", val['f']);
-			return -1;
-		}
-		e->mode = (uint8_t)a;
-		e->has_mode = 1;
-	}
-	if (val['m'] != NULL &&
-	    (cfg_parse_uint(val['m'], SCHED_MH_MAX_SIZE, &e->mh_size) != 0 ||
-	     e->mh_size < CFG_MIN_MH_SIZE || !sched_is_prime(e->mh_size))) {
-		snprintf(r->msg, sizeof(r->msg), "-m '%s': a prime in %u..%u", val['m'],
-			 CFG_MIN_MH_SIZE, SCHED_MH_MAX_SIZE);
-		return -1;
-	}
-	if (val['l'] != NULL) {
-		if (parse_laddrs(r, val['l'], e) != 0)
-			return -1;
-		e->has_laddrs = 1;
-	}
-	return 0;
-}
-
-/*
- * Check every argument of a change before any config is copied: a request
- * refused here, or later by the file's cross-checks, changes nothing.
- * Context: the API thread; touches no shared state.
+ * A switch rather than an array of handlers: with -Wswitch (an error in
+ * this build) a command added to api_cmds.h without a handler here does
+ * not build.
  */
 static int
-parse_edit(struct api_req *r, const struct edit_cmd *cmd, struct api_edit *e)
+run_command(struct api_req *r)
 {
-	const char *val[128] = { NULL };
-	const char *why;
-	uint32_t v;
-	int i;
-
-	memset(e, 0, sizeof(*e));
-	e->cmd = cmd;
-	for (i = 1; i <= cmd->n_args; i++) {
-		if (i < r->argc && !is_option(r->argv[i]))
-			continue;
-		/* An option where an argument belongs: name it if unknown. */
-		if (i < r->argc && parse_opts(r, i, cmd->opts, val) != 0)
-			return -1;
-		snprintf(r->msg, sizeof(r->msg), "usage: %s", cmd->usage);
-		return -1;
-	}
-	if (parse_opts(r, cmd->n_args + 1, cmd->opts, val) != 0)
-		return -1;
-	if (cmd->op == EDIT_RELOAD)
-		return 0;
-	why = cfg_name_error(r->argv[1]);
-	if (why != NULL) {
-		snprintf(r->msg, sizeof(r->msg), "service name \"%s\"%s", r->argv[1], why);
-		return -1;
-	}
-	snprintf(e->name, sizeof(e->name), "%s", r->argv[1]);
-	switch (cmd->op) {
-	case EDIT_ADD_SERVICE:
-		if (parse_endpoint(r->argv[2], &e->ip, &e->port) != 0 || e->port == 0) {
-			snprintf(r->msg, sizeof(r->msg), "'%s' is not VIP:PORT", r->argv[2]);
-			return -1;
-		}
-		e->proto = IPPROTO_TCP;
-		e->sched = SCHED_ALGO_WLC;
-		e->mode = SVC_MODE_NAT;
-		e->mh_size = SCHED_MH_DEFAULT_SIZE;
-		break;
-	case EDIT_ADD_BACKEND:
-	case EDIT_DEL_BACKEND:
-	case EDIT_WEIGHT:
-	case EDIT_DRAIN:
-		if (parse_endpoint(r->argv[2], &e->ip, &e->port) != 0) {
-			snprintf(r->msg, sizeof(r->msg), "'%s' is not IP[:PORT]", r->argv[2]);
-			return -1;
-		}
-		break;
-	default:
+	switch (api_cmd_id(r->cmd)) {
+	case API_CMD_LIST:
+		return api_no_args(r) != 0 ? -1 : cmd_list(r);
+	case API_CMD_STATS:
+		return api_no_args(r) != 0 ? -1 : cmd_stats(r);
+	case API_CMD_CONNS:
+		return cmd_conns(r, 0);
+	case API_CMD_FLUSH:
+		return cmd_conns(r, 1);
+	case API_CMD_CONFIG:
+		return api_no_args(r) != 0 ? -1 : cmd_config(r);
+	case API_CMD_RELOAD:
+	case API_CMD_ADD_SERVICE:
+	case API_CMD_EDIT_SERVICE:
+	case API_CMD_DEL_SERVICE:
+	case API_CMD_ADD_BACKEND:
+	case API_CMD_DEL_BACKEND:
+	case API_CMD_WEIGHT:
+	case API_CMD_DRAIN:
+		return api_change(r);
+	case API_CMD_COUNT:
 		break;
 	}
-	if ((cmd->op == EDIT_ADD_SERVICE || cmd->op == EDIT_ADD_BACKEND) &&
-	    !cfg_is_unicast(e->ip)) {
-		snprintf(r->msg, sizeof(r->msg), "%s is not a unicast host address", r->argv[2]);
-		return -1;
-	}
-	if (cmd->op == EDIT_ADD_SERVICE || cmd->op == EDIT_EDIT_SERVICE)
-		return parse_service_opts(r, val, e);
-	if (cmd->op == EDIT_ADD_BACKEND || cmd->op == EDIT_WEIGHT) {
-		const char *w = cmd->op == EDIT_WEIGHT ? r->argv[3] : val['w'];
-
-		v = 1;
-		if (w != NULL && cfg_parse_uint(w, SCHED_MAX_WEIGHT, &v) != 0) {
-			snprintf(r->msg, sizeof(r->msg), "weight '%s': 0..%u", w, SCHED_MAX_WEIGHT);
-			return -1;
-		}
-		e->weight = (uint16_t)v;
-	}
-	return 0;
-}
-
-static struct cfg_service *
-find_service(struct cfg *c, const char *name)
-{
-	uint32_t i;
-
-	for (i = 0; i < c->n_services; i++)
-		if (strcmp(c->services[i].name, name) == 0)
-			return &c->services[i];
-	return NULL;
-}
-
-static int
-find_backend(const struct cfg_service *s, uint32_t ip, uint16_t port)
-{
-	uint32_t j;
-
-	for (j = 0; j < s->n_backends; j++)
-		if (s->backends[j].ip == ip && s->backends[j].port == port)
-			return (int)j;
 	return -1;
 }
 
-/* The only backend at ip, whatever its port: index, -1 none, -2 several. */
-static int
-find_backend_by_ip(const struct cfg_service *s, uint32_t ip)
-{
-	uint32_t j;
-	int found = -1;
-
-	for (j = 0; j < s->n_backends; j++) {
-		if (s->backends[j].ip != ip)
-			continue;
-		if (found >= 0)
-			return -2;
-		found = (int)j;
-	}
-	return found;
-}
-
-/* The options parse_edit found, on a service being added or edited. */
+/* "no command (list, stats, ...)": every command of the table, in order. */
 static void
-apply_service_opts(const struct api_edit *e, struct cfg_service *s)
+no_command(struct api_req *r)
 {
-	if (e->has_sched)
-		s->sched = e->sched;
-	if (e->has_mode)
-		s->mode = e->mode;
-	if (e->mh_size != 0)
-		s->mh_size = e->mh_size;
-	if (e->has_laddrs) {
-		memcpy(s->laddrs, e->laddrs, e->n_laddrs * sizeof(e->laddrs[0]));
-		s->n_laddrs = e->n_laddrs;
-	}
-	/* Local addresses belong to fullnat only: leaving fullnat drops them. */
-	if (s->mode != SVC_MODE_FULLNAT && !e->has_laddrs)
-		s->n_laddrs = 0;
-}
+	size_t used;
+	int i;
 
-/*
- * Apply a checked request to c, a copy of the running config; what is left
- * to refuse here is what needs that config (names that exist or not).
- */
-static int
-edit_config(struct api_req *r, const struct api_edit *e, struct cfg *c)
-{
-	const char *ep = e->cmd->n_args >= 2 ? r->argv[2] : "";
-	struct cfg_service *s = find_service(c, e->name);
-	uint16_t port = e->port;
-	int j;
-
-	if (e->cmd->op == EDIT_ADD_SERVICE) {
-		struct cfg_service *grown;
-
-		if (s != NULL) {
-			snprintf(r->msg, sizeof(r->msg), "service '%s' already exists", e->name);
-			return -1;
-		}
-		grown = realloc(c->services, (c->n_services + 1) * sizeof(*grown));
-		if (grown == NULL) {
-			snprintf(r->msg, sizeof(r->msg), "out of memory");
-			return -1;
-		}
-		c->services = grown;
-		s = &c->services[c->n_services++];
-		memset(s, 0, sizeof(*s));
-		memcpy(s->name, e->name, sizeof(s->name));
-		s->vip = e->ip;
-		s->port = e->port;
-		s->proto = e->proto;
-		s->sched = e->sched;
-		s->mode = e->mode;
-		s->mh_size = e->mh_size;
-		apply_service_opts(e, s);
-		return 0;
+	snprintf(r->msg, sizeof(r->msg), "no command (");
+	for (i = 0; i < API_CMD_COUNT; i++) {
+		used = strlen(r->msg);
+		snprintf(r->msg + used, sizeof(r->msg) - used, "%s%s", i ? ", " : "",
+			 api_cmds[i].name);
 	}
-	if (s == NULL) {
-		snprintf(r->msg, sizeof(r->msg), "no service named '%s'", e->name);
-		return -1;
-	}
-	if (e->cmd->op == EDIT_EDIT_SERVICE) {
-		apply_service_opts(e, s);
-		return 0;
-	}
-	if (e->cmd->op == EDIT_DEL_SERVICE) {
-		free(s->backends);
-		c->n_backends_total -= s->n_backends;
-		memmove(s, s + 1, (size_t)(&c->services[c->n_services] - (s + 1)) * sizeof(*s));
-		c->n_services--;
-		return 0;
-	}
-	if (port == 0 && e->cmd->op == EDIT_ADD_BACKEND)
-		port = s->port;   /* as in a file: the service's port */
-	j = port != 0 ? find_backend(s, e->ip, port) : find_backend_by_ip(s, e->ip);
-	if (j == -2) {
-		snprintf(r->msg, sizeof(r->msg), "service '%s' has several backends at %s: give IP:PORT",
-			 s->name, ep);
-		return -1;
-	}
-	if (e->cmd->op == EDIT_ADD_BACKEND) {
-		struct cfg_backend *grown;
-
-		if (j >= 0) {
-			snprintf(r->msg, sizeof(r->msg), "service '%s' already has backend %s",
-				 s->name, ep);
-			return -1;
-		}
-		grown = realloc(s->backends, (s->n_backends + 1) * sizeof(*grown));
-		if (grown == NULL) {
-			snprintf(r->msg, sizeof(r->msg), "out of memory");
-			return -1;
-		}
-		s->backends = grown;
-		memset(&s->backends[s->n_backends], 0, sizeof(s->backends[0]));
-		s->backends[s->n_backends].ip = e->ip;
-		s->backends[s->n_backends].port = port;
-		s->backends[s->n_backends].weight = e->weight;
-		s->n_backends++;
-		c->n_backends_total++;
-		return 0;
-	}
-	if (j < 0) {
-		snprintf(r->msg, sizeof(r->msg), "service '%s' has no backend %s", s->name, ep);
-		return -1;
-	}
-	if (e->cmd->op == EDIT_DEL_BACKEND) {
-		memmove(&s->backends[j], &s->backends[j + 1],
-			(s->n_backends - (uint32_t)j - 1) * sizeof(s->backends[0]));
-		s->n_backends--;
-		c->n_backends_total--;
-		return 0;
-	}
-	s->backends[j].weight = e->cmd->op == EDIT_DRAIN ? 0 : e->weight;
-	return 0;
-}
-
-int
-api_edit_request(struct cfg *c, int argc, char **argv, char *msg, size_t len)
-{
-	struct api_req r = { .argc = argc, .argv = argv };
-	struct api_edit e;
-	size_t i;
-	int rc = -1;
-
-	for (i = 0; i < RTE_DIM(edit_cmds) && strcmp(edit_cmds[i].name, argv[0]) != 0; i++)
-		;
-	if (i == RTE_DIM(edit_cmds) || edit_cmds[i].op == EDIT_RELOAD)
-		snprintf(r.msg, sizeof(r.msg), "not a change: '%s'", argv[0]);
-	else if (parse_edit(&r, &edit_cmds[i], &e) == 0)
-		rc = edit_config(&r, &e, c);
-	snprintf(msg, len, "%s", r.msg);
-	return rc;
-}
-
-/* Runs on the control lcore: copy, edit, validate as a file, apply. */
-static int
-change_on_control(struct sl_app *app, void *arg)
-{
-	struct api_change *ch = arg;
-	struct api_req *r = ch->r;
-	struct cfg *copy = NULL, *checked = NULL;
-
-	if (ch->e.cmd->op == EDIT_RELOAD)
-		return control_reload(app, r->msg, sizeof(r->msg));
-	if (control_validate(app->cfg, "<running>", &copy, r->msg, sizeof(r->msg)) != 0)
-		return -1;
-	if (edit_config(r, &ch->e, copy) != 0) {
-		cfg_free(copy);
-		return -1;
-	}
-	if (control_validate(copy, "<api>", &checked, r->msg, sizeof(r->msg)) != 0) {
-		cfg_free(copy);
-		return -1;
-	}
-	cfg_free(copy);
-	return control_apply(app, checked, r->argv[0], r->msg, sizeof(r->msg));
+	used = strlen(r->msg);
+	snprintf(r->msg + used, sizeof(r->msg) - used, ")");
 }
 
 int
@@ -1015,45 +543,21 @@ api_execute(struct sl_app *app, int argc, char **argv, FILE *out)
 	r.argc = n;
 	r.argv = args;
 	if (n == 0) {
-		snprintf(r.msg, sizeof(r.msg), "no command (list, stats, conns, flush, config, reload,"
-			 " add-service, edit-service, del-service, add-backend, del-backend, weight,"
-			 " drain)");
+		no_command(&r);
 		rc = -1;
-	} else if (strcmp(args[0], "list") == 0) {
-		rc = no_args(&r) != 0 ? -1 : cmd_list(&r);
-	} else if (strcmp(args[0], "stats") == 0) {
-		rc = no_args(&r) != 0 ? -1 : cmd_stats(&r);
-	} else if (strcmp(args[0], "config") == 0) {
-		rc = no_args(&r) != 0 ? -1 : cmd_config(&r);
-	} else if (strcmp(args[0], "conns") == 0) {
-		rc = cmd_conns(&r, 0);
-	} else if (strcmp(args[0], "flush") == 0) {
-		rc = cmd_conns(&r, 1);
+	} else if ((r.cmd = api_cmd_find(args[0])) == NULL) {
+		snprintf(r.msg, sizeof(r.msg), "unknown command '%s'", args[0]);
+		rc = -1;
 	} else {
-		struct api_change ch = { .r = &r };
-
-		for (i = 0; i < (int)RTE_DIM(edit_cmds) && strcmp(edit_cmds[i].name, args[0]) != 0;
-		     i++)
-			;
-		if (i == (int)RTE_DIM(edit_cmds)) {
-			snprintf(r.msg, sizeof(r.msg), "unknown command '%s'", args[0]);
-			rc = -1;
-		} else if (parse_edit(&r, &edit_cmds[i], &ch.e) != 0) {
-			rc = -1;
+		rc = run_command(&r);
+	}
+	if (rc == 0 && r.cmd->edit) {
+		if (r.json) {
+			fputs("{\"result\":", out);
+			json_str(out, r.msg);
+			fputs("}\n", out);
 		} else {
-			rc = control_call(change_on_control, &ch);
-			if (rc == -ESHUTDOWN) {
-				snprintf(r.msg, sizeof(r.msg), "sluice is shutting down");
-				rc = -1;
-			} else if (rc == 0) {
-				if (r.json) {
-					fputs("{\"result\":", out);
-					json_str(out, r.msg);
-					fputs("}\n", out);
-				} else {
-					fprintf(out, "%s\n", r.msg);
-				}
-			}
+			fprintf(out, "%s\n", r.msg);
 		}
 	}
 	if (rc != 0) {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "api_cmds.h"
 #include "mgmt_req.h"
 
 const char *const mgmt_http_ends[] = { "\r\n\r\n", "\n\n", NULL };
@@ -52,15 +53,14 @@ starts_line(const char *buf, size_t len, const char *word)
 enum mgmt_api_lane
 mgmt_api_lane(const char *req, size_t len)
 {
-	static const char *const quick[] = { "list", "stats", "config", NULL };
-	size_t i;
+	int i;
 
 	while (starts_line(req, len, "--json")) {
 		req += 7;
 		len -= 7;
 	}
-	for (i = 0; quick[i] != NULL; i++)
-		if (starts_line(req, len, quick[i]))
-			return MGMT_LANE_QUICK;
+	for (i = 0; i < API_CMD_COUNT; i++)
+		if (starts_line(req, len, api_cmds[i].name))
+			return (enum mgmt_api_lane)api_cmds[i].lane;
 	return MGMT_LANE_SLOW;
 }

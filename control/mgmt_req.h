@@ -34,9 +34,8 @@ int mgmt_api_parse(char *req, size_t len, char **argv, int max_args);
 enum mgmt_api_lane { MGMT_LANE_QUICK, MGMT_LANE_SLOW, MGMT_LANES };
 
 /*
- * The lane of an API request: list, stats and config (with or without
- * --json before them) are quick, they only read the snapshot; every other
- * command may wait on the workers or the control lcore.
+ * The lane of an API request (with or without --json before its command):
+ * its command's in api_cmds.h, slow for a command not there.
  */
 enum mgmt_api_lane mgmt_api_lane(const char *req, size_t len);
 

@@ -2,7 +2,8 @@
  * sluicectl: the runtime API's command-line client, in the habits of
  * ipvsadm. It passes its arguments to the appliance unchanged (the server
  * parses and validates them, so the client never disagrees with it) and
- * prints the answer: text, or JSON with --json.
+ * prints the answer: text, or JSON with --json. Its help lists the
+ * server's own command table (api_cmds.h).
  *
  *   sluicectl [-s SOCKET] [-t SECONDS] COMMAND [ARGS] [--json]
  *
@@ -22,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api_cmds.h"
+
 #define DEFAULT_SOCKET "/run/sluice/sluice.sock"
 /*
  * Longer than the slowest answer the appliance gives on purpose: conns and
@@ -33,22 +36,9 @@
 static void
 usage(FILE *f)
 {
+	fprintf(f, "usage: sluicectl [-s SOCKET] [-t SECONDS] COMMAND [ARGS] [--json]\n");
+	api_cmds_help(f);
 	fprintf(f,
-		"usage: sluicectl [-s SOCKET] [-t SECONDS] COMMAND [ARGS] [--json]\n"
-		"  list                                services, backends, connections, rates\n"
-		"  stats                               appliance counters and drops\n"
-		"  conns [-S SVC] [-b IP[:PORT]] [-c CLIENT] [-n MAX]\n"
-		"  flush [-S SVC] [-b IP[:PORT]] [-c CLIENT]\n"
-		"  config                              the running configuration\n"
-		"  reload                              re-read the configuration file\n"
-		"  add-service NAME VIP:PORT [-p tcp|udp] [-s SCHED] [-f nat|fullnat|dr]\n"
-		"              [-l LADDR,...] [-m MH_SIZE]\n"
-		"  edit-service NAME [-s SCHED] [-f MODE] [-l LADDR,...] [-m MH_SIZE]\n"
-		"  del-service NAME\n"
-		"  add-backend SVC IP[:PORT] [-w WEIGHT]\n"
-		"  del-backend SVC IP[:PORT]\n"
-		"  weight SVC IP[:PORT] WEIGHT\n"
-		"  drain SVC IP[:PORT]                 weight 0: no new connections\n"
 		"SOCKET defaults to $SLUICE_SOCKET, then " DEFAULT_SOCKET ".\n"
 		"-t SECONDS: give up (exit 2) when the whole exchange takes longer;\n"
 		"  default %d s; 0 waits for ever.\n", DEFAULT_TIMEOUT_S);

@@ -12,6 +12,9 @@
  * a worker still holds it is a use after free in the worker's mailbox step,
  * and a mail nobody frees is a leak LSan reports at exit.
  *
+ * Also: every command of the table (api_cmds.h) reaches a handler of its
+ * own.
+ *
  * Like the worker suite this needs EAL, which a process can set up only
  * once: its own executable, the same set-up (inproc.h).
  * Threading: the EAL main lcore makes requests and runs passes; while a
@@ -29,6 +32,7 @@
 #include <rte_ring.h>
 
 #include "control/api.h"
+#include "control/api_cmds.h"
 #include "control/config.h"
 #include "control/snapshot.h"
 #include "dataplane/app.h"
@@ -305,6 +309,47 @@ test_full_mailbox_leaves_mail_to_earlier_worker(void)
 	assert_conns_answered();
 }
 
+/*
+ * Every command of the table reaches its own parser: "NAME --frob" is
+ * refused by that command, naming the option, never as an unknown command.
+ * --frob stops each one before it reads the snapshot, mails a worker or
+ * calls the control lcore, which this suite does not run. A request
+ * without a command names them all.
+ */
+static void
+test_every_command_answered(void)
+{
+	char line[64], *body;
+	int i, rc;
+
+	for (i = 0; i < API_CMD_COUNT; i++) {
+		snprintf(line, sizeof(line), "%s --frob", api_cmds[i].name);
+		rc = request(line, &body);
+		CU_ASSERT_EQUAL(rc, -1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+		CU_ASSERT_PTR_NULL(strstr(body, "unknown command"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(body, "unknown option '--frob'"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(body, api_cmds[i].name));
+		if (strstr(body, "unknown option '--frob'") == NULL)
+			fprintf(stderr, "%s: %s", line, body);
+		free(body);
+	}
+	rc = request("frobnicate --frob", &body);
+	CU_ASSERT_EQUAL(rc, -1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+	CU_ASSERT_STRING_EQUAL(body, "unknown command 'frobnicate'\n");
+	free(body);
+	rc = request("", &body);
+	CU_ASSERT_EQUAL(rc, -1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+	for (i = 0; i < API_CMD_COUNT; i++) {
+		snprintf(line, sizeof(line), "%s%s%s", i ? " " : "(", api_cmds[i].name,
+			 i + 1 < API_CMD_COUNT ? "," : ")");
+		CU_ASSERT_PTR_NOT_NULL(strstr(body, line));
+	}
+	free(body);
+}
+
 int
 unit_register(void)
 {
@@ -313,6 +358,8 @@ unit_register(void)
 		  test_timeout_leaves_mail_to_slow_worker },
 		{ "a conns refused by a full mailbox leaves its queued mail to the worker",
 		  test_full_mailbox_leaves_mail_to_earlier_worker },
+		{ "every command of the table is answered by its own handler",
+		  test_every_command_answered },
 	};
 
 	return unit_add_suite_once("api", suite_init, suite_cleanup, setup, NULL, tests,
