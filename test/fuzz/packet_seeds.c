@@ -13,7 +13,7 @@
 
 #include <rte_tcp.h>
 
-#include "test/unit/pktbuild.h"
+#include "test/lib/pktbuild.h"
 
 #define F_BACKEND 0x01    /* arrives on port 1 */
 #define F_OWN_MAC 0x02    /* destination MAC := the port's */

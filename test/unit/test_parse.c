@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "dataplane/pkt.h"
-#include "pktbuild.h"
+#include "test/lib/pktbuild.h"
 #include "unit.h"
 
 #define FUZZ_ROUNDS 200000

@@ -13,7 +13,7 @@
 
 #include "dataplane/pkt.h"
 #include "dataplane/xlate.h"
-#include "pktbuild.h"
+#include "test/lib/pktbuild.h"
 #include "unit.h"
 
 #define NAT_ROUNDS 30000
