@@ -112,7 +112,12 @@ struct pb_tmpl {
 	uint16_t l3_off;
 	uint16_t l4_off;
 	uint8_t proto;
-	uint8_t frame[PB_MAX_FRAME]; /* both checksums zero */
+	/*
+	 * Both checksums zero. On a cache line of its own: bench_pipeline
+	 * copies the first 64 bytes per packet, one line rather than two
+	 * (unaligned, its feed measured about 1 of 21 ns/packet slower).
+	 */
+	_Alignas(64) uint8_t frame[PB_MAX_FRAME];
 };
 
 /*
