@@ -65,9 +65,9 @@ struct gen {
 	uint16_t port[2];
 	struct rte_ether_addr mac[2];
 	struct rte_mempool *pool;
-	struct gen_tmpl tmpl;        /* the measured frame (TCP: ACK) */
-	struct gen_tmpl tmpl_warm;   /* TCP: SYN, so the DUT creates connections */
-	const struct gen_tmpl *cur;
+	struct pb_tmpl tmpl;         /* the measured frame (TCP: ACK) */
+	struct pb_tmpl tmpl_warm;    /* TCP: SYN, so the DUT creates connections */
+	const struct pb_tmpl *cur;
 	uint32_t flow;               /* index of the next flow */
 	uint32_t addr_idx, port_idx; /* the same, as address and port offsets */
 	uint64_t stamped;            /* packets built, all phases */

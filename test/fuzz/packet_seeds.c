@@ -1,7 +1,8 @@
 /*
- * Writes fuzz_packet's seed corpus (test/fuzz/corpus/packet/) with the unit
- * tests' packet builder: a few conversations with the services of
- * fuzz_packet.c's config, in its input format (flags, length, frame).
+ * Writes fuzz_packet's seed corpus (test/fuzz/corpus/packet/) with the
+ * tests' packet builder (test/lib/pktbuild.h): a few conversations with the
+ * services of fuzz_packet.c's config, in its input format (flags, length,
+ * frame).
  * Run by hand when the format or the config changes:
  *   build-fuzz/test/fuzz/packet_seeds test/fuzz/corpus/packet
  * Threading: one thread; pure apart from writing the files.
@@ -13,7 +14,7 @@
 
 #include <rte_tcp.h>
 
-#include "test/unit/pktbuild.h"
+#include "test/lib/pktbuild.h"
 
 #define F_BACKEND 0x01    /* arrives on port 1 */
 #define F_OWN_MAC 0x02    /* destination MAC := the port's */

@@ -9,7 +9,7 @@
 
 #include "dataplane/pkt.h"
 #include "dataplane/refuse.h"
-#include "pktbuild.h"
+#include "test/lib/pktbuild.h"
 #include "unit.h"
 
 static uint32_t

@@ -31,7 +31,7 @@
 #include "dataplane/neigh.h"
 #include "dataplane/worker.h"
 #include "inproc.h"
-#include "pktbuild.h"
+#include "test/lib/pktbuild.h"
 #include "unit.h"
 
 /* Addresses and ports, host order. The client sits behind port 0's gateway,
