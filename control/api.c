@@ -100,7 +100,7 @@ cmd_list(struct api_req *r)
 	const struct sl_app *app = api_app;
 	const struct snapshot *s;
 	char b1[INET_ADDRSTRLEN];
-	uint32_t i, j, w;
+	uint32_t i, j;
 	FILE *f = r->out;
 
 	control_lock();
@@ -125,15 +125,12 @@ cmd_list(struct api_req *r)
 				fprintf(f, "%s\"%s\"", j ? "," : "",
 					ip_str(s->laddrs[sv->laddr_idx[j]], b1));
 			{
-				uint64_t sp = 0, sb = 0, sr = 0;
+				struct stats_service ss;
 
-				for (w = 0; w < app->n_workers; w++) {
-					sp += app->workers[w]->svc_traffic[sv->id].packets;
-					sb += app->workers[w]->svc_traffic[sv->id].bytes;
-					sr += app->workers[w]->svc_refused[sv->id];
-				}
+				stats_service(app, sv->id, &ss);
 				fprintf(f, "],\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-					",\"refused\":%" PRIu64 ",\"backends\":[", sp, sb, sr);
+					",\"refused\":%" PRIu64 ",\"backends\":[", ss.packets,
+					ss.bytes, ss.refused);
 			}
 		} else {
 			char ep[32];
@@ -146,23 +143,18 @@ cmd_list(struct api_req *r)
 		}
 		for (j = 0; j < sv->n_backends; j++) {
 			const struct sched_backend *be = &sv->backends[j];
-			uint64_t act = 0, inact = 0, sched = 0, pkts = 0, bytes = 0;
 			const char *state = !be->up ? "down" : be->weight == 0 ? "drain" : "up";
+			struct stats_backend bs;
 
-			for (w = 0; w < app->n_workers; w++) {
-				act += app->workers[w]->active[be->id];
-				inact += app->workers[w]->inactive[be->id];
-				sched += app->workers[w]->scheduled[be->id];
-				pkts += app->workers[w]->be_traffic[be->id].packets;
-				bytes += app->workers[w]->be_traffic[be->id].bytes;
-			}
+			stats_backend(app, be->id, &bs);
 			if (r->json) {
 				fprintf(f, "%s{\"address\":\"%s\",\"port\":%u,\"weight\":%u,\"state\":\"%s\","
 					"\"active\":%" PRIu64 ",\"inactive\":%" PRIu64 ",\"scheduled\":%"
 					PRIu64 ",\"rate_cps\":%u,\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 					",\"health_reason\":", j ? "," : "",
 					ip_str(be->ip, b1), rte_be_to_cpu_16(be->port), be->weight, state,
-					act, inact, sched, control_rate(be->id), pkts, bytes);
+					bs.active, bs.inactive, bs.scheduled, control_rate(be->id),
+					bs.packets, bs.bytes);
 				json_str(f, control_health_reason(be->id));
 				fputc('}', f);
 			} else {
@@ -171,7 +163,8 @@ cmd_list(struct api_req *r)
 				snprintf(ep, sizeof(ep), "%s:%u", ip_str(be->ip, b1),
 					 rte_be_to_cpu_16(be->port));
 				fprintf(f, "  -> %-22s %6u %-5s %10" PRIu64 " %9" PRIu64 " %10" PRIu64
-					" %7u %s\n", ep, be->weight, state, act, inact, sched,
+					" %7u %s\n", ep, be->weight, state, bs.active, bs.inactive,
+					bs.scheduled,
 					control_rate(be->id), be->up ? "" : control_health_reason(be->id));
 			}
 		}

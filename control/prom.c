@@ -51,23 +51,13 @@ struct worker_metric {
 	size_t off;
 };
 
-#define WM(n, field, h) { n, h, offsetof(struct wk_stats, field) }
+/* Every worker counter; those without a family of their own (NULL) are
+ * skipped here, and shown in /sluice/stats. */
+#define WM(field, n, h) { n, h, offsetof(struct wk_stats, field) },
 static const struct worker_metric worker_metrics[] = {
-	WM("sluice_rx_packets_total", rx_packets, "Packets received from the ports."),
-	WM("sluice_rx_bytes_total", rx_bytes, "Bytes received from the ports."),
-	WM("sluice_tx_packets_total", tx_packets, "Packets sent to the ports."),
-	WM("sluice_tx_bytes_total", tx_bytes, "Bytes sent to the ports."),
-	WM("sluice_steered_packets_total", steered_out,
-	   "Packets handed to the worker that owns their connection."),
-	WM("sluice_connections_created_total", conns_created,
-	   "Connections scheduled to a backend."),
-	WM("sluice_connections_refused_total", conns_refused,
-	   "New connections refused (TCP RST, ICMP unreachable): no backend available."),
-	WM("sluice_connections_reset_total", conns_reset,
-	   "Established connections ended because their backend went DOWN (policy reset)."),
-	WM("sluice_arp_replies_total", arp_replies, "ARP requests answered."),
-	WM("sluice_icmp_echo_replies_total", icmp_echo_replies, "Pings answered."),
+	SL_WK_COUNTERS(WM)
 };
+#undef WM
 
 static void
 render_workers(FILE *f, const struct sl_app *app)
@@ -76,11 +66,13 @@ render_workers(FILE *f, const struct sl_app *app)
 	uint32_t w;
 
 	for (i = 0; i < RTE_DIM(worker_metrics); i++) {
+		if (worker_metrics[i].name == NULL)
+			continue;
 		family(f, worker_metrics[i].name, "counter", worker_metrics[i].help);
 		for (w = 0; w < app->n_workers; w++) {
 			uint64_t v;
 
-			memcpy(&v, (const char *)&app->workers[w]->stats + worker_metrics[i].off,
+			memcpy(&v, (const char *)stats_worker(app, w) + worker_metrics[i].off,
 			       sizeof(v));
 			fprintf(f, "%s{worker=\"%u\"} %" PRIu64 "\n", worker_metrics[i].name, w, v);
 		}
@@ -171,7 +163,7 @@ render_conns(FILE *f, const struct sl_app *app)
 {
 	const struct snapshot *s = app->snap;
 	struct stats_conns cc;
-	uint32_t i, j, w;
+	uint32_t i, j;
 
 	stats_conns(app, &cc);
 	family(f, "sluice_connections", "gauge",
@@ -186,14 +178,13 @@ render_conns(FILE *f, const struct sl_app *app)
 		for (j = 0; j < s->services[i].n_backends; j++) {
 			const struct sched_backend *b = &s->services[i].backends[j];
 			char ip[INET_ADDRSTRLEN];
-			uint64_t n = 0;
+			struct stats_backend bs;
 
-			for (w = 0; w < app->n_workers; w++)
-				n += app->workers[w]->scheduled[b->id];
+			stats_backend(app, b->id, &bs);
 			inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
 			fprintf(f, "sluice_backend_connections_scheduled_total{service=\"%s\","
 				"backend=\"%s:%u\"} %" PRIu64 "\n", s->services[i].name, ip,
-				rte_be_to_cpu_16(b->port), n);
+				rte_be_to_cpu_16(b->port), bs.scheduled);
 		}
 	}
 	family(f, "sluice_backend_connections", "gauge",
@@ -202,19 +193,16 @@ render_conns(FILE *f, const struct sl_app *app)
 		for (j = 0; j < s->services[i].n_backends; j++) {
 			const struct sched_backend *b = &s->services[i].backends[j];
 			char ip[INET_ADDRSTRLEN];
-			uint64_t a = 0, in = 0;
+			struct stats_backend bs;
 
-			for (w = 0; w < app->n_workers; w++) {
-				a += app->workers[w]->active[b->id];
-				in += app->workers[w]->inactive[b->id];
-			}
+			stats_backend(app, b->id, &bs);
 			inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
 			fprintf(f, "sluice_backend_connections{service=\"%s\",backend=\"%s:%u\","
 				"state=\"active\"} %" PRIu64 "\n", s->services[i].name, ip,
-				rte_be_to_cpu_16(b->port), a);
+				rte_be_to_cpu_16(b->port), bs.active);
 			fprintf(f, "sluice_backend_connections{service=\"%s\",backend=\"%s:%u\","
 				"state=\"inactive\"} %" PRIu64 "\n", s->services[i].name, ip,
-				rte_be_to_cpu_16(b->port), in);
+				rte_be_to_cpu_16(b->port), bs.inactive);
 		}
 	}
 }
@@ -224,7 +212,7 @@ static void
 render_traffic(FILE *f, const struct sl_app *app)
 {
 	const struct snapshot *s = app->snap;
-	uint32_t i, j, w;
+	uint32_t i, j;
 	int dir;
 
 	for (dir = 0; dir < 2; dir++) {
@@ -236,14 +224,13 @@ render_traffic(FILE *f, const struct sl_app *app)
 			for (j = 0; j < s->services[i].n_backends; j++) {
 				const struct sched_backend *b = &s->services[i].backends[j];
 				char ip[INET_ADDRSTRLEN];
-				uint64_t v = 0;
+				struct stats_backend bs;
 
-				for (w = 0; w < app->n_workers; w++)
-					v += dir ? app->workers[w]->be_traffic[b->id].bytes :
-						   app->workers[w]->be_traffic[b->id].packets;
+				stats_backend(app, b->id, &bs);
 				inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
 				fprintf(f, "%s{service=\"%s\",backend=\"%s:%u\"} %" PRIu64 "\n", name,
-					s->services[i].name, ip, rte_be_to_cpu_16(b->port), v);
+					s->services[i].name, ip, rte_be_to_cpu_16(b->port),
+					dir ? bs.bytes : bs.packets);
 			}
 		}
 	}
@@ -256,15 +243,12 @@ render_traffic(FILE *f, const struct sl_app *app)
 
 		family(f, names[dir], "counter", helps[dir]);
 		for (i = 0; i < s->n_services; i++) {
-			uint16_t id = s->services[i].id;
-			uint64_t v = 0;
+			struct stats_service ss;
 
-			for (w = 0; w < app->n_workers; w++)
-				v += dir == 0 ? app->workers[w]->svc_traffic[id].packets :
-				     dir == 1 ? app->workers[w]->svc_traffic[id].bytes :
-						app->workers[w]->svc_refused[id];
+			stats_service(app, s->services[i].id, &ss);
 			fprintf(f, "%s{service=\"%s\"} %" PRIu64 "\n", names[dir],
-				s->services[i].name, v);
+				s->services[i].name,
+				dir == 0 ? ss.packets : dir == 1 ? ss.bytes : ss.refused);
 		}
 	}
 	family(f, "sluice_backend_up", "gauge", "1 if the backend is UP (health checks), else 0.");

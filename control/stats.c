@@ -30,22 +30,47 @@ stats_sum(const struct sl_app *app, struct wk_stats *out)
 	for (w = 0; w < app->n_workers; w++) {
 		const struct wk_stats *s = &app->workers[w]->stats;
 
-		out->rx_packets += s->rx_packets;
-		out->rx_bytes += s->rx_bytes;
-		out->tx_packets += s->tx_packets;
-		out->tx_bytes += s->tx_bytes;
-		out->steered_out += s->steered_out;
-		out->steered_in += s->steered_in;
-		out->conns_created += s->conns_created;
-		out->conns_refused += s->conns_refused;
-		out->conns_reset += s->conns_reset;
-		out->arp_replies += s->arp_replies;
-		out->arp_other += s->arp_other;
-		out->icmp_echo_replies += s->icmp_echo_replies;
-		out->events_lost += s->events_lost;
-		out->to_kernel += s->to_kernel;
+#define SUM(f, p, h) out->f += s->f;
+		SL_WK_COUNTERS(SUM)
+#undef SUM
 		for (r = 0; r < SL_DROP__COUNT; r++)
 			out->drops[r] += s->drops[r];
+	}
+}
+
+const struct wk_stats *
+stats_worker(const struct sl_app *app, uint32_t w)
+{
+	return &app->workers[w]->stats;
+}
+
+void
+stats_backend(const struct sl_app *app, uint32_t id, struct stats_backend *out)
+{
+	uint32_t w;
+
+	memset(out, 0, sizeof(*out));
+	for (w = 0; w < app->n_workers; w++) {
+		const struct worker *wk = app->workers[w];
+
+		out->scheduled += wk->scheduled[id];
+		out->active += wk->active[id];
+		out->inactive += wk->inactive[id];
+		out->packets += wk->be_traffic[id].packets;
+		out->bytes += wk->be_traffic[id].bytes;
+	}
+}
+
+void
+stats_service(const struct sl_app *app, uint16_t id, struct stats_service *out)
+{
+	uint32_t w;
+
+	memset(out, 0, sizeof(*out));
+	for (w = 0; w < app->n_workers; w++) {
+		out->packets += app->workers[w]->svc_traffic[id].packets;
+		out->bytes += app->workers[w]->svc_traffic[id].bytes;
+		out->refused += app->workers[w]->svc_refused[id];
 	}
 }
 
@@ -103,21 +128,16 @@ field(const void *base, const struct stat_field *f)
 void
 stats_ctl(const struct sl_app *app, struct stats_ctl *out)
 {
-	out->arp_requests = __atomic_load_n(&app->arp_requests, __ATOMIC_RELAXED);
-	out->arp_requests_dropped = __atomic_load_n(&app->arp_requests_dropped, __ATOMIC_RELAXED);
-	out->exc_to_kernel = __atomic_load_n(&app->exc_to_kernel, __ATOMIC_RELAXED);
-	out->exc_to_port = __atomic_load_n(&app->exc_to_port, __ATOMIC_RELAXED);
-	out->exc_dropped = __atomic_load_n(&app->exc_dropped, __ATOMIC_RELAXED);
+#define LOAD(f, h) out->f = __atomic_load_n(&app->f, __ATOMIC_RELAXED);
+	SL_CTL_COUNTERS(LOAD)
+#undef LOAD
 }
 
-#define CTL_FIELD(f) { #f, offsetof(struct stats_ctl, f) }
+#define CTL_FIELD(f, h) { #f, offsetof(struct stats_ctl, f) },
 static const struct stat_field ctl_fields[STATS_CTL_COUNT] = {
-	CTL_FIELD(arp_requests),
-	CTL_FIELD(arp_requests_dropped),
-	CTL_FIELD(exc_to_kernel),
-	CTL_FIELD(exc_to_port),
-	CTL_FIELD(exc_dropped),
+	SL_CTL_COUNTERS(CTL_FIELD)
 };
+#undef CTL_FIELD
 
 const char *
 stats_ctl_key(unsigned int i)
@@ -131,23 +151,11 @@ stats_ctl_value(const struct stats_ctl *c, unsigned int i)
 	return i < STATS_CTL_COUNT ? field(c, &ctl_fields[i]) : 0;
 }
 
-#define STAT_FIELD(f) { #f, offsetof(struct wk_stats, f) }
+#define STAT_FIELD(f, p, h) { #f, offsetof(struct wk_stats, f) },
 static const struct stat_field stat_fields[] = {
-	STAT_FIELD(rx_packets),
-	STAT_FIELD(rx_bytes),
-	STAT_FIELD(tx_packets),
-	STAT_FIELD(tx_bytes),
-	STAT_FIELD(steered_out),
-	STAT_FIELD(steered_in),
-	STAT_FIELD(conns_created),
-	STAT_FIELD(conns_refused),
-	STAT_FIELD(conns_reset),
-	STAT_FIELD(arp_replies),
-	STAT_FIELD(arp_other),
-	STAT_FIELD(icmp_echo_replies),
-	STAT_FIELD(events_lost),
-	STAT_FIELD(to_kernel),
+	SL_WK_COUNTERS(STAT_FIELD)
 };
+#undef STAT_FIELD
 
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -220,7 +228,7 @@ static int
 tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct snapshot *s;
-	uint32_t i, j, w, n = 0;
+	uint32_t i, j, n = 0;
 
 	(void)cmd;
 	(void)params;
@@ -232,31 +240,25 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 			const struct sched_backend *b = &s->services[i].backends[j];
 			struct rte_tel_data *c;
 			char ip[INET_ADDRSTRLEN], key[16];
-			uint64_t total = 0, active = 0, inactive = 0, pkts = 0, bytes = 0;
+			struct stats_backend bs;
 
 			if (n == RTE_TEL_MAX_DICT_ENTRIES)
 				goto out;
 			c = rte_tel_data_alloc();
 			if (c == NULL)
 				goto out;
-			for (w = 0; w < stats_app->n_workers; w++) {
-				total += stats_app->workers[w]->scheduled[b->id];
-				active += stats_app->workers[w]->active[b->id];
-				inactive += stats_app->workers[w]->inactive[b->id];
-				pkts += stats_app->workers[w]->be_traffic[b->id].packets;
-				bytes += stats_app->workers[w]->be_traffic[b->id].bytes;
-			}
+			stats_backend(stats_app, b->id, &bs);
 			inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
 			rte_tel_data_start_dict(c);
 			rte_tel_data_add_dict_string(c, "service", s->services[i].name);
 			rte_tel_data_add_dict_string(c, "address", ip);
 			rte_tel_data_add_dict_u64(c, "port", rte_be_to_cpu_16(b->port));
 			rte_tel_data_add_dict_u64(c, "weight", b->weight);
-			rte_tel_data_add_dict_u64(c, "scheduled", total);
-			rte_tel_data_add_dict_u64(c, "active", active);
-			rte_tel_data_add_dict_u64(c, "inactive", inactive);
-			rte_tel_data_add_dict_u64(c, "packets", pkts);
-			rte_tel_data_add_dict_u64(c, "bytes", bytes);
+			rte_tel_data_add_dict_u64(c, "scheduled", bs.scheduled);
+			rte_tel_data_add_dict_u64(c, "active", bs.active);
+			rte_tel_data_add_dict_u64(c, "inactive", bs.inactive);
+			rte_tel_data_add_dict_u64(c, "packets", bs.packets);
+			rte_tel_data_add_dict_u64(c, "bytes", bs.bytes);
 			rte_tel_data_add_dict_string(c, "state", b->up ? "up" : "down");
 			snprintf(key, sizeof(key), "%u", n++);
 			rte_tel_data_add_dict_container(d, key, c, 0);

@@ -18,6 +18,27 @@
 /* Sum of every worker's counters. */
 void stats_sum(const struct sl_app *app, struct wk_stats *out);
 
+/* Worker w's own counters (w < n_workers), read as they are written. */
+const struct wk_stats *stats_worker(const struct sl_app *app, uint32_t w);
+
+/* One backend's (snapshot id) connections and traffic, summed over workers. */
+struct stats_backend {
+	uint64_t scheduled;
+	uint64_t active;
+	uint64_t inactive;
+	uint64_t packets;
+	uint64_t bytes;
+};
+void stats_backend(const struct sl_app *app, uint32_t id, struct stats_backend *out);
+
+/* One service's (snapshot id) traffic and refusals, summed over workers. */
+struct stats_service {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t refused;
+};
+void stats_service(const struct sl_app *app, uint16_t id, struct stats_service *out);
+
 /*
  * Connections in the workers' tables (every state), and among them the
  * active (ESTABLISHED, UDP) and inactive ones as the schedulers count them.
@@ -30,18 +51,14 @@ struct stats_conns {
 };
 void stats_conns(const struct sl_app *app, struct stats_conns *cc);
 
-/* The control lcore's own counters, read with relaxed loads. */
+/* The control lcore's own counters (counters.h), read with relaxed loads. */
 struct stats_ctl {
-	uint64_t arp_requests;
-	uint64_t arp_requests_dropped;
-	uint64_t exc_to_kernel;
-	uint64_t exc_to_port;
-	uint64_t exc_dropped;
+	SL_CTL_COUNTERS(SL_COUNTER_FIELD2)
 };
 void stats_ctl(const struct sl_app *app, struct stats_ctl *out);
 
 /* Key and value of control counter i, i < STATS_CTL_COUNT, for listings. */
-#define STATS_CTL_COUNT 5
+#define STATS_CTL_COUNT SL_CTL_COUNT
 const char *stats_ctl_key(unsigned int i);
 uint64_t stats_ctl_value(const struct stats_ctl *c, unsigned int i);
 

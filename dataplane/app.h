@@ -16,6 +16,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "counters.h"
 #include "limits.h"
 
 
@@ -85,11 +86,7 @@ struct sl_app {
 	volatile int stop;
 	/* Control lcore counters: written by it alone, read by the API and
 	 * telemetry threads (stats_ctl()). */
-	uint64_t exc_to_kernel;      /* exception path: workers -> kernel */
-	uint64_t exc_to_port;        /* exception path: kernel -> ports */
-	uint64_t exc_dropped;        /* exception path: either way, no room */
-	uint64_t arp_requests;       /* ARP requests for next hops, sent */
-	uint64_t arp_requests_dropped; /* the same, no room on the TX queue or ring */
+	SL_CTL_COUNTERS(SL_COUNTER_FIELD2)  /* counters.h */
 };
 
 /* Add n to a control lcore counter (struct sl_app): one writer, read

@@ -20,6 +20,7 @@
 
 #include "app.h"
 #include "conntrack.h"
+#include "counters.h"
 #include "drop.h"
 #include "mail.h"
 #include "neigh.h"
@@ -28,20 +29,7 @@
 #define WK_TX_BURST 64
 
 struct wk_stats {
-	uint64_t rx_packets;
-	uint64_t rx_bytes;
-	uint64_t tx_packets;
-	uint64_t tx_bytes;
-	uint64_t steered_out;
-	uint64_t steered_in;
-	uint64_t conns_created;
-	uint64_t conns_refused;      /* no backend: answered with RST / ICMP */
-	uint64_t conns_reset;        /* backend DOWN, service policy reset */
-	uint64_t arp_replies;
-	uint64_t arp_other;          /* ARP replies and requests we only learn from */
-	uint64_t icmp_echo_replies;
-	uint64_t events_lost;        /* control event ring full */
-	uint64_t to_kernel;          /* handed to the kernel exception path */
+	SL_WK_COUNTERS(SL_COUNTER_FIELD3)  /* counters.h */
 	uint64_t drops[SL_DROP__COUNT];
 } __rte_cache_aligned;
 

@@ -84,5 +84,29 @@ for key in $(jq -r '.expect | keys[]' <<<"$g"); do
 	[ "$tv" = "$pv" ] && [ "$tv" -ge "$(jget "$g" ".expect.$key")" ] || { bad=1; echo "  $key: telemetry $tv prometheus $pv sent $(jget "$g" ".expect.$key")"; }
 done
 expect "drops by reason: telemetry = prometheus >= frames sent" "see above" [ $bad -eq 0 ]
+
+# Every counter dataplane/counters.h declares is rendered: a key of
+# /sluice/stats and a line of the exit dump, and, where it names a
+# Prometheus family, exactly one TYPE line of it with one sample per worker.
+hdr=$(dirname "$0")/../../dataplane/counters.h
+names=$(sed -nE 's/^[[:space:]]*X\(([a-z_]+),.*/\1/p' "$hdr")
+families=$(sed -nE 's/^[[:space:]]*X\([a-z_]+, "(sluice_[a-z_]+)".*/\1/p' "$hdr")
+nw=$(jq 'length' <<<"$(slc_tel /sluice/workers)")
+bad=""
+[ "$(wc -w <<<"$names")" -ge 19 ] || bad+=" (only $(wc -w <<<"$names") names read from $hdr)"
+for n in $names; do
+	[ "$(jq --arg k "$n" 'has($k)' <<<"$t")" = true ] || bad+=" telemetry:$n"
+done
+for fam in $families; do
+	[ "$(grep -c "^# TYPE $fam counter$" <<<"$m")" = 1 ] || bad+=" family:$fam"
+	[ "$(grep -c "^$fam{worker=" <<<"$m")" = "$nw" ] || bad+=" samples:$fam"
+done
+expect "every declared counter rendered ($(wc -w <<<"$names") counters, $(wc -w <<<"$families") families, $nw workers)" \
+	"missing:$bad" [ -z "$bad" ]
 it_sluice_stop "stats run"
+bad=""
+for n in $names; do
+	[ "$(grep -cE "^$n +[0-9]+$" "$SLC_LOG")" = 1 ] || bad+=" $n"
+done
+expect "every declared counter in the exit dump once" "missing or repeated:$bad" [ -z "$bad" ]
 it_done

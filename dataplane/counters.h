@@ -1,0 +1,48 @@
+/*
+ * Every appliance counter, declared once: adding one is one line here. The
+ * structs the writers count into (struct wk_stats, the control lcore's in
+ * struct sl_app) and every reader (control/stats.c: sums, telemetry, the
+ * exit dump; control/prom.c) are generated from these lists.
+ *
+ * SL_WK_COUNTERS: each worker's own, summed over workers by stats_sum().
+ *   X(field, prometheus family or NULL (in /sluice/stats only), help)
+ * SL_CTL_COUNTERS: the control lcore's, read with relaxed loads.
+ *   X(field, what it counts)
+ * Drops by reason are dataplane/drop.h's list.
+ */
+#ifndef SLUICE_COUNTERS_H
+#define SLUICE_COUNTERS_H
+
+#define SL_WK_COUNTERS(X) \
+	X(rx_packets, "sluice_rx_packets_total", "Packets received from the ports.") \
+	X(rx_bytes, "sluice_rx_bytes_total", "Bytes received from the ports.") \
+	X(tx_packets, "sluice_tx_packets_total", "Packets sent to the ports.") \
+	X(tx_bytes, "sluice_tx_bytes_total", "Bytes sent to the ports.") \
+	X(steered_out, "sluice_steered_packets_total", \
+	  "Packets handed to the worker that owns their connection.") \
+	X(steered_in, NULL, "Packets taken from other workers' hand-off rings.") \
+	X(conns_created, "sluice_connections_created_total", \
+	  "Connections scheduled to a backend.") \
+	X(conns_refused, "sluice_connections_refused_total", \
+	  "New connections refused (TCP RST, ICMP unreachable): no backend available.") \
+	X(conns_reset, "sluice_connections_reset_total", \
+	  "Established connections ended because their backend went DOWN (policy reset).") \
+	X(arp_replies, "sluice_arp_replies_total", "ARP requests answered.") \
+	X(arp_other, NULL, "ARP replies and requests only learned from.") \
+	X(icmp_echo_replies, "sluice_icmp_echo_replies_total", "Pings answered.") \
+	X(events_lost, NULL, "Events the control lcore's ring had no room for.") \
+	X(to_kernel, NULL, "Packets handed to the kernel exception path.")
+
+#define SL_CTL_COUNTERS(X) \
+	X(arp_requests, "ARP requests for next hops, sent") \
+	X(arp_requests_dropped, "the same, dropped: no TX room within a retry period") \
+	X(exc_to_kernel, "exception path: workers -> kernel") \
+	X(exc_to_port, "exception path: kernel -> ports") \
+	X(exc_dropped, "exception path: either way, no room")
+
+#define SL_COUNTER_FIELD2(f, h) uint64_t f;
+#define SL_COUNTER_FIELD3(f, p, h) uint64_t f;
+#define SL_COUNTER_ONE2(f, h) + 1
+#define SL_CTL_COUNT (0 SL_CTL_COUNTERS(SL_COUNTER_ONE2))
+
+#endif
