@@ -185,24 +185,31 @@ exc_init(struct sl_app *app)
 	return 0;
 }
 
+uint16_t
+exc_port_tx(struct sl_app *app, uint32_t p, struct rte_mbuf **m, uint16_t n)
+{
+	struct sl_port *sp = &app->ports[p];
+	uint16_t i;
+
+	if (sp->tx_queue_ctl != SL_TXQ_VIA_WORKER)
+		return rte_eth_tx_burst(sp->port_id, sp->tx_queue_ctl, m, n);
+	for (i = 0; i < n; i++)
+		m[i]->port = sp->port_id;
+	return (uint16_t)rte_ring_sp_enqueue_burst(app->ctl_tx, (void **)m, n, NULL);
+}
+
 /* Kernel -> port: through the control TX queue, or worker 0 when none. */
 static void
 kernel_to_port(struct sl_app *app, uint32_t p)
 {
 	struct sl_port *sp = &app->ports[p];
 	struct rte_mbuf *m[EXC_BURST];
-	uint16_t n, sent = 0, i;
+	uint16_t n, sent, i;
 
 	n = rte_eth_rx_burst(sp->tap_port_id, 0, m, EXC_BURST);
 	if (n == 0)
 		return;
-	if (sp->tx_queue_ctl != SL_TXQ_VIA_WORKER) {
-		sent = rte_eth_tx_burst(sp->port_id, sp->tx_queue_ctl, m, n);
-	} else {
-		for (i = 0; i < n; i++)
-			m[i]->port = sp->port_id;
-		sent = (uint16_t)rte_ring_sp_enqueue_burst(app->ctl_tx, (void **)m, n, NULL);
-	}
+	sent = exc_port_tx(app, p, m, n);
 	for (i = sent; i < n; i++)
 		rte_pktmbuf_free(m[i]);
 	sl_ctl_add(&app->exc_to_port, sent);

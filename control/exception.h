@@ -31,6 +31,13 @@ int exc_init(struct sl_app *app);
 /* Move packets between workers, TAPs and ports; call every control tick. */
 void exc_poll(struct sl_app *app);
 
+/*
+ * Send n packets on port index p from the control lcore: on its own TX
+ * queue, or handed to worker 0 when the port has none. Returns how many
+ * were taken; the rest are still the caller's. Context: control lcore.
+ */
+uint16_t exc_port_tx(struct sl_app *app, uint32_t p, struct rte_mbuf **m, uint16_t n);
+
 /* Stop and close the TAPs. */
 void exc_fini(struct sl_app *app);
 

@@ -22,6 +22,7 @@
 #include "../dataplane/log.h"
 #include "../dataplane/neigh.h"
 #include "control.h"
+#include "exception.h"
 #include "neigh_cache.h"
 #include "nexthop.h"
 #include "snapshot.h"
@@ -94,30 +95,23 @@ port_source_for(const struct cfg *c, uint8_t port, uint32_t ip)
 	return p->addrs[0].ip;
 }
 
-/* Hand m to port's TX queue (or the worker that sends for the control
- * lcore). 1 if taken; else m is still the caller's. */
-static int
-arp_tx(struct sl_app *app, uint8_t port, struct rte_mbuf *m)
+/* Forget the n oldest requests port holds (taken, or freed by the caller). */
+static void
+held_shift(uint8_t port, uint32_t n)
 {
-	struct sl_port *sp = &app->ports[port];
-
-	if (sp->tx_queue_ctl == SL_TXQ_VIA_WORKER) {
-		m->port = sp->port_id;
-		return rte_ring_sp_enqueue(app->ctl_tx, m) == 0;
-	}
-	return rte_eth_tx_burst(sp->port_id, sp->tx_queue_ctl, &m, 1) == 1;
+	memmove(&nhs->held[port][0], &nhs->held[port][n],
+		(nhs->n_held[port] - n) * sizeof(nhs->held[port][0]));
+	nhs->n_held[port] = (uint8_t)(nhs->n_held[port] - n);
 }
 
 static void
-held_drop(struct sl_app *app, uint8_t port, uint32_t from, uint32_t n)
+held_drop(struct sl_app *app, uint8_t port, uint32_t n)
 {
 	uint32_t i;
 
-	for (i = from; i < from + n; i++)
+	for (i = 0; i < n; i++)
 		rte_pktmbuf_free(nhs->held[port][i].m);
-	memmove(&nhs->held[port][from], &nhs->held[port][from + n],
-		(nhs->n_held[port] - from - n) * sizeof(nhs->held[port][0]));
-	nhs->n_held[port] = (uint8_t)(nhs->n_held[port] - n);
+	held_shift(port, n);
 	sl_ctl_add(&app->arp_requests_dropped, n);
 }
 
@@ -126,15 +120,14 @@ held_drop(struct sl_app *app, uint8_t port, uint32_t from, uint32_t n)
 static void
 held_flush(struct sl_app *app, uint8_t port, uint64_t now)
 {
-	uint32_t sent = 0, stale = 0;
+	struct rte_mbuf *m[CTL_ARP_HOLD];
+	uint32_t i, sent = 0, stale = 0;
 
-	while (sent < nhs->n_held[port] && nhs->link_up[port] &&
-	       arp_tx(app, port, nhs->held[port][sent].m))
-		sent++;
-	if (sent > 0) {
-		memmove(&nhs->held[port][0], &nhs->held[port][sent],
-			(nhs->n_held[port] - sent) * sizeof(nhs->held[port][0]));
-		nhs->n_held[port] = (uint8_t)(nhs->n_held[port] - sent);
+	if (nhs->link_up[port]) {
+		for (i = 0; i < nhs->n_held[port]; i++)
+			m[i] = nhs->held[port][i].m;
+		sent = exc_port_tx(app, port, m, nhs->n_held[port]);
+		held_shift(port, sent);
 		sl_ctl_add(&app->arp_requests, sent);
 	}
 	if (!nhs->link_up[port])
@@ -144,7 +137,7 @@ held_flush(struct sl_app *app, uint8_t port, uint64_t now)
 		       now - nhs->held[port][stale].since_ms >= CTL_ARP_HOLD_MS)
 			stale++;
 	if (stale > 0)
-		held_drop(app, port, 0, stale);
+		held_drop(app, port, stale);
 }
 
 static void
@@ -187,12 +180,12 @@ send_arp_request(struct sl_app *app, uint8_t port, uint32_t ip, uint64_t now)
 	arp->arp_data.arp_sip = port_source_for(app->cfg, port, ip);
 	memset(&arp->arp_data.arp_tha, 0, RTE_ETHER_ADDR_LEN);
 	arp->arp_data.arp_tip = ip;
-	if (nhs->n_held[port] == 0 && arp_tx(app, port, m)) {
+	if (nhs->n_held[port] == 0 && exc_port_tx(app, port, &m, 1) == 1) {
 		sl_ctl_add(&app->arp_requests, 1);
 		return;
 	}
 	if (nhs->n_held[port] == CTL_ARP_HOLD)
-		held_drop(app, port, 0, 1);
+		held_drop(app, port, 1);
 	nhs->held[port][nhs->n_held[port]++] =
 		(struct ctl_held_arp){ .m = m, .ip = ip, .since_ms = now };
 }
