@@ -2,8 +2,8 @@
  * Control lcore loop: a 1 ms tick that runs each control job from its own
  * room (next hops, ARP and links: nexthop.c; health checks: health_ctl.c;
  * reload and apply: reload.c; the kernel exception path: exception.c), and
- * keeps here what ties them together: RCU publication and reclamation,
- * the load view, calls from other threads and the per-backend rates.
+ * keeps here what ties them together: the tick that reclaims what RCU
+ * retired (rcu.c), the load view, calls from other threads and the per-backend rates.
  *
  * Load: for lc/wlc it sums the workers' per-backend counters every
  * load_interval_ms and publishes, per worker, the other workers' counts.
@@ -18,7 +18,6 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
-#include <rte_rcu_qsbr.h>
 
 #include "../dataplane/log.h"
 #include "../dataplane/neigh.h"
@@ -27,20 +26,12 @@
 #include "exception.h"
 #include "health_ctl.h"
 #include "nexthop.h"
+#include "rcu.h"
 #include "snapshot.h"
 
-#define CTL_MAX_RETIRED 256
 #define CTL_TICK_US 1000
 
-struct ctl_retired {
-	uint64_t token;
-	void *ptr;
-	void (*free_fn)(void *);
-};
-
 struct ctl_state {
-	struct ctl_retired retired[CTL_MAX_RETIRED];
-	uint32_t n_retired;
 	uint64_t last_load_ms;
 	uint64_t rate_ms;
 	uint64_t rate_prev[SL_MAX_BACKENDS];
@@ -61,41 +52,6 @@ void
 control_unlock(void)
 {
 	pthread_mutex_unlock(&ctl_mutex);
-}
-
-static void
-reclaim(struct sl_app *app, int wait)
-{
-	uint32_t i = 0;
-
-	control_lock();
-	while (i < ctl->n_retired) {
-		struct ctl_retired *r = &ctl->retired[i];
-
-		if (rte_rcu_qsbr_check(app->rcu, r->token, wait) == 1) {
-			r->free_fn(r->ptr);
-			*r = ctl->retired[--ctl->n_retired];
-		} else {
-			i++;
-		}
-	}
-	control_unlock();
-}
-
-void
-control_publish(struct sl_app *app, void **slot, void *ptr, void (*free_fn)(void *))
-{
-	void *old;
-
-	control_lock();
-	old = __atomic_exchange_n(slot, ptr, __ATOMIC_ACQ_REL);
-	control_unlock();
-	if (old == NULL)
-		return;
-	if (ctl->n_retired == CTL_MAX_RETIRED)
-		reclaim(app, 1);
-	ctl->retired[ctl->n_retired++] = (struct ctl_retired){
-		.token = rte_rcu_qsbr_start(app->rcu), .ptr = old, .free_fn = free_fn };
 }
 
 static void
@@ -150,7 +106,7 @@ load_publish(struct sl_app *app)
 			oi[id] = sum_i[id] > i ? sum_i[id] - i : 0;
 		}
 	}
-	control_publish(app, (void **)&app->load, l, load_free);
+	rcu_publish((void **)&app->load, l, load_free);
 	l = NULL;
 out:
 	if (l != NULL)
@@ -250,7 +206,8 @@ control_init(struct sl_app *app)
 	ctl = calloc(1, sizeof(*ctl));
 	if (ctl == NULL)
 		return -ENOMEM;
-	if (nh_init() != 0 || hcc_init() != 0) {
+	if (rcu_init(app->rcu) != 0 || nh_init() != 0 || hcc_init() != 0) {
+		rcu_fini();
 		nh_fini();
 		free(ctl);
 		ctl = NULL;
@@ -293,7 +250,7 @@ control_loop(struct sl_app *app)
 		hcc_poll(app, now);
 		run_calls(app);
 		update_rates(app, now);
-		reclaim(app, 0);
+		rcu_reclaim();
 		rte_delay_us_sleep(CTL_TICK_US);
 	}
 	/* Nobody will run calls any more: wake and refuse their senders. */
@@ -306,15 +263,11 @@ control_loop(struct sl_app *app)
 void
 control_fini(struct sl_app *app)
 {
-	uint32_t i;
-
 	if (ctl == NULL)
 		return;
-	/* Workers are stopped: nothing can still read a retired pointer. */
+	/* Workers are stopped and offline: every retired pointer is free. */
+	rcu_fini();
 	control_lock();
-	for (i = 0; i < ctl->n_retired; i++)
-		ctl->retired[i].free_fn(ctl->retired[i].ptr);
-	ctl->n_retired = 0;
 	neigh_table_free(app->neigh);
 	app->neigh = NULL;
 	if (app->load != NULL)

@@ -14,10 +14,6 @@
 /* Set up control state for app (after ports and workers exist). 0 or -errno. */
 int control_init(struct sl_app *app);
 
-/* Publish ptr at *slot and free the previous value after a grace period. */
-void control_publish(struct sl_app *app, void **slot, void *ptr,
-		     void (*free_fn)(void *));
-
 /*
  * Re-read the config (app->cfg_path, or the embedded text) and apply the
  * difference atomically: one new snapshot. Services and backends that stay

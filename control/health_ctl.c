@@ -15,6 +15,7 @@
 #include "health.h"
 #include "health_ctl.h"
 #include "snapshot.h"
+#include "rcu.h"
 
 struct hc_state {
 	struct hc *hc;
@@ -121,7 +122,7 @@ hcc_poll(struct sl_app *app, uint64_t now)
 		if (snap == NULL) {
 			SL_LOG(ERR, health, "health: cannot publish states: %s", err);
 		} else {
-			control_publish(app, (void **)&app->snap, snap,
+			rcu_publish((void **)&app->snap, snap,
 					(void (*)(void *))snap_free);
 		}
 	}

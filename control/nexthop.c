@@ -26,6 +26,7 @@
 #include "neigh_cache.h"
 #include "nexthop.h"
 #include "snapshot.h"
+#include "rcu.h"
 
 #define CTL_MAX_NEIGH 16384
 #define CTL_ARP_RETRY_MS NEIGH_RETRY_MS
@@ -220,7 +221,7 @@ neigh_publish(struct sl_app *app)
 	free(e);
 	if (t == NULL)
 		return;
-	control_publish(app, (void **)&app->neigh, t, (void (*)(void *))neigh_table_free);
+	rcu_publish((void **)&app->neigh, t, (void (*)(void *))neigh_table_free);
 	nhs->neigh_dirty = 0;
 }
 

@@ -1,6 +1,6 @@
 /*
  * Next hops, ARP and links (nexthop.c): the control lcore's one home for
- * next-hop state. It publishes app->neigh through control_publish().
+ * next-hop state. It publishes app->neigh through rcu_publish().
  * Threading: control lcore only.
  */
 #ifndef SLUICE_NEXTHOP_H

@@ -12,6 +12,7 @@
 #include "health_ctl.h"
 #include "nexthop.h"
 #include "snapshot.h"
+#include "rcu.h"
 
 extern const char cfg_default_text[];
 
@@ -71,7 +72,7 @@ control_apply(struct sl_app *app, struct cfg *c, const char *name, char *msg,
 	cfg_free(app->cfg);
 	app->cfg = c;
 	control_unlock();
-	control_publish(app, (void **)&app->snap, snap, (void (*)(void *))snap_free);
+	rcu_publish((void **)&app->snap, snap, (void (*)(void *))snap_free);
 	nh_want_next_hops(app);
 	hcc_targets(app);
 	return 0;

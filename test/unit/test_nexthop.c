@@ -12,6 +12,7 @@
 #include "control/config.h"
 #include "control/control.h"
 #include "control/nexthop.h"
+#include "control/rcu.h"
 #include "dataplane/app.h"
 #include "dataplane/neigh.h"
 #include "inproc.h"
@@ -37,13 +38,16 @@ static struct cfg *cfg;
 static int
 suite_init(void)
 {
-	return inproc_start("test_nexthop", config_text, 1, 64, &app, &cfg) != 0 ? -1 : 0;
+	if (inproc_start("test_nexthop", config_text, 1, 64, &app, &cfg) != 0)
+		return -1;
+	return rcu_init(app.rcu) == 0 ? 0 : -1;
 }
 
 static int
 suite_cleanup(void)
 {
 	nh_fini();
+	rcu_fini();
 	return inproc_stop(&app, &cfg);
 }
 
