@@ -177,59 +177,34 @@ cmd_list(struct api_req *r)
 	return 0;
 }
 
+struct stats_out {
+	FILE *f;
+	int json;
+	int first;
+};
+
+static void
+stats_emit(void *arg, const struct stats_item *it)
+{
+	struct stats_out *o = arg;
+
+	if (o->json)
+		fprintf(o->f, "%s\"%s\":%" PRIu64, o->first ? "" : ",", it->key, it->value);
+	else
+		fprintf(o->f, "%-28s %" PRIu64 "\n", it->key, it->value);
+	o->first = 0;
+}
+
 static int
 cmd_stats(struct api_req *r)
 {
-	struct stats_conns cc;
-	struct stats_ctl ctl;
-	struct wk_stats s;
-	char name[48];
-	uint32_t i;
-	FILE *f = r->out;
+	struct stats_out o = { .f = r->out, .json = r->json, .first = 1 };
 
-	stats_sum(api_app, &s);
-	stats_ctl(api_app, &ctl);
-	control_lock();
-	stats_conns(api_app, &cc);
-	control_unlock();
-#define STAT(key, v) do { \
-		if (r->json) \
-			fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", key, (uint64_t)(v)); \
-		else \
-			fprintf(f, "%-28s %" PRIu64 "\n", key, (uint64_t)(v)); \
-		first = 0; \
-	} while (0)
-	{
-		int first = 1;
-
-		if (r->json)
-			fputc('{', f);
-		STAT("rx_packets", s.rx_packets);
-		STAT("rx_bytes", s.rx_bytes);
-		STAT("tx_packets", s.tx_packets);
-		STAT("tx_bytes", s.tx_bytes);
-		STAT("steered", s.steered_out);
-		STAT("conns_created", s.conns_created);
-		STAT("conns_refused", s.conns_refused);
-		STAT("conns_reset", s.conns_reset);
-		STAT("conns_tracked", cc.tracked);
-		STAT("conns_active", cc.active);
-		STAT("conns_inactive", cc.inactive);
-		STAT("arp_replies", s.arp_replies);
-		STAT("icmp_echo_replies", s.icmp_echo_replies);
-		for (i = 0; i < STATS_CTL_COUNT; i++)
-			STAT(stats_ctl_key(i), stats_ctl_value(&ctl, i));
-		for (i = 0; i < SL_DROP__COUNT; i++) {
-			char key[64];
-
-			stats_drop_name((enum sl_drop)i, name, sizeof(name));
-			snprintf(key, sizeof(key), "drop_%s", name);
-			STAT(key, s.drops[i]);
-		}
-		if (r->json)
-			fputs("}\n", f);
-	}
-#undef STAT
+	if (r->json)
+		fputc('{', r->out);
+	stats_view(api_app, stats_emit, &o);
+	if (r->json)
+		fputs("}\n", r->out);
 	return 0;
 }
 

@@ -28,6 +28,7 @@
 #include "nexthop.h"
 #include "rcu.h"
 #include "snapshot.h"
+#include "stats.h"
 
 #define CTL_TICK_US 1000
 
@@ -85,23 +86,24 @@ load_publish(struct sl_app *app)
 		goto out;
 	}
 	for (w = 0; w < nw; w++) {
-		const struct worker *wk = app->workers[w];
-
 		for (id = 0; id < ids; id++) {
-			sum_a[id] += wk->active[id];
-			sum_i[id] += wk->inactive[id];
+			uint32_t a, i;
+
+			stats_worker_load(app, w, id, &a, &i);
+			sum_a[id] += a;
+			sum_i[id] += i;
 		}
 	}
 	for (w = 0; w < nw; w++) {
-		const struct worker *wk = app->workers[w];
 		uint32_t *oa = l->others_active + (size_t)w * ids;
 		uint32_t *oi = l->others_inactive + (size_t)w * ids;
 
-		/* Same plain reads as above may differ by a few in-flight changes:
-		 * clamp at zero so a racing decrement cannot wrap. */
+		/* A second read may differ from the first by a few in-flight
+		 * changes: clamp at zero so a racing decrement cannot wrap. */
 		for (id = 0; id < ids; id++) {
-			uint32_t a = wk->active[id], i = wk->inactive[id];
+			uint32_t a, i;
 
+			stats_worker_load(app, w, id, &a, &i);
 			oa[id] = sum_a[id] > a ? sum_a[id] - a : 0;
 			oi[id] = sum_i[id] > i ? sum_i[id] - i : 0;
 		}
@@ -176,17 +178,15 @@ run_calls(struct sl_app *app)
 static void
 update_rates(struct sl_app *app, uint64_t now)
 {
-	uint32_t id, w, n = app->snap->n_ids;
+	uint32_t id, n = app->snap->n_ids;
 	uint64_t dt = now - ctl->rate_ms;
 
 	if (dt < 1000)
 		return;
 	control_lock();
 	for (id = 0; id < n && id < SL_MAX_BACKENDS; id++) {
-		uint64_t total = 0;
+		uint64_t total = stats_backend_scheduled(app, id);
 
-		for (w = 0; w < app->n_workers; w++)
-			total += app->workers[w]->scheduled[id];
 		ctl->rate[id] = (uint32_t)((total - ctl->rate_prev[id]) * 1000 / dt);
 		ctl->rate_prev[id] = total;
 	}

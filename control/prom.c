@@ -136,25 +136,37 @@ render_drops(FILE *f, const struct sl_app *app)
 	}
 }
 
+/* The control lcore's counters, a family at a time (counters.h). */
 static void
 render_ctl(FILE *f, const struct sl_app *app)
 {
+	static const struct {
+		const char *family;
+		const char *label;
+	} m[] = {
+#define CM(field, fam, label, h) { fam, label },
+		SL_CTL_COUNTERS(CM)
+#undef CM
+	};
+	static const struct {
+		const char *name;
+		const char *help;
+	} fams[] = {
+#define CF(fam, help) { fam, help },
+		SL_CTL_FAMILIES(CF)
+#undef CF
+	};
 	struct stats_ctl c;
+	size_t i, k;
 
 	stats_ctl(app, &c);
-	family(f, "sluice_arp_requests_total", "counter",
-	       "ARP requests for next hops: sent, or dropped for want of room.");
-	fprintf(f, "sluice_arp_requests_total{result=\"sent\"} %" PRIu64 "\n", c.arp_requests);
-	fprintf(f, "sluice_arp_requests_total{result=\"dropped\"} %" PRIu64 "\n",
-		c.arp_requests_dropped);
-	family(f, "sluice_exception_packets_total", "counter",
-	       "Kernel exception path: to the kernel, from it to the ports, dropped.");
-	fprintf(f, "sluice_exception_packets_total{path=\"to_kernel\"} %" PRIu64 "\n",
-		c.exc_to_kernel);
-	fprintf(f, "sluice_exception_packets_total{path=\"to_port\"} %" PRIu64 "\n",
-		c.exc_to_port);
-	fprintf(f, "sluice_exception_packets_total{path=\"dropped\"} %" PRIu64 "\n",
-		c.exc_dropped);
+	for (k = 0; k < RTE_DIM(fams); k++) {
+		family(f, fams[k].name, "counter", fams[k].help);
+		for (i = 0; i < RTE_DIM(m); i++)
+			if (strcmp(m[i].family, fams[k].name) == 0)
+				fprintf(f, "%s{%s} %" PRIu64 "\n", fams[k].name, m[i].label,
+					stats_ctl_value(&c, (unsigned int)i));
+	}
 }
 
 /* Caller holds control_lock(): names come from the snapshot. */

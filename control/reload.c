@@ -13,6 +13,7 @@
 #include "nexthop.h"
 #include "snapshot.h"
 #include "rcu.h"
+#include "stats.h"
 
 extern const char cfg_default_text[];
 
@@ -46,10 +47,8 @@ control_apply(struct sl_app *app, struct cfg *c, const char *name, char *msg,
 		snprintf(msg, len, "out of memory");
 		goto reject;
 	}
-	for (w = 0; w < app->n_workers; w++)
-		for (i = 0; i < old->n_ids; i++)
-			if (app->workers[w]->active[i] != 0 || app->workers[w]->inactive[i] != 0)
-				busy[i] = 1;
+	for (i = 0; i < old->n_ids; i++)
+		busy[i] = (char)stats_backend_busy(app, i);
 	snap = snap_rebuild_health(c, app->n_workers, old->gen + 1, old, busy, hcc_up, NULL,
 				   err, sizeof(err));
 	free(busy);

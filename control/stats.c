@@ -61,6 +61,36 @@ stats_backend(const struct sl_app *app, uint32_t id, struct stats_backend *out)
 	}
 }
 
+uint64_t
+stats_backend_scheduled(const struct sl_app *app, uint32_t id)
+{
+	uint64_t n = 0;
+	uint32_t w;
+
+	for (w = 0; w < app->n_workers; w++)
+		n += app->workers[w]->scheduled[id];
+	return n;
+}
+
+int
+stats_backend_busy(const struct sl_app *app, uint32_t id)
+{
+	uint32_t w;
+
+	for (w = 0; w < app->n_workers; w++)
+		if (app->workers[w]->active[id] != 0 || app->workers[w]->inactive[id] != 0)
+			return 1;
+	return 0;
+}
+
+void
+stats_worker_load(const struct sl_app *app, uint32_t w, uint32_t id, uint32_t *active,
+		  uint32_t *inactive)
+{
+	*active = app->workers[w]->active[id];
+	*inactive = app->workers[w]->inactive[id];
+}
+
 void
 stats_service(const struct sl_app *app, uint16_t id, struct stats_service *out)
 {
@@ -128,22 +158,16 @@ field(const void *base, const struct stat_field *f)
 void
 stats_ctl(const struct sl_app *app, struct stats_ctl *out)
 {
-#define LOAD(f, h) out->f = __atomic_load_n(&app->f, __ATOMIC_RELAXED);
+#define LOAD(f, p, l, h) out->f = __atomic_load_n(&app->f, __ATOMIC_RELAXED);
 	SL_CTL_COUNTERS(LOAD)
 #undef LOAD
 }
 
-#define CTL_FIELD(f, h) { #f, offsetof(struct stats_ctl, f) },
+#define CTL_FIELD(f, p, l, h) { #f, offsetof(struct stats_ctl, f) },
 static const struct stat_field ctl_fields[STATS_CTL_COUNT] = {
 	SL_CTL_COUNTERS(CTL_FIELD)
 };
 #undef CTL_FIELD
-
-const char *
-stats_ctl_key(unsigned int i)
-{
-	return i < STATS_CTL_COUNT ? ctl_fields[i].key : NULL;
-}
 
 uint64_t
 stats_ctl_value(const struct stats_ctl *c, unsigned int i)
@@ -157,36 +181,66 @@ static const struct stat_field stat_fields[] = {
 };
 #undef STAT_FIELD
 
-static int
-tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+void
+stats_view(const struct sl_app *app, void (*emit)(void *arg, const struct stats_item *it),
+	   void *arg)
 {
 	struct stats_conns cc;
 	struct stats_ctl ctl;
 	struct wk_stats s;
+	struct stats_item it = { .drop = -1 };
 	char key[64];
 	size_t i;
 
-	(void)cmd;
-	(void)params;
-	stats_sum(stats_app, &s);
-	stats_ctl(stats_app, &ctl);
-	rte_tel_data_start_dict(d);
-	for (i = 0; i < RTE_DIM(stat_fields); i++)
-		rte_tel_data_add_dict_u64(d, stat_fields[i].key, field(&s, &stat_fields[i]));
-	for (i = 0; i < STATS_CTL_COUNT; i++)
-		rte_tel_data_add_dict_u64(d, stats_ctl_key((unsigned int)i),
-					  stats_ctl_value(&ctl, (unsigned int)i));
-	rte_tel_data_add_dict_u64(d, "steered", s.steered_out);
+	stats_sum(app, &s);
+	stats_ctl(app, &ctl);
 	control_lock();
-	stats_conns(stats_app, &cc);
+	stats_conns(app, &cc);
 	control_unlock();
-	rte_tel_data_add_dict_u64(d, "conns_tracked", cc.tracked);
-	rte_tel_data_add_dict_u64(d, "conns_active", cc.active);
-	rte_tel_data_add_dict_u64(d, "conns_inactive", cc.inactive);
+	for (i = 0; i < RTE_DIM(stat_fields); i++) {
+		it.key = stat_fields[i].key;
+		it.value = field(&s, &stat_fields[i]);
+		emit(arg, &it);
+	}
+	it.key = "steered";
+	it.value = s.steered_out;
+	emit(arg, &it);
+	for (i = 0; i < STATS_CTL_COUNT; i++) {
+		it.key = ctl_fields[i].key;
+		it.value = field(&ctl, &ctl_fields[i]);
+		emit(arg, &it);
+	}
+	it.key = "conns_tracked";
+	it.value = cc.tracked;
+	emit(arg, &it);
+	it.key = "conns_active";
+	it.value = cc.active;
+	emit(arg, &it);
+	it.key = "conns_inactive";
+	it.value = cc.inactive;
+	emit(arg, &it);
 	for (i = 0; i < SL_DROP__COUNT; i++) {
 		drop_key((enum sl_drop)i, key, sizeof(key));
-		rte_tel_data_add_dict_u64(d, key, s.drops[i]);
+		it.key = key;
+		it.value = s.drops[i];
+		it.drop = (int)i;
+		emit(arg, &it);
 	}
+}
+
+static void
+tel_emit(void *arg, const struct stats_item *it)
+{
+	rte_tel_data_add_dict_u64(arg, it->key, it->value);
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	stats_view(stats_app, tel_emit, d);
 	return 0;
 }
 
@@ -319,32 +373,19 @@ stats_register(struct sl_app *app)
 	return rc == 0 ? 0 : -EINVAL;
 }
 
+/* The exit dump: drops only when non-zero, with what they mean. */
+static void
+print_emit(void *arg, const struct stats_item *it)
+{
+	if (it->drop < 0)
+		fprintf(arg, "%-28s %" PRIu64 "\n", it->key, it->value);
+	else if (it->value != 0)
+		fprintf(arg, "%-28s %" PRIu64 "  (%s)\n", it->key, it->value,
+			sl_drop_text((enum sl_drop)it->drop));
+}
+
 void
 stats_print(const struct sl_app *app, FILE *f)
 {
-	struct stats_conns cc;
-	struct stats_ctl ctl;
-	struct wk_stats s;
-	char key[64];
-	size_t i;
-
-	stats_sum(app, &s);
-	stats_ctl(app, &ctl);
-	for (i = 0; i < RTE_DIM(stat_fields); i++)
-		fprintf(f, "%-28s %" PRIu64 "\n", stat_fields[i].key,
-			field(&s, &stat_fields[i]));
-	for (i = 0; i < STATS_CTL_COUNT; i++)
-		fprintf(f, "%-28s %" PRIu64 "\n", stats_ctl_key((unsigned int)i),
-			stats_ctl_value(&ctl, (unsigned int)i));
-	stats_conns(app, &cc);
-	fprintf(f, "%-28s %" PRIu64 "\n", "conns_tracked", cc.tracked);
-	fprintf(f, "%-28s %" PRIu64 "\n", "conns_active", cc.active);
-	fprintf(f, "%-28s %" PRIu64 "\n", "conns_inactive", cc.inactive);
-	for (i = 0; i < SL_DROP__COUNT; i++) {
-		if (s.drops[i] == 0)
-			continue;
-		drop_key((enum sl_drop)i, key, sizeof(key));
-		fprintf(f, "%-28s %" PRIu64 "  (%s)\n", key, s.drops[i],
-			sl_drop_text((enum sl_drop)i));
-	}
+	stats_view(app, print_emit, f);
 }

@@ -31,6 +31,17 @@ struct stats_backend {
 };
 void stats_backend(const struct sl_app *app, uint32_t id, struct stats_backend *out);
 
+/* Connections ever scheduled to backend id, summed over workers. */
+uint64_t stats_backend_scheduled(const struct sl_app *app, uint32_t id);
+
+/* Whether any worker still counts a connection (active or inactive) to id. */
+int stats_backend_busy(const struct sl_app *app, uint32_t id);
+
+/* Worker w's own active and inactive connections to backend id, as its
+ * scheduler counts them (plain reads: a few in-flight changes may race). */
+void stats_worker_load(const struct sl_app *app, uint32_t w, uint32_t id,
+		       uint32_t *active, uint32_t *inactive);
+
 /* One service's (snapshot id) traffic and refusals, summed over workers. */
 struct stats_service {
 	uint64_t packets;
@@ -53,14 +64,29 @@ void stats_conns(const struct sl_app *app, struct stats_conns *cc);
 
 /* The control lcore's own counters (counters.h), read with relaxed loads. */
 struct stats_ctl {
-	SL_CTL_COUNTERS(SL_COUNTER_FIELD2)
+	SL_CTL_COUNTERS(SL_COUNTER_FIELD4)
 };
 void stats_ctl(const struct sl_app *app, struct stats_ctl *out);
 
-/* Key and value of control counter i, i < STATS_CTL_COUNT, for listings. */
+/* Value of control counter i (counters.h order), i < STATS_CTL_COUNT. */
 #define STATS_CTL_COUNT SL_CTL_COUNT
-const char *stats_ctl_key(unsigned int i);
 uint64_t stats_ctl_value(const struct stats_ctl *c, unsigned int i);
+
+/*
+ * The appliance's totals as one listing, in one order, which every
+ * rendering of them reads (/sluice/stats, the API's stats, the exit dump):
+ * the workers' counters (counters.h), "steered" (steered_out under the
+ * name operators know), the control lcore's counters, the connection
+ * gauges (conns_tracked, conns_active, conns_inactive), then every drop
+ * reason as "drop_<reason>". Takes control_lock() for the gauges.
+ */
+struct stats_item {
+	const char *key;
+	uint64_t value;
+	int drop;             /* its enum sl_drop, or -1 if not a drop */
+};
+void stats_view(const struct sl_app *app,
+		void (*emit)(void *arg, const struct stats_item *it), void *arg);
 
 /* Lower-case name of a drop reason ("trunc_ip"), for keys and labels. */
 void stats_drop_name(enum sl_drop r, char *buf, size_t len);

@@ -86,7 +86,7 @@ struct sl_app {
 	volatile int stop;
 	/* Control lcore counters: written by it alone, read by the API and
 	 * telemetry threads (stats_ctl()). */
-	SL_CTL_COUNTERS(SL_COUNTER_FIELD2)  /* counters.h */
+	SL_CTL_COUNTERS(SL_COUNTER_FIELD4)  /* counters.h */
 };
 
 /* Add n to a control lcore counter (struct sl_app): one writer, read

@@ -7,7 +7,8 @@
  * SL_WK_COUNTERS: each worker's own, summed over workers by stats_sum().
  *   X(field, prometheus family or NULL (in /sluice/stats only), help)
  * SL_CTL_COUNTERS: the control lcore's, read with relaxed loads.
- *   X(field, what it counts)
+ *   X(field, prometheus family, its label, what it counts); each family is
+ *   a row of SL_CTL_FAMILIES: X(family, help).
  * Drops by reason are dataplane/drop.h's list.
  */
 #ifndef SLUICE_COUNTERS_H
@@ -34,15 +35,26 @@
 	X(to_kernel, NULL, "Packets handed to the kernel exception path.")
 
 #define SL_CTL_COUNTERS(X) \
-	X(arp_requests, "ARP requests for next hops, sent") \
-	X(arp_requests_dropped, "the same, dropped: no TX room within a retry period") \
-	X(exc_to_kernel, "exception path: workers -> kernel") \
-	X(exc_to_port, "exception path: kernel -> ports") \
-	X(exc_dropped, "exception path: either way, no room")
+	X(arp_requests, "sluice_arp_requests_total", "result=\"sent\"", \
+	  "ARP requests for next hops, sent") \
+	X(arp_requests_dropped, "sluice_arp_requests_total", "result=\"dropped\"", \
+	  "the same, dropped: no TX room within a retry period") \
+	X(exc_to_kernel, "sluice_exception_packets_total", "path=\"to_kernel\"", \
+	  "exception path: workers -> kernel") \
+	X(exc_to_port, "sluice_exception_packets_total", "path=\"to_port\"", \
+	  "exception path: kernel -> ports") \
+	X(exc_dropped, "sluice_exception_packets_total", "path=\"dropped\"", \
+	  "exception path: either way, no room")
 
-#define SL_COUNTER_FIELD2(f, h) uint64_t f;
+#define SL_CTL_FAMILIES(X) \
+	X("sluice_arp_requests_total", \
+	  "ARP requests for next hops: sent, or dropped for want of room.") \
+	X("sluice_exception_packets_total", \
+	  "Kernel exception path: to the kernel, from it to the ports, dropped.")
+
 #define SL_COUNTER_FIELD3(f, p, h) uint64_t f;
-#define SL_COUNTER_ONE2(f, h) + 1
-#define SL_CTL_COUNT (0 SL_CTL_COUNTERS(SL_COUNTER_ONE2))
+#define SL_COUNTER_FIELD4(f, p, l, h) uint64_t f;
+#define SL_COUNTER_ONE4(f, p, l, h) + 1
+#define SL_CTL_COUNT (0 SL_CTL_COUNTERS(SL_COUNTER_ONE4))
 
 #endif

@@ -86,22 +86,35 @@ done
 expect "drops by reason: telemetry = prometheus >= frames sent" "see above" [ $bad -eq 0 ]
 
 # Every counter dataplane/counters.h declares is rendered: a key of
-# /sluice/stats and a line of the exit dump, and, where it names a
-# Prometheus family, exactly one TYPE line of it with one sample per worker.
+# /sluice/stats and of the API's stats (one view renders both) and a line
+# of the exit dump; where a worker counter names a Prometheus family,
+# exactly one TYPE line of it with one sample per worker; every control
+# counter, one sample of its family with its label.
 hdr=$(dirname "$0")/../../dataplane/counters.h
-names=$(sed -nE 's/^[[:space:]]*X\(([a-z_]+),.*/\1/p' "$hdr")
-families=$(sed -nE 's/^[[:space:]]*X\([a-z_]+, "(sluice_[a-z_]+)".*/\1/p' "$hdr")
+wk=$(sed -n '/^#define SL_WK_COUNTERS/,/^$/p' "$hdr")
+cl=$(sed -n '/^#define SL_CTL_COUNTERS/,/^$/p' "$hdr")
+names=$(sed -nE 's/^[[:space:]]*X\(([a-z_]+),.*/\1/p' <<<"$wk$cl")
+families=$(sed -nE 's/^[[:space:]]*X\([a-z_]+, "(sluice_[a-z_]+)".*/\1/p' <<<"$wk")
+samples=$(sed -nE 's/^[[:space:]]*X\([a-z_]+, "(sluice_[a-z_]+)", "([a-z_]+)=\\"([a-z_]+)\\"".*/\1{\2="\3"}/p' <<<"$cl")
 nw=$(jq 'length' <<<"$(slc_tel /sluice/workers)")
+a=$(it_ctl --json stats)
 bad=""
 [ "$(wc -w <<<"$names")" -ge 19 ] || bad+=" (only $(wc -w <<<"$names") names read from $hdr)"
+[ "$(wc -w <<<"$samples")" -ge 5 ] || bad+=" (only $(wc -w <<<"$samples") control samples read)"
 for n in $names; do
 	[ "$(jq --arg k "$n" 'has($k)' <<<"$t")" = true ] || bad+=" telemetry:$n"
+	[ "$(jq --arg k "$n" 'has($k)' <<<"$a")" = true ] || bad+=" api:$n"
 done
 for fam in $families; do
 	[ "$(grep -c "^# TYPE $fam counter$" <<<"$m")" = 1 ] || bad+=" family:$fam"
 	[ "$(grep -c "^$fam{worker=" <<<"$m")" = "$nw" ] || bad+=" samples:$fam"
 done
-expect "every declared counter rendered ($(wc -w <<<"$names") counters, $(wc -w <<<"$families") families, $nw workers)" \
+for smp in $samples; do
+	fam=${smp%%\{*}
+	[ "$(grep -c "^# TYPE $fam counter$" <<<"$m")" = 1 ] || bad+=" family:$fam"
+	[ "$(grep -cF "$smp " <<<"$m")" = 1 ] || bad+=" sample:$smp"
+done
+expect "every declared counter rendered ($(wc -w <<<"$names") counters, $(wc -w <<<"$families") worker families, $(wc -w <<<"$samples") control samples, $nw workers)" \
 	"missing:$bad" [ -z "$bad" ]
 it_sluice_stop "stats run"
 bad=""
