@@ -41,13 +41,16 @@ control_apply(struct sl_app *app, struct cfg *c, const char *name, char *msg,
 
 	if (cfg_restart_check(app->cfg, c, msg, len) != 0)
 		goto reject;
-	/* Ids counted by live connections must not go to new backends yet. */
+	/* Ids counted by live connections must not go to new backends yet.
+	 * Every id is looked at, not only the running snapshot's: a backend
+	 * removed by an earlier reload, its id above today's n_ids, may still
+	 * have connections counted on it. */
 	busy = calloc(SL_MAX_BACKENDS, 1);
 	if (busy == NULL) {
 		snprintf(msg, len, "out of memory");
 		goto reject;
 	}
-	for (i = 0; i < old->n_ids; i++)
+	for (i = 0; i < SL_MAX_BACKENDS; i++)
 		busy[i] = (char)stats_backend_busy(app, i);
 	snap = snap_rebuild_health(c, app->n_workers, old->gen + 1, old, busy, hcc_up, NULL,
 				   err, sizeof(err));
