@@ -8,6 +8,8 @@ packages=(
 	# build
 	gcc pkg-config meson ninja-build python3
 	libdpdk-dev libnuma-dev libconfig-dev libcunit1-dev
+	# session sync's MACs (libcrypto)
+	libssl-dev
 	# DPDK runtime drivers and tools (testpmd, pdump, proc-info, telemetry)
 	dpdk dpdk-dev
 	# demo and integration tests: namespaces, offload control, clients, servers
