@@ -181,6 +181,20 @@ static const struct stat_field stat_fields[] = {
 };
 #undef STAT_FIELD
 
+static void
+emit_fields(const struct stat_field *f, size_t n, const void *base,
+	    void (*emit)(void *arg, const struct stats_item *it), void *arg)
+{
+	struct stats_item it = { .drop = -1 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		it.key = f[i].key;
+		it.value = field(base, &f[i]);
+		emit(arg, &it);
+	}
+}
+
 void
 stats_view(const struct sl_app *app, void (*emit)(void *arg, const struct stats_item *it),
 	   void *arg)
@@ -197,28 +211,21 @@ stats_view(const struct sl_app *app, void (*emit)(void *arg, const struct stats_
 	control_lock();
 	stats_conns(app, &cc);
 	control_unlock();
-	for (i = 0; i < RTE_DIM(stat_fields); i++) {
-		it.key = stat_fields[i].key;
-		it.value = field(&s, &stat_fields[i]);
-		emit(arg, &it);
-	}
+	emit_fields(stat_fields, RTE_DIM(stat_fields), &s, emit, arg);
 	it.key = "steered";
 	it.value = s.steered_out;
 	emit(arg, &it);
-	for (i = 0; i < STATS_CTL_COUNT; i++) {
-		it.key = ctl_fields[i].key;
-		it.value = field(&ctl, &ctl_fields[i]);
-		emit(arg, &it);
+	emit_fields(ctl_fields, STATS_CTL_COUNT, &ctl, emit, arg);
+	{
+		const struct stats_item gauges[] = {
+			{ "conns_tracked", cc.tracked, -1 },
+			{ "conns_active", cc.active, -1 },
+			{ "conns_inactive", cc.inactive, -1 },
+		};
+
+		for (i = 0; i < RTE_DIM(gauges); i++)
+			emit(arg, &gauges[i]);
 	}
-	it.key = "conns_tracked";
-	it.value = cc.tracked;
-	emit(arg, &it);
-	it.key = "conns_active";
-	it.value = cc.active;
-	emit(arg, &it);
-	it.key = "conns_inactive";
-	it.value = cc.inactive;
-	emit(arg, &it);
 	for (i = 0; i < SL_DROP__COUNT; i++) {
 		drop_key((enum sl_drop)i, key, sizeof(key));
 		it.key = key;
