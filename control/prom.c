@@ -169,90 +169,102 @@ render_ctl(FILE *f, const struct sl_app *app)
 	}
 }
 
-/* Caller holds control_lock(): names come from the snapshot. */
+/* One backend's figures for the per-backend families, read once a scrape. */
+struct be_row {
+	struct stats_backend st;
+	uint64_t up;
+};
+
+/* A sample of a per-backend family: its state label (NULL: none) and the
+ * be_row field it shows. */
+struct be_sample {
+	const char *state;
+	size_t off;
+};
+
+#define BE_FIELD(f) offsetof(struct be_row, st.f)
+
+/* A per-backend family: every backend of every service, in snapshot order,
+ * rows[] indexed the same way. */
 static void
-render_conns(FILE *f, const struct sl_app *app)
+render_backend_family(FILE *f, const struct snapshot *s, const struct be_row *rows,
+		      const char *name, const char *type, const char *help,
+		      const struct be_sample *smp, size_t n_smp)
 {
+	uint32_t i, j, k = 0;
+	size_t m;
+
+	family(f, name, type, help);
+	for (i = 0; i < s->n_services; i++) {
+		for (j = 0; j < s->services[i].n_backends; j++, k++) {
+			const struct sched_backend *b = &s->services[i].backends[j];
+			char ip[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
+			for (m = 0; m < n_smp; m++) {
+				uint64_t v;
+
+				memcpy(&v, (const char *)&rows[k] + smp[m].off, sizeof(v));
+				fprintf(f, "%s{service=\"%s\",backend=\"%s:%u\"", name,
+					s->services[i].name, ip, rte_be_to_cpu_16(b->port));
+				if (smp[m].state != NULL)
+					fprintf(f, ",state=\"%s\"", smp[m].state);
+				fprintf(f, "} %" PRIu64 "\n", v);
+			}
+		}
+	}
+}
+
+/*
+ * Connections, and traffic per backend and per service. Caller holds
+ * control_lock(): names come from the snapshot. -1 when out of memory.
+ */
+static int
+render_backends(FILE *f, const struct sl_app *app)
+{
+	static const struct be_sample scheduled[] = { { NULL, BE_FIELD(scheduled) } };
+	static const struct be_sample conns[] = {
+		{ "active", BE_FIELD(active) }, { "inactive", BE_FIELD(inactive) } };
+	static const struct be_sample packets[] = { { NULL, BE_FIELD(packets) } };
+	static const struct be_sample bytes[] = { { NULL, BE_FIELD(bytes) } };
+	static const struct be_sample up[] = { { NULL, offsetof(struct be_row, up) } };
+	static const char *const names[] = { "sluice_service_packets_total",
+		"sluice_service_bytes_total", "sluice_service_connections_refused_total" };
+	static const char *const helps[] = { "Packets forwarded for each service.",
+		"Bytes forwarded for each service.",
+		"New connections refused for each service: no backend available." };
 	const struct snapshot *s = app->snap;
 	struct stats_conns cc;
-	uint32_t i, j;
+	struct be_row *rows = calloc(s->n_backends + 1, sizeof(*rows));
+	uint32_t i, j, k = 0;
+	int dir;
 
+	if (rows == NULL)
+		return -1;
+	for (i = 0; i < s->n_services; i++) {
+		for (j = 0; j < s->services[i].n_backends; j++, k++) {
+			stats_backend(app, s->services[i].backends[j].id, &rows[k].st);
+			rows[k].up = s->services[i].backends[j].up;
+		}
+	}
 	stats_conns(app, &cc);
 	family(f, "sluice_connections", "gauge",
 	       "Connections in the tables: tracked (all), active (established), inactive.");
 	fprintf(f, "sluice_connections{state=\"tracked\"} %" PRIu64 "\n", cc.tracked);
 	fprintf(f, "sluice_connections{state=\"active\"} %" PRIu64 "\n", cc.active);
 	fprintf(f, "sluice_connections{state=\"inactive\"} %" PRIu64 "\n", cc.inactive);
-
-	family(f, "sluice_backend_connections_scheduled_total", "counter",
-	       "Connections scheduled to each backend.");
-	for (i = 0; i < s->n_services; i++) {
-		for (j = 0; j < s->services[i].n_backends; j++) {
-			const struct sched_backend *b = &s->services[i].backends[j];
-			char ip[INET_ADDRSTRLEN];
-			struct stats_backend bs;
-
-			stats_backend(app, b->id, &bs);
-			inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
-			fprintf(f, "sluice_backend_connections_scheduled_total{service=\"%s\","
-				"backend=\"%s:%u\"} %" PRIu64 "\n", s->services[i].name, ip,
-				rte_be_to_cpu_16(b->port), bs.scheduled);
-		}
-	}
-	family(f, "sluice_backend_connections", "gauge",
-	       "Connections per backend: active (established) and inactive.");
-	for (i = 0; i < s->n_services; i++) {
-		for (j = 0; j < s->services[i].n_backends; j++) {
-			const struct sched_backend *b = &s->services[i].backends[j];
-			char ip[INET_ADDRSTRLEN];
-			struct stats_backend bs;
-
-			stats_backend(app, b->id, &bs);
-			inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
-			fprintf(f, "sluice_backend_connections{service=\"%s\",backend=\"%s:%u\","
-				"state=\"active\"} %" PRIu64 "\n", s->services[i].name, ip,
-				rte_be_to_cpu_16(b->port), bs.active);
-			fprintf(f, "sluice_backend_connections{service=\"%s\",backend=\"%s:%u\","
-				"state=\"inactive\"} %" PRIu64 "\n", s->services[i].name, ip,
-				rte_be_to_cpu_16(b->port), bs.inactive);
-		}
-	}
-}
-
-/* Caller holds control_lock(). */
-static void
-render_traffic(FILE *f, const struct sl_app *app)
-{
-	const struct snapshot *s = app->snap;
-	uint32_t i, j;
-	int dir;
-
-	for (dir = 0; dir < 2; dir++) {
-		const char *name = dir ? "sluice_backend_bytes_total" : "sluice_backend_packets_total";
-
-		family(f, name, "counter", dir ? "Bytes forwarded to and from each backend." :
-		       "Packets forwarded to and from each backend.");
-		for (i = 0; i < s->n_services; i++) {
-			for (j = 0; j < s->services[i].n_backends; j++) {
-				const struct sched_backend *b = &s->services[i].backends[j];
-				char ip[INET_ADDRSTRLEN];
-				struct stats_backend bs;
-
-				stats_backend(app, b->id, &bs);
-				inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
-				fprintf(f, "%s{service=\"%s\",backend=\"%s:%u\"} %" PRIu64 "\n", name,
-					s->services[i].name, ip, rte_be_to_cpu_16(b->port),
-					dir ? bs.bytes : bs.packets);
-			}
-		}
-	}
+	render_backend_family(f, s, rows, "sluice_backend_connections_scheduled_total", "counter",
+			      "Connections scheduled to each backend.", scheduled,
+			      RTE_DIM(scheduled));
+	render_backend_family(f, s, rows, "sluice_backend_connections", "gauge",
+			      "Connections per backend: active (established) and inactive.",
+			      conns, RTE_DIM(conns));
+	render_backend_family(f, s, rows, "sluice_backend_packets_total", "counter",
+			      "Packets forwarded to and from each backend.", packets,
+			      RTE_DIM(packets));
+	render_backend_family(f, s, rows, "sluice_backend_bytes_total", "counter",
+			      "Bytes forwarded to and from each backend.", bytes, RTE_DIM(bytes));
 	for (dir = 0; dir < 3; dir++) {
-		static const char *const names[] = { "sluice_service_packets_total",
-			"sluice_service_bytes_total", "sluice_service_connections_refused_total" };
-		static const char *const helps[] = { "Packets forwarded for each service.",
-			"Bytes forwarded for each service.",
-			"New connections refused for each service: no backend available." };
-
 		family(f, names[dir], "counter", helps[dir]);
 		for (i = 0; i < s->n_services; i++) {
 			struct stats_service ss;
@@ -263,17 +275,10 @@ render_traffic(FILE *f, const struct sl_app *app)
 				dir == 0 ? ss.packets : dir == 1 ? ss.bytes : ss.refused);
 		}
 	}
-	family(f, "sluice_backend_up", "gauge", "1 if the backend is UP (health checks), else 0.");
-	for (i = 0; i < s->n_services; i++) {
-		for (j = 0; j < s->services[i].n_backends; j++) {
-			const struct sched_backend *b = &s->services[i].backends[j];
-			char ip[INET_ADDRSTRLEN];
-
-			inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
-			fprintf(f, "sluice_backend_up{service=\"%s\",backend=\"%s:%u\"} %u\n",
-				s->services[i].name, ip, rte_be_to_cpu_16(b->port), b->up);
-		}
-	}
+	render_backend_family(f, s, rows, "sluice_backend_up", "gauge",
+			      "1 if the backend is UP (health checks), else 0.", up, RTE_DIM(up));
+	free(rows);
+	return 0;
 }
 
 /* The management endpoints' own connections: what the deadlines and caps cut. */
@@ -307,6 +312,7 @@ render(size_t *len)
 {
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
+	int rc;
 
 	if (f == NULL)
 		return NULL;
@@ -318,10 +324,9 @@ render(size_t *len)
 	render_ctl(f, prom_app);
 	render_mgmt(f);
 	control_lock();
-	render_conns(f, prom_app);
-	render_traffic(f, prom_app);
+	rc = render_backends(f, prom_app);
 	control_unlock();
-	if (fclose(f) != 0) {
+	if (fclose(f) != 0 || rc != 0) {
 		free(buf);
 		return NULL;
 	}
