@@ -56,23 +56,6 @@ suite_cleanup(void)
 	return inproc_stop(&app, &cfg);
 }
 
-/* Each test starts from config_text applied, no connection counted. */
-static void
-apply_text(const char *text, int want_rc, char *msg, size_t len);
-
-static void
-setup(void)
-{
-	char msg[512];
-	uint32_t w, id;
-
-	for (w = 0; w < app.n_workers; w++)
-		for (id = 0; id < SL_MAX_BACKENDS; id++)
-			app.workers[w]->active[id] = app.workers[w]->inactive[id] = 0;
-	apply_text(config_text, 0, msg, sizeof(msg));
-	rcu_reclaim();
-}
-
 /* Load text as a file would be, and apply it; the API socket is cleared
  * as inproc_start cleared the running one's. */
 static void
@@ -87,6 +70,20 @@ apply_text(const char *text, int want_rc, char *msg, size_t len)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	c->api_socket[0] = '\0';
 	CU_ASSERT_EQUAL(control_apply(&app, c, "test.conf", msg, len), want_rc);
+}
+
+/* Each test starts from config_text applied, no connection counted. */
+static void
+setup(void)
+{
+	char msg[512];
+	uint32_t w, id;
+
+	for (w = 0; w < app.n_workers; w++)
+		for (id = 0; id < SL_MAX_BACKENDS; id++)
+			app.workers[w]->active[id] = app.workers[w]->inactive[id] = 0;
+	apply_text(config_text, 0, msg, sizeof(msg));
+	rcu_reclaim();
 }
 
 /* Backend id of address 198.18.1.<last> in the running snapshot, or -1. */

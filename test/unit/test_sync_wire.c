@@ -206,7 +206,7 @@ test_group_refused(void)
 	CU_ASSERT_EQUAL(n, 0);
 }
 
-/* Record i's byte at offset off set to v, re-MACed: a sender with the key
+/* Record 1's byte at offset off set to v, re-MACed: a sender with the key
  * that sends nonsense is refused for the record, not the MAC. */
 static enum sync_reject
 bad_record(size_t off, uint8_t v)
