@@ -69,12 +69,6 @@ state_from_wire(uint8_t s)
 	}
 }
 
-int
-sync_state_synced(uint8_t ct_state)
-{
-	return state_to_wire(ct_state) != 0;
-}
-
 static int
 mode_to_wire(uint8_t m, uint8_t *out)
 {

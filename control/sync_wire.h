@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../dataplane/sync_rec.h"
 #include "sync_proto.h"
 
 /* Why a message was refused: X(name, what was wrong). */
@@ -50,23 +51,6 @@ struct sync_hdr {
 	uint32_t epoch;
 	uint32_t seq;
 };
-
-/*
- * One synced connection, as the connection table speaks: addresses and
- * ports in network order, mode an enum svc_mode, state an enum ct_state
- * (only states worth syncing: ESTABLISHED and after, UDP).
- */
-struct sync_rec {
-	uint8_t proto;
-	uint8_t mode;
-	uint8_t state;
-	uint32_t caddr, vaddr, daddr, laddr;
-	uint16_t cport, vport, dport, lport;
-	uint32_t timeout_ms;
-};
-
-/* Whether a connection in ct_state s is synced at all. */
-int sync_state_synced(uint8_t ct_state);
 
 /*
  * Encode h and n records (n <= SYNC_MAX_RECS, none unless type CONNS) into

@@ -547,6 +547,17 @@ ct_update(struct ct_table *t, struct ct_conn *c, enum ct_dir dir,
 	return (enum ct_state)prev;
 }
 
+void
+ct_restore(struct ct_table *t, struct ct_conn *c, uint8_t state, uint32_t expire)
+{
+	c->state = state;
+	if ((int32_t)(expire - c->expire) < 0) {
+		ct_wheel_unlink(t, ct_conn_index(t, c));
+		ct_wheel_link(t, ct_conn_index(t, c), expire);
+	}
+	c->expire = expire;
+}
+
 /* Expiry */
 
 /*
@@ -592,6 +603,8 @@ ct_expire(struct ct_table *t, uint32_t now, unsigned int budget)
 		}
 		if ((int32_t)(c->expire - now) > 0) {
 			ct_wheel_link(t, idx, c->expire);
+			if (t->rearm != NULL)
+				t->rearm(c, t->rearm_arg);
 			continue;
 		}
 		ct_free(t, c);

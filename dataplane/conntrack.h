@@ -122,6 +122,22 @@ typedef void (*ct_release_fn)(struct ct_conn *c, void *arg);
 void ct_set_release(struct ct_table *t, ct_release_fn fn, void *arg);
 
 /*
+ * Called when ct_expire() finds a connection alive and re-arms it: at most
+ * CT_WHEEL_SPAN (65 s) and at most one idle timeout after it was last armed,
+ * so a live connection is visited periodically (session sync refreshes its
+ * peers' copies from here). Same rules as the release callback.
+ */
+typedef void (*ct_rearm_fn)(struct ct_conn *c, void *arg);
+void ct_set_rearm(struct ct_table *t, ct_rearm_fn fn, void *arg);
+
+/*
+ * Set a connection's state and expiry as a peer reported them (session
+ * sync install or refresh), whatever the state machine would say; the
+ * expiry may move either way. The caller keeps its own per-state counts.
+ */
+void ct_restore(struct ct_table *t, struct ct_conn *c, uint8_t state, uint32_t expire);
+
+/*
  * Expire idle connections due at or before `now`, visiting at most `budget`
  * entries (removed or re-armed); the next call resumes where this one
  * stopped. Returns the number removed. Call once per loop pass: with enough

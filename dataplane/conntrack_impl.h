@@ -104,6 +104,8 @@ struct ct_table {
 	uint32_t *wheel;        /* CT_WHEEL_LISTS list heads */
 	ct_release_fn release;
 	void *release_arg;
+	ct_rearm_fn rearm;
+	void *rearm_arg;
 	struct ct_timeouts timeouts;
 	struct ct_stats stats;
 } __attribute__((aligned(64)));

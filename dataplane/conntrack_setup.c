@@ -141,6 +141,13 @@ ct_set_release(struct ct_table *t, ct_release_fn fn, void *arg)
 	t->release_arg = arg;
 }
 
+void
+ct_set_rearm(struct ct_table *t, ct_rearm_fn fn, void *arg)
+{
+	t->rearm = fn;
+	t->rearm_arg = arg;
+}
+
 const struct ct_stats *
 ct_table_stats(const struct ct_table *t)
 {

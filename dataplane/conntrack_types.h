@@ -44,7 +44,9 @@ struct ct_timeouts {
 
 /* Connection flags (struct ct_conn.flags). */
 #define CT_F_MODE_MASK 0x03u /* forwarding mode, enum svc_mode */
-/* 0x04 and 0x08 are free. */
+/* Installed from a peer's sync record, no packet seen here since. */
+#define CT_F_SYNCED    0x04u
+/* 0x08 is free. */
 /* Which side has sent a FIN (TCP state machine); REPLY is ORIG << CT_DIR_REPLY. */
 #define CT_F_FIN_ORIG  0x10u
 #define CT_F_FIN_REPLY 0x20u

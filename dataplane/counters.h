@@ -32,7 +32,16 @@
 	X(arp_other, NULL, "ARP replies and requests only learned from.") \
 	X(icmp_echo_replies, "sluice_icmp_echo_replies_total", "Pings answered.") \
 	X(events_lost, NULL, "Events the control lcore's ring had no room for.") \
-	X(to_kernel, NULL, "Packets handed to the kernel exception path.")
+	X(to_kernel, NULL, "Packets handed to the kernel exception path.") \
+	X(sync_events, NULL, "Connection changes queued for session sync.") \
+	X(sync_events_lost, "sluice_sync_events_lost_total", \
+	  "Connection changes the session sync ring had no room for.") \
+	X(sync_installed, NULL, "Connections installed from peers' records.") \
+	X(sync_refreshed, NULL, "Connections whose peers' records refreshed them.") \
+	X(sync_unknown_service, NULL, "Peer records for a service (VIP, port, mode) not here.") \
+	X(sync_unknown_backend, NULL, "Peer records for a backend the service has not here.") \
+	X(sync_install_failed, NULL, \
+	  "Peer records not installed: table full, tuple or local port taken, unknown local address.")
 
 #define SL_CTL_COUNTERS(X) \
 	X(arp_requests, "sluice_arp_requests_total", "result=\"sent\"", \

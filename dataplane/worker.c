@@ -28,7 +28,7 @@
 #include "refuse.h"
 #include "sched.h"
 #include "steer.h"
-#include "worker.h"
+#include "worker_impl.h"
 #include "xlate.h"
 
 /* Connection entries keep ids and local address indices in narrow fields. */
@@ -97,20 +97,6 @@ wk_tuple_hash(uint8_t proto, const struct ct_tuple *t)
 	uint32_t h = rte_hash_crc_8byte(((uint64_t)t->src_ip << 32) | t->dst_ip, proto);
 
 	return rte_hash_crc_4byte(((uint32_t)t->src_port << 16) | t->dst_port, h);
-}
-
-static void
-wk_count_state(struct worker *w, const struct ct_conn *c, uint8_t state, int delta)
-{
-	uint32_t *ctr = ct_state_is_active(state) ? w->active : w->inactive;
-
-	ctr[c->backend_id] += (uint32_t)delta;
-}
-
-static inline void
-wk_lport_free(struct wk_lport_pool *p, uint16_t port_be)
-{
-	p->ring[(p->head + p->n_free++) % p->size] = rte_be_to_cpu_16(port_be);
 }
 
 void
@@ -271,11 +257,8 @@ wk_lport_alloc(struct worker *w, const struct snap_service *svc, uint32_t hash,
 		uint16_t li = svc->laddr_idx[(hash + i) % svc->n_laddrs];
 		struct wk_lport_pool *p = &w->lports[li];
 
-		if (p->n_free > 0) {
+		if (wk_lport_take(p, lport) == 0) {
 			*laddr_idx = li;
-			*lport = rte_cpu_to_be_16(p->ring[p->head]);
-			p->head = (p->head + 1) % p->size;
-			p->n_free--;
 			return 0;
 		}
 	}
@@ -367,6 +350,9 @@ wk_new_conn(struct worker *w, const struct snap_service *svc,
 	wk_count_state(w, c, c->state, 1);
 	w->scheduled[be->id]++;
 	w->stats.conns_created++;
+	/* A UDP flow is synced as it is made; TCP once established. */
+	if (unlikely(w->sync_out != NULL) && sync_state_synced(c->state))
+		wk_sync_emit(w, c);
 	return c;
 }
 
@@ -411,6 +397,8 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		wk_count_state(w, c, prev, -1);
 		wk_count_state(w, c, c->state, 1);
 	}
+	if (unlikely(w->sync_out != NULL))
+		wk_sync_seen(w, c, prev);
 	/* Selected, not branched on: the direction is random packet to packet. */
 	ct_reply_tuple(c, w->ct_laddrs, &reply);
 	other = dir == CT_DIR_ORIG ? &reply : &c->orig;
@@ -734,6 +722,8 @@ worker_pass_end(struct worker *w)
 	for (p = 0; p < w->app->n_ports; p++)
 		wk_tx_flush(w, p);
 	ct_expire(w->ct, w->now, w->expire_budget);
+	if (w->sync_in != NULL)
+		worker_sync_pass(w);
 	if (unlikely(w->job != NULL || !rte_ring_empty(w->mailbox)))
 		wk_mailbox(w);
 }

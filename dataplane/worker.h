@@ -48,7 +48,10 @@ struct wk_lport_pool {
 	uint16_t *ring;
 	uint32_t size;
 	uint32_t head;               /* next to hand out */
-	uint32_t n_free;
+	uint32_t n_free;             /* ports in the ring */
+	uint16_t first;              /* host order: the pool is first .. first + size - 1 */
+	uint64_t *used;              /* bit port - first: a connection holds it */
+	uint64_t *queued;            /* bit port - first: it is in the ring */
 };
 
 /*
@@ -91,6 +94,11 @@ struct worker {
 	struct rte_ring *mailbox;    /* from the API thread: struct mail * */
 	struct rte_ring *exc;        /* to the control lcore: packets for the kernel */
 	struct mail *job;            /* mail being worked through, its reference held */
+	/* Session sync (worker_sync.c); NULL when it is off. */
+	struct rte_ring *sync_out;   /* to the control lcore: struct sync_rec */
+	struct rte_ring *sync_in;    /* from the control lcore: records to install */
+	uint32_t bulk_cursor;        /* a peer's bulk request: where the walk is */
+	uint8_t bulk;                /* its state (worker_sync.c) */
 	uint32_t burst;
 	uint32_t idle_sleep_us;
 	uint32_t expire_budget;
@@ -123,6 +131,7 @@ struct wk_params {
 	uint32_t expire_budget;      /* entries visited per expiry slice */
 	uint32_t ct_capacity;        /* connection table entries */
 	struct ct_timeouts timeouts;
+	int sync;                    /* session sync on: make its rings */
 };
 
 /*
@@ -139,6 +148,15 @@ void worker_destroy(struct worker *w);
 /* ct_set_release() callback: a connection leaves w's table (counts, its
  * FULLNAT port back to the pool). Set by worker_create(). */
 void worker_release(struct ct_conn *c, void *arg);
+
+/*
+ * Session sync (worker_sync.c). worker_sync_pass installs a slice of what
+ * sync_in holds and goes on with a bulk walk; worker_sync_rearm is the
+ * table's re-arm callback, refreshing the peers' copies of a live
+ * connection. Context: the worker's lcore.
+ */
+void worker_sync_pass(struct worker *w);
+void worker_sync_rearm(struct ct_conn *c, void *arg);
 
 /* lcore entry point; arg is the struct worker. Returns 0 when app->stop. */
 int worker_main(void *arg);

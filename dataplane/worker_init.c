@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -15,6 +16,7 @@
 #include <rte_ring.h>
 
 #include "log.h"
+#include "sync_rec.h"
 #include "worker.h"
 
 void
@@ -29,21 +31,31 @@ int
 worker_lport_pool_init(struct worker *w, uint32_t idx, const struct snapshot *snap)
 {
 	struct wk_lport_pool *pool = &w->lports[idx];
+	int socket = (int)rte_lcore_to_socket_id(w->lcore);
 	uint32_t count, k;
+	size_t map_bytes;
 	uint16_t first;
 	uint16_t *ring;
 
 	if (pool->ring != NULL)
 		return 0;
 	worker_lport_range(snap, w->id, &first, &count);
-	ring = rte_malloc_socket("lports", sizeof(uint16_t) * count, 0,
-				 (int)rte_lcore_to_socket_id(w->lcore));
-	if (ring == NULL) {
+	map_bytes = (count + 63) / 64 * sizeof(uint64_t);
+	ring = rte_malloc_socket("lports", sizeof(uint16_t) * count, 0, socket);
+	pool->used = rte_zmalloc_socket("lports_used", map_bytes, 0, socket);
+	pool->queued = rte_malloc_socket("lports_queued", map_bytes, 0, socket);
+	if (ring == NULL || pool->used == NULL || pool->queued == NULL) {
 		SL_LOG(ERR, app, "worker %u: cannot allocate local ports", w->id);
+		rte_free(ring);
+		rte_free(pool->used);
+		rte_free(pool->queued);
+		pool->used = pool->queued = NULL;
 		return -ENOMEM;
 	}
+	memset(pool->queued, 0xff, map_bytes);
 	for (k = 0; k < count; k++)
 		ring[k] = (uint16_t)(first + k);
+	pool->first = first;
 	pool->size = count;
 	pool->head = 0;
 	pool->n_free = count;
@@ -135,6 +147,20 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 			id, rte_strerror(rte_errno));
 		goto fail;
 	}
+	if (c->sync) {
+		snprintf(name, sizeof(name), "sl_so_%u", id);
+		w->sync_out = rte_ring_create_elem(name, sizeof(struct sync_rec), SL_SYNC_RING_SIZE,
+						   socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "sl_si_%u", id);
+		w->sync_in = rte_ring_create_elem(name, sizeof(struct sync_rec), SL_SYNC_RING_SIZE,
+						  socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->sync_out == NULL || w->sync_in == NULL) {
+			SL_LOG(ERR, app, "worker %u: cannot create session sync rings: %s",
+				id, rte_strerror(rte_errno));
+			goto fail;
+		}
+		ct_set_rearm(w->ct, worker_sync_rearm, w);
+	}
 	snprintf(name, sizeof(name), "sl_ev_%u", id);
 	w->events = rte_ring_create_elem(name, sizeof(struct sl_event), SL_EVENT_RING_SIZE,
 					 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -157,6 +183,8 @@ worker_destroy(struct worker *w)
 	if (w == NULL)
 		return;
 	rte_ring_free(w->events);
+	rte_ring_free(w->sync_out);
+	rte_ring_free(w->sync_in);
 	if (w->job != NULL)
 		mail_put(w->job);
 	if (w->mailbox != NULL) {
@@ -173,8 +201,11 @@ worker_destroy(struct worker *w)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w->exc);
 	}
-	for (i = 0; i < SL_MAX_LADDRS; i++)
+	for (i = 0; i < SL_MAX_LADDRS; i++) {
 		rte_free(w->lports[i].ring);
+		rte_free(w->lports[i].used);
+		rte_free(w->lports[i].queued);
+	}
 	rte_free(w->active);
 	rte_free(w->inactive);
 	rte_free(w->scheduled);

@@ -22,6 +22,7 @@
 
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_ring.h>
 #include <rte_tcp.h>
 
 #include "control/config.h"
@@ -29,6 +30,7 @@
 #include "dataplane/app.h"
 #include "dataplane/conntrack.h"
 #include "dataplane/neigh.h"
+#include "dataplane/sync_rec.h"
 #include "dataplane/worker.h"
 #include "inproc.h"
 #include "test/lib/pktbuild.h"
@@ -470,6 +472,230 @@ test_first_packets_share_burst(void)
 	assert_mbufs_home();
 }
 
+/* Session sync (worker_sync.c) */
+
+/* A fresh worker 0 with session sync on (rings made, re-arm hook set). */
+static void
+sync_worker(void)
+{
+	struct wk_params wp;
+
+	app_worker_params(cfg, &wp);
+	wp.sync = 1;
+	worker_destroy(app.workers[0]);
+	app.workers[0] = worker_create(&app, 0, lcore, &wp, app.snap);
+	w = app.workers[0];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w->sync_out);
+	(void)ct_set_seed(w->ct, 0x5eed);
+}
+
+static unsigned int
+sync_take(struct sync_rec *out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	while (n < max && rte_ring_sc_dequeue_elem(w->sync_out, &out[n], sizeof(out[0])) == 0)
+		n++;
+	return n;
+}
+
+/* A peer's record of the client's connection to VIP1:80 on the backend. */
+static struct sync_rec
+peer_rec(uint8_t state)
+{
+	return (struct sync_rec){
+		.caddr = htonl(IP_CLIENT), .cport = htons(CLIENT_PORT),
+		.vaddr = htonl(IP_VIP1), .vport = htons(VIP_PORT),
+		.daddr = htonl(IP_BACKEND), .dport = htons(BACKEND_PORT),
+		.timeout_ms = 60000, .proto = IPPROTO_TCP, .mode = SVC_MODE_NAT,
+		.state = state, .kind = SYNC_K_CONN,
+	};
+}
+
+static void
+sync_give(struct sync_rec *r)
+{
+	CU_ASSERT_FATAL(rte_ring_sp_enqueue_elem(w->sync_in, r, sizeof(*r)) == 0);
+}
+
+/*
+ * What a peer needs, when it matters: nothing while the handshake is half
+ * done, one record when it is established (tuple, backend, time left),
+ * none for the established traffic after it, one per closing state. A UDP
+ * flow is reported as it is made.
+ */
+static void
+test_sync_reports_changes(void)
+{
+	static const uint8_t steps[] = { RTE_TCP_SYN_FLAG, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
+					 RTE_TCP_ACK_FLAG, RTE_TCP_ACK_FLAG,
+					 RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG };
+	static const unsigned int want[] = { 0, 0, 1, 0, 1 };
+	struct sync_rec r[4];
+	struct pb_spec s;
+	unsigned int i, n;
+
+	sync_worker();
+	for (i = 0; i < RTE_DIM(steps); i++) {
+		if (i == 1)
+			from_backend(&s, steps[i]);
+		else
+			from_client(&s, IP_VIP1, steps[i]);
+		pass(i == 1 ? SIDE_BACKEND : SIDE_CLIENT, &s, 1);
+		n = sync_take(r, RTE_DIM(r));
+		CU_ASSERT_EQUAL(n, want[i]);
+		if (i == 2 && n == 1) {
+			CU_ASSERT_EQUAL(r[0].state, CT_ESTABLISHED);
+			CU_ASSERT_EQUAL(r[0].kind, SYNC_K_CONN);
+			CU_ASSERT_EQUAL(r[0].mode, SVC_MODE_NAT);
+			CU_ASSERT_EQUAL(r[0].caddr, htonl(IP_CLIENT));
+			CU_ASSERT_EQUAL(r[0].cport, htons(CLIENT_PORT));
+			CU_ASSERT_EQUAL(r[0].vaddr, htonl(IP_VIP1));
+			CU_ASSERT_EQUAL(r[0].vport, htons(VIP_PORT));
+			CU_ASSERT_EQUAL(r[0].daddr, htonl(IP_BACKEND));
+			CU_ASSERT_EQUAL(r[0].dport, htons(BACKEND_PORT));
+			CU_ASSERT_EQUAL(r[0].laddr, 0);
+			CU_ASSERT(r[0].timeout_ms > 3590000 && r[0].timeout_ms <= 3600000);
+		}
+		if (i == 4 && n == 1)
+			CU_ASSERT_EQUAL(r[0].state, CT_FIN_WAIT);
+	}
+	CU_ASSERT_EQUAL(w->stats.sync_events, 2);
+
+	pb_default(&s, IPPROTO_UDP);
+	memcpy(s.dst_mac, app.ports[SIDE_CLIENT].mac.addr_bytes, 6);
+	memcpy(s.src_mac, gw_mac, 6);
+	s.src_ip = IP_CLIENT;
+	s.src_port = CLIENT_PORT;
+	s.dst_ip = IP_VIP1;
+	s.dst_port = DNS_PORT;
+	pass(SIDE_CLIENT, &s, 1);
+	n = sync_take(r, RTE_DIM(r));
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(r[0].state, CT_UDP);
+	CU_ASSERT_EQUAL(r[0].proto, IPPROTO_UDP);
+	CU_ASSERT_EQUAL(r[0].dport, htons(BACKEND_DNS_PORT));
+	CU_ASSERT_EQUAL(w->stats.sync_events_lost, 0);
+	assert_mbufs_home();
+}
+
+/*
+ * A peer's established connection, installed: counted in the backend's
+ * active load, marked a copy and not reported back; the backend's next
+ * segment is forwarded to the client as the peer would, and makes the
+ * connection this worker's own (reported once). A second record of it
+ * refreshes rather than duplicates.
+ */
+static void
+test_sync_install(void)
+{
+	struct sync_rec r = peer_rec(CT_ESTABLISHED), got[2];
+	struct ct_conn *c;
+	struct pb_spec s;
+	uint16_t be;
+
+	sync_worker();
+	sync_give(&r);
+	worker_pass_begin(w);
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(w->stats.sync_installed, 1);
+	c = conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->state, CT_ESTABLISHED);
+	CU_ASSERT(c->flags & CT_F_SYNCED);
+	CU_ASSERT_EQUAL(c->svc_id, svc_id_of(IP_VIP1, VIP_PORT, IPPROTO_TCP));
+	be = c->backend_id;
+	CU_ASSERT_EQUAL(w->active[be], 1);
+	CU_ASSERT_EQUAL(sync_take(got, 2), 0);
+
+	r.state = CT_ESTABLISHED;
+	sync_give(&r);
+	worker_pass_begin(w);
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(w->stats.sync_installed, 1);
+	CU_ASSERT_EQUAL(w->stats.sync_refreshed, 1);
+	CU_ASSERT_EQUAL(w->active[be], 1);
+	CU_ASSERT_EQUAL(ct_table_stats(w->ct)->active, 1);
+
+	from_backend(&s, RTE_TCP_ACK_FLAG);
+	pass(SIDE_BACKEND, &s, 1);
+	ASSERT_COUNTS(0, 1, 0);
+	c = conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(!(c->flags & CT_F_SYNCED));
+	CU_ASSERT_EQUAL(sync_take(got, 2), 1);
+	from_client(&s, IP_VIP1, RTE_TCP_ACK_FLAG);
+	pass(SIDE_CLIENT, &s, 1);
+	ASSERT_COUNTS(0, 2, 0);
+	CU_ASSERT_EQUAL(sync_take(got, 2), 0);
+	assert_mbufs_home();
+}
+
+/* Records naming what this appliance does not have install nothing. */
+static void
+test_sync_refuses_unknown(void)
+{
+	struct sync_rec r;
+
+	sync_worker();
+	r = peer_rec(CT_ESTABLISHED);
+	r.vport = htons(81);
+	sync_give(&r);
+	r = peer_rec(CT_ESTABLISHED);
+	r.mode = SVC_MODE_FULLNAT;
+	sync_give(&r);
+	r = peer_rec(CT_ESTABLISHED);
+	r.daddr = htonl(IP_BACKEND + 1);
+	sync_give(&r);
+	worker_pass_begin(w);
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(w->stats.sync_unknown_service, 2);
+	CU_ASSERT_EQUAL(w->stats.sync_unknown_backend, 1);
+	CU_ASSERT_EQUAL(w->stats.sync_installed, 0);
+	CU_ASSERT_EQUAL(ct_table_stats(w->ct)->active, 0);
+}
+
+/*
+ * A peer's bulk request: every synced connection (established, and a
+ * peer's copy too), none half-open, then the end of the walk.
+ */
+static void
+test_sync_bulk(void)
+{
+	struct sync_rec r = peer_rec(CT_ESTABLISHED), got[8];
+	struct pb_spec s;
+	unsigned int n, i, passes;
+
+	sync_worker();
+	sync_give(&r);
+	from_client(&s, IP_VIP2, RTE_TCP_SYN_FLAG);
+	s.src_port = CLIENT_PORT + 1;
+	pass(SIDE_CLIENT, &s, 1);
+	CU_ASSERT_EQUAL(ct_table_stats(w->ct)->active, 2);
+	CU_ASSERT_EQUAL(sync_take(got, 8), 0);
+
+	memset(&r, 0, sizeof(r));
+	r.kind = SYNC_K_BULK_START;
+	sync_give(&r);
+	n = 0;
+	for (passes = 0; passes < 64 && (n == 0 || got[n - 1].kind != SYNC_K_BULK_DONE); passes++) {
+		worker_pass_begin(w);
+		worker_pass_end(w);
+		n += sync_take(got + n, 8 - n);
+	}
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(got[0].kind, SYNC_K_CONN);
+	CU_ASSERT_EQUAL(got[0].vaddr, htonl(IP_VIP1));
+	CU_ASSERT_EQUAL(got[1].kind, SYNC_K_BULK_DONE);
+	for (i = 0; i < 4; i++) {
+		worker_pass_begin(w);
+		worker_pass_end(w);
+	}
+	CU_ASSERT_EQUAL(sync_take(got, 8), 0);
+	assert_mbufs_home();
+}
+
 int
 unit_register(void)
 {
@@ -481,6 +707,13 @@ unit_register(void)
 		  test_ack_before_delete_in_burst },
 		{ "a flow's first packets in one burst make one connection",
 		  test_first_packets_share_burst },
+		{ "sync: established, closing and UDP connections are reported, once each",
+		  test_sync_reports_changes },
+		{ "sync: a peer's connection is installed, refreshed, and becomes ours on traffic",
+		  test_sync_install },
+		{ "sync: records for an unknown service, mode or backend install nothing",
+		  test_sync_refuses_unknown },
+		{ "sync: a bulk request walks the table, then ends", test_sync_bulk },
 	};
 
 	return unit_add_suite_once("worker", suite_init, suite_cleanup, setup, NULL, tests,
