@@ -274,6 +274,8 @@ const struct cfg_section *const cfg_sections[CFG_N_SECTIONS] = {
 	&cfg_sec_api,
 	&cfg_sec_ports,
 	&cfg_sec_services,
+	&cfg_sec_sync,
+	&cfg_sec_ha,
 };
 
 void

@@ -113,6 +113,22 @@ struct cfg_service {
 	int line;
 };
 
+/* Session sync (sync section; config_sync.c). */
+#define CFG_SYNC_KEY_MIN 16       /* bytes of HMAC key, at least */
+#define CFG_SYNC_KEY_MAX 64
+struct cfg_sync {
+	uint8_t on;               /* the section is written */
+	uint32_t node_id;         /* this appliance, unique in the group */
+	uint32_t group;           /* both ends must agree */
+	uint16_t port;            /* UDP, host order */
+	uint32_t source;          /* network order: a port address to bind */
+	uint32_t mcast;           /* network order; 0 = none */
+	uint32_t peers[SL_MAX_SYNC_PEERS]; /* network order */
+	uint32_t n_peers;
+	uint8_t key[CFG_SYNC_KEY_MAX];
+	uint32_t key_len;
+};
+
 /*
  * Where the main file wrote what a reload may not change, for
  * cfg_restart_check's message: a line of cfg.source (a setting from an
@@ -120,7 +136,7 @@ struct cfg_service {
  * the loader's section tables (config_impl.h). cfg_equal and cfg_dump
  * ignore them, as they ignore every line.
  */
-#define CFG_N_SECTIONS 8          /* top-level settings the loader knows */
+#define CFG_N_SECTIONS 10         /* top-level settings the loader knows */
 #define CFG_SECTION_KEYS 8        /* scalar keys of one top-level group, at most */
 struct cfg_lines {
 	int section[CFG_N_SECTIONS];
@@ -155,6 +171,9 @@ struct cfg {
 	struct cfg_service *services;
 	uint32_t n_services;
 	uint32_t n_backends_total;
+	/* ha, sync */
+	uint8_t vips_follow;       /* VIPs held while their port's kernel interface has them */
+	struct cfg_sync sync;
 	struct cfg_lines lines;
 };
 

@@ -146,6 +146,25 @@ dump_service(FILE *f, const struct cfg_service *s, int last)
 		    CFG_HC_SET_RISE | CFG_HC_SET_FALL | CFG_HC_SET_PORT | \
 		    CFG_HC_SET_PATH | CFG_HC_SET_STATUS | CFG_HC_SET_BODY)
 
+static void
+dump_sync(FILE *f, const struct cfg_sync *y)
+{
+	char b[INET_ADDRSTRLEN];
+	uint32_t i;
+
+	fprintf(f, "sync: {\n  node_id = %u;\n  group = %u;\n  port = %u;\n  key = \"",
+		y->node_id, y->group, y->port);
+	for (i = 0; i < y->key_len; i++)
+		fprintf(f, "%02x", y->key[i]);
+	fprintf(f, "\";\n  source = \"%s\";\n", cfg_ip_str(y->source, b));
+	if (y->mcast != 0)
+		fprintf(f, "  multicast = \"%s\";\n", cfg_ip_str(y->mcast, b));
+	fprintf(f, "  peers = [");
+	for (i = 0; i < y->n_peers; i++)
+		fprintf(f, "%s \"%s\"", i ? "," : "", cfg_ip_str(y->peers[i], b));
+	fprintf(f, " ];\n};\n");
+}
+
 static int __attribute__((format(printf, 3, 4)))
 refuse(char *msg, size_t len, const char *fmt, ...)
 {
@@ -203,6 +222,12 @@ cfg_dump_check(const struct cfg *c, char *msg, size_t len)
 			return refuse(msg, len, "ports[%u]: %u addresses, at most %d", i,
 				      p->n_addrs, SL_MAX_PORT_ADDRS);
 	}
+	if (c->sync.on && (c->sync.key_len < CFG_SYNC_KEY_MIN || c->sync.key_len > CFG_SYNC_KEY_MAX))
+		return refuse(msg, len, "sync.key: %u bytes, not %d..%d", c->sync.key_len,
+			      CFG_SYNC_KEY_MIN, CFG_SYNC_KEY_MAX);
+	if (c->sync.n_peers > SL_MAX_SYNC_PEERS)
+		return refuse(msg, len, "sync.peers: %u, at most %d", c->sync.n_peers,
+			      SL_MAX_SYNC_PEERS);
 	if (c->n_services > 0 && c->services == NULL)
 		return refuse(msg, len, "%u services and no array", c->n_services);
 	for (i = 0; i < c->n_services; i++) {
@@ -272,6 +297,10 @@ cfg_dump(const struct cfg *c, FILE *f)
 	for (i = 0; i < c->n_services; i++)
 		dump_service(f, &c->services[i], i + 1 == c->n_services);
 	fprintf(f, ");\n");
+	if (c->vips_follow)
+		fprintf(f, "ha: {\n  vips = \"follow\";\n};\n");
+	if (c->sync.on)
+		dump_sync(f, &c->sync);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -364,6 +393,16 @@ service_equal(const struct cfg_service *a, const struct cfg_service *b)
 	return 1;
 }
 
+static int
+sync_equal(const struct cfg_sync *a, const struct cfg_sync *b)
+{
+	return a->on == b->on && a->node_id == b->node_id && a->group == b->group &&
+	       a->port == b->port && a->source == b->source && a->mcast == b->mcast &&
+	       a->n_peers == b->n_peers &&
+	       memcmp(a->peers, b->peers, a->n_peers * sizeof(a->peers[0])) == 0 &&
+	       a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0;
+}
+
 int
 cfg_equal(const struct cfg *a, const struct cfg *b)
 {
@@ -377,7 +416,8 @@ cfg_equal(const struct cfg *a, const struct cfg *b)
 	    strcmp(a->api_socket, b->api_socket) != 0 || a->api_mode != b->api_mode ||
 	    a->prom_ip != b->prom_ip || a->prom_port != b->prom_port ||
 	    a->n_ports != b->n_ports || a->n_services != b->n_services ||
-	    a->n_backends_total != b->n_backends_total)
+	    a->n_backends_total != b->n_backends_total || a->vips_follow != b->vips_follow ||
+	    !sync_equal(&a->sync, &b->sync))
 		return 0;
 	for (i = 0; i < a->n_ports; i++)
 		if (!port_equal(&a->ports[i], &b->ports[i]))

@@ -133,6 +133,8 @@ extern const struct cfg_section cfg_sec_stats;
 extern const struct cfg_section cfg_sec_api;
 extern const struct cfg_section cfg_sec_ports;
 extern const struct cfg_section cfg_sec_services;
+extern const struct cfg_section cfg_sec_sync;
+extern const struct cfg_section cfg_sec_ha;
 
 /* ---- errors (config.c) ------------------------------------------------------ */
 

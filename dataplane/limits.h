@@ -21,6 +21,7 @@
 #define SL_MAX_CT_CAPACITY (1u << 28) /* connections per worker table */
 #define SL_STEER_RING_SIZE 2048    /* worker -> worker hand-off, per pair */
 #define SL_EVENT_RING_SIZE 1024    /* workers -> control events */
+#define SL_MAX_SYNC_PEERS 16       /* unicast session sync peers */
 #define SL_SYNC_RING_SIZE 16384    /* session sync records, each way, per worker */
 
 #endif

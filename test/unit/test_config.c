@@ -124,6 +124,7 @@ unit_register(void)
 		{ "service and backend limits, mh size", test_limits },
 		{ "one mistake, one message", test_errors_do_not_cascade },
 		{ "stats.prometheus", test_stats_prometheus },
+		{ "sync and ha sections", test_sync_section },
 		{ "api settings", test_api_settings },
 		{ "health: defaults", test_health_defaults },
 		{ "health: values and backend overrides", test_health_values },

@@ -111,6 +111,7 @@ void test_fullnat_laddr_count(void);
 void test_limits(void);
 void test_errors_do_not_cascade(void);
 void test_stats_prometheus(void);
+void test_sync_section(void);
 
 /* test_config_health.c */
 void test_health_defaults(void);

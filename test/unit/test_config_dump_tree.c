@@ -61,7 +61,10 @@ test_tree_files(void)
 	"services = ( { name = \"web\"; vip = \"198.18.0.10\"; port = 80; forward = \"fullnat\";\n" \
 	"  local_addresses = [ \"198.18.0.20\" ];\n" \
 	"  health: { type = \"http\"; path = \"/h\"; body = \"ok\"; };\n" \
-	"  backends = ( { address = \"198.18.0.11\"; health: { rise = 5; }; } ); } );\n"
+	"  backends = ( { address = \"198.18.0.11\"; health: { rise = 5; }; } ); } );\n" \
+	"ha: { vips = \"follow\"; };\n" \
+	"sync: { node_id = 3; key = \"00112233445566778899aabbccddeeff\"; source = \"198.18.0.1\";\n" \
+	"  multicast = \"239.0.0.81\"; peers = [ \"198.18.0.2\" ]; };\n"
 
 /*
  * Each changes one field of a copy; cfg_equal must then say "different".
@@ -117,6 +120,17 @@ static void mut_bip(struct cfg *c) { c->services[0].backends[0].ip ^= 1u << 24; 
 static void mut_bport(struct cfg *c) { c->services[0].backends[0].port++; }
 static void mut_bweight(struct cfg *c) { c->services[0].backends[0].weight++; }
 static void mut_bhealth(struct cfg *c) { c->services[0].backends[0].health.rise++; }
+static void mut_follow(struct cfg *c) { c->vips_follow = 0; }
+static void mut_yon(struct cfg *c) { c->sync.on = 0; }
+static void mut_ynode(struct cfg *c) { c->sync.node_id++; }
+static void mut_ygroup(struct cfg *c) { c->sync.group++; }
+static void mut_yport(struct cfg *c) { c->sync.port++; }
+static void mut_ysource(struct cfg *c) { c->sync.source ^= 1u << 24; }
+static void mut_ymcast(struct cfg *c) { c->sync.mcast ^= 1u << 24; }
+static void mut_ypeer(struct cfg *c) { c->sync.peers[0] ^= 1u << 24; }
+static void mut_yn_peers(struct cfg *c) { c->sync.n_peers--; }
+static void mut_ykey(struct cfg *c) { c->sync.key[3] ^= 1; }
+static void mut_ykey_len(struct cfg *c) { c->sync.key_len++; }
 
 void
 test_equal_sees_every_field(void)
@@ -129,7 +143,8 @@ test_equal_sees_every_field(void)
 		mut_svip, mut_sport, mut_sproto, mut_smode, mut_ssched, mut_smh, mut_sladdr,
 		mut_sn_laddrs, mut_sdown, mut_sn_bes, mut_hint, mut_htmo, mut_hset, mut_hport,
 		mut_hstatus, mut_htype, mut_hrise, mut_hfall, mut_hpath, mut_hbody, mut_bip,
-		mut_bport, mut_bweight, mut_bhealth,
+		mut_bport, mut_bweight, mut_bhealth, mut_follow, mut_yon, mut_ynode, mut_ygroup,
+		mut_yport, mut_ysource, mut_ymcast, mut_ypeer, mut_yn_peers, mut_ykey, mut_ykey_len,
 	};
 	struct cfg *a = load_ok(FULL), *b = load_ok(FULL);
 	size_t i;

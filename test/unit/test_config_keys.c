@@ -39,6 +39,8 @@ static const char *const restart_only[] = {
 	"stats.prometheus",
 	"api.socket", "api.mode",
 	"ports",
+	"sync.node_id", "sync.key", "sync.group", "sync.port", "sync.source", "sync.multicast",
+	"ha.vips",
 };
 
 /* A changed value for each restart-only string key (its parse is its own). */
@@ -49,6 +51,7 @@ static const struct {
 	{ "stats.prometheus", "\"127.0.0.1:9273\"" },
 	{ "api.socket", "\"/tmp/other.sock\"" },
 	{ "api.mode", "\"0660\"" },
+	{ "ha.vips", "\"follow\"" },
 };
 
 /* snprintf into buf, failing the test rather than cutting a text short. */
@@ -188,7 +191,13 @@ text_for(const struct table *t, const char *key, const char *setting, char *buf,
 	const char *svc_port = strcmp(key, "port") == 0 ? "" : "port = 80; ";
 	const char *hc_type = strcmp(key, "type") == 0 ? "" : "type = \"http\"; ";
 
-	if (t->top)
+	if (strcmp(t->path, "sync") == 0)
+		/* What the section needs besides the key tested. */
+		fmt(buf, len, "sync: { %s%s%s peers = [ \"198.18.1.2\" ]; %s };\n" PORTS,
+		    strcmp(key, "node_id") == 0 ? "" : "node_id = 1; ",
+		    strcmp(key, "key") == 0 ? "" : "key = \"00112233445566778899aabbccddeeff\"; ",
+		    strcmp(key, "source") == 0 ? "" : "source = \"198.18.0.1\"; ", setting);
+	else if (t->top)
 		fmt(buf, len, "%s: { %s };\n" PORTS, t->path, setting);
 	else if (strcmp(t->path, "conntrack.timeouts") == 0)
 		fmt(buf, len, "conntrack: { timeouts: { %s }; };\n" PORTS, setting);
@@ -514,7 +523,8 @@ test_restart_keys(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(base);
 	expect_check(base, base, NULL);
 	for (i = 0; i < n; i++) {
-		if (!t[i].top)
+		/* Its keys need one another: test_restart_sync. */
+		if (!t[i].top || strcmp(t[i].path, "sync") == 0)
 			continue;
 		for (k = 0; k < t[i].n; k++) {
 			const struct cfg_key *key = &t[i].keys[k];
@@ -557,9 +567,70 @@ test_restart_keys(void)
 			cfg_free(other);
 		}
 	}
-	CU_ASSERT_EQUAL(refused, UNIT_DIM(restart_only) - 1);
+	CU_ASSERT_EQUAL(refused, UNIT_DIM(restart_only) - 1 - cfg_sec_sync.n_keys);
 	CU_ASSERT(passed >= 1);
 	cfg_free(base);
+}
+
+/* sync, one line per key; a key given in `change` replaces its line (3..8). */
+static void
+sync_text(char *buf, size_t len, const char *key, const char *value, const char *peers)
+{
+	static const char *const lines[][2] = {
+		{ "node_id", "1" }, { "key", "\"00112233445566778899aabbccddeeff\"" },
+		{ "group", "1" }, { "port", "8848" }, { "source", "\"198.18.0.1\"" },
+		{ "multicast", "\"\"" },
+	};
+	size_t i, n = 0;
+
+	n += (size_t)snprintf(buf + n, len - n, "sync: {\n  peers = [ %s ];\n", peers);
+	for (i = 0; i < UNIT_DIM(lines); i++)
+		n += (size_t)snprintf(buf + n, len - n, "  %s = %s;\n", lines[i][0],
+				      strcmp(lines[i][0], key) == 0 ? value : lines[i][1]);
+	fmt(buf + n, len - n, "};\n" PORTS);
+}
+
+/*
+ * Every sync key but peers binds the socket or names this appliance: a
+ * change is refused at its line; the section removed, at no line. Peers
+ * are read at each send: a reload changes them.
+ */
+static void
+test_restart_sync(void)
+{
+	static const struct {
+		const char *key, *value;
+		int line;
+	} changes[] = {
+		{ "node_id", "7", 3 }, { "key", "\"ffeeddccbbaa99887766554433221100\"", 4 },
+		{ "group", "2", 5 }, { "port", "8849", 6 }, { "source", "\"198.18.1.1\"", 7 },
+		{ "multicast", "\"239.0.0.81\"", 8 },
+	};
+	char text[1024], want[256];
+	struct cfg *run, *next, *none = load_cfg(PORTS);
+	size_t i;
+
+	sync_text(text, sizeof(text), "", "", "\"198.18.1.2\"");
+	run = load_cfg(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(run);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(none);
+	CU_ASSERT_EQUAL(UNIT_DIM(changes), cfg_sec_sync.n_keys);
+	for (i = 0; i < UNIT_DIM(changes); i++) {
+		sync_text(text, sizeof(text), changes[i].key, changes[i].value, "\"198.18.1.2\"");
+		next = load_cfg(text);
+		fmt(want, sizeof(want), "t.conf:%d: sync.%s changed" RESTART_TAIL, changes[i].line,
+		    changes[i].key);
+		expect_check(run, next, want);
+		cfg_free(next);
+	}
+	expect_check(run, none, "t.conf: sync.node_id changed" RESTART_TAIL);
+	sync_text(text, sizeof(text), "", "", "\"198.18.1.2\", \"198.18.1.3\"");
+	next = load_cfg(text);
+	expect_check(run, next, NULL);
+	CU_ASSERT_EQUAL(next->sync.n_peers, 2);
+	cfg_free(next);
+	cfg_free(run);
+	cfg_free(none);
 }
 
 /* Two ports, the second on lines 3-5; services after them. */
@@ -747,6 +818,7 @@ unit_register(void)
 		{ "every integer key's bounds as declared", test_bounds },
 		{ "restart check: each top-level key", test_restart_keys },
 		{ "restart check: ports", test_restart_ports },
+		{ "restart check: sync", test_restart_sync },
 		{ "restart check: what a reload may change", test_restart_reloadable },
 		{ "restart check: a key in an included file", test_restart_include },
 		{ "docs/configuration.md lists the restart-only keys", test_docs_list },

@@ -570,3 +570,51 @@ test_stats_prometheus(void)
 	EXPECT_ONE("stats: { promethus = \"127.0.0.1:9273\"; };\n" PORTS,
 		   "t.conf:1: unknown key \"stats.promethus\"");
 }
+
+#define SYNC_KEY "\"00112233445566778899aabbccddeeff\""
+
+void
+test_sync_section(void)
+{
+	EXPECT_OK(PORTS "sync: { node_id = 2; key = " SYNC_KEY "; source = \"198.18.1.1\";\n"
+		  "  peers = [ \"198.18.1.2\", \"198.18.1.3\" ]; multicast = \"239.0.0.81\"; };\n"
+		  "ha: { vips = \"follow\"; };\n");
+	CU_ASSERT(g_cfg->sync.on);
+	CU_ASSERT_EQUAL(g_cfg->sync.node_id, 2);
+	CU_ASSERT_EQUAL(g_cfg->sync.group, 1);
+	CU_ASSERT_EQUAL(g_cfg->sync.port, 8848);
+	CU_ASSERT_EQUAL(g_cfg->sync.key_len, 16);
+	CU_ASSERT_EQUAL(g_cfg->sync.key[15], 0xff);
+	CU_ASSERT_EQUAL(g_cfg->sync.source, htonl(0xc6120101));
+	CU_ASSERT_EQUAL(g_cfg->sync.n_peers, 2);
+	CU_ASSERT_EQUAL(g_cfg->sync.peers[1], htonl(0xc6120103));
+	CU_ASSERT_EQUAL(g_cfg->sync.mcast, htonl(0xef000051));
+	CU_ASSERT_EQUAL(g_cfg->vips_follow, 1);
+	EXPECT_OK(PORTS);
+	CU_ASSERT(!g_cfg->sync.on);
+	CU_ASSERT_EQUAL(g_cfg->vips_follow, 0);
+	EXPECT_ONE(PORTS "sync: { node_id = 2; key = \"0011\"; source = \"198.18.1.1\";\n"
+		   "  peers = [ \"198.18.1.2\" ]; };\n",
+		   "t.conf:5: sync.key: must be 32..128 hex digits, an even number (a 16..64-byte key)");
+	EXPECT_ONE(PORTS "sync: { node_id = 2; key = \"zz112233445566778899aabbccddeeff\";\n"
+		   "  source = \"198.18.1.1\"; peers = [ \"198.18.1.2\" ]; };\n",
+		   "t.conf:5: sync.key: \"zz\" is not hex");
+	EXPECT_ONE(PORTS "sync: { node_id = 2; key = " SYNC_KEY "; source = \"198.18.1.9\";\n"
+		   "  peers = [ \"198.18.1.2\" ]; };\n",
+		   "t.conf:5: sync.source: not an address of a port: the sync socket is bound to one");
+	EXPECT_ONE(PORTS "sync: { node_id = 2; key = " SYNC_KEY "; source = \"198.18.1.1\"; };\n",
+		   "t.conf:5: sync: no peers and no multicast group: nobody to sync with");
+	EXPECT_ONE(PORTS "sync: { node_id = 2; key = " SYNC_KEY "; source = \"198.18.1.1\";\n"
+		   "  peers = [ \"198.18.1.2\", \"198.18.1.2\" ]; };\n",
+		   "t.conf:6: sync.peers[1]: peer written twice");
+	EXPECT_ONE(PORTS "sync: { node_id = 2; key = " SYNC_KEY "; source = \"198.18.1.1\";\n"
+		   "  peers = [ \"198.18.1.1\" ]; };\n",
+		   "t.conf:5: sync.source: also in peers: this appliance is not its own peer");
+	EXPECT_ONE(PORTS "sync: { node_id = 2; key = " SYNC_KEY "; source = \"198.18.1.1\";\n"
+		   "  multicast = \"198.18.1.7\"; };\n",
+		   "t.conf:6: sync.multicast: \"198.18.1.7\" is not an IPv4 multicast group (224.0.0.0/4)");
+	EXPECT_ONE(PORTS "sync: { key = " SYNC_KEY "; source = \"198.18.1.1\"; peers = [ \"198.18.1.2\" ]; };\n",
+		   "t.conf:5: sync: missing required key \"node_id\"");
+	EXPECT_ONE(PORTS "ha: { vips = \"mine\"; };\n",
+		   "t.conf:5: ha.vips: \"mine\" is neither \"own\" nor \"follow\"");
+}
