@@ -101,6 +101,7 @@ assign_ids(struct snapshot *s, const struct cfg *c, const struct snapshot *prev,
 	for (i = 0; i < c->n_services; i++) {
 		struct snap_service *ss = &s->services[i];
 
+		ss->held = 1;
 		if (ss->id == UINT16_MAX) {
 			id = take_id(svc_taken, NULL, SL_MAX_SERVICES, &svc_cursor);
 			if (id < 0) {
@@ -375,6 +376,7 @@ snap_rebuild_health(const struct cfg *c, uint32_t n_workers, uint64_t gen,
 	s->gen = gen;
 	s->n_workers = n_workers;
 	s->timeouts = c->timeouts;
+	s->sync_mcast = c->sync.mcast;
 	s->lport_min = c->lport_min;
 	range = (uint32_t)c->lport_max - c->lport_min + 1;
 	s->lport_span = (uint16_t)(range / n_workers);

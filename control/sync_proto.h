@@ -22,6 +22,9 @@
  *  |  sequence (BE32): per sender and epoch, from 1, +1 a message  |
  *  +---------------------------------------------------------------+
  *  |  records: n_records x 36 bytes (type CONNS only)              |
+ *  |  or, type HELLO only, 8 bytes:                                |
+ *  |    workers (BE16)   | FULLNAT port_min (BE16)                 |
+ *  |    port_max (BE16)  | reserved = 0 (BE16)                     |
  *  +---------------------------------------------------------------+
  *  |  HMAC-SHA256 (32 bytes) over bytes 0 .. length - 33           |
  *  +---------------------------------------------------------------+
@@ -47,7 +50,10 @@
  *  +---------------------------------------------------------------+
  *
  * Types: CONNS carries records; BULK_REQ asks the receiver for its whole
- * table (a starting appliance); BULK_END says a bulk transfer is complete.
+ * table (a starting appliance); BULK_END says a bulk transfer is complete;
+ * HELLO, sent every second and to a peer first heard from, says what a
+ * receiver must share with its sender to install its connections (the
+ * FULLNAT port range), and is how peers know each other alive.
  * Modes and states are the wire's own numbers below, mapped to and from
  * the connection table's, never cast.
  */
@@ -68,6 +74,7 @@ enum sync_type {
 	SYNC_T_CONNS = 1,
 	SYNC_T_BULK_REQ = 2,
 	SYNC_T_BULK_END = 3,
+	SYNC_T_HELLO = 4,
 };
 
 enum sync_wire_mode {
@@ -110,6 +117,14 @@ struct sync_wire_rec {
 	uint32_t reserved;
 };
 
+struct sync_wire_hello {
+	uint16_t workers;    /* BE */
+	uint16_t lport_min;  /* BE */
+	uint16_t lport_max;  /* BE */
+	uint16_t reserved;
+};
+
+static_assert(sizeof(struct sync_wire_hello) == 8, "sync hello body is 8 bytes on the wire");
 static_assert(sizeof(struct sync_wire_hdr) == 24, "sync header is 24 bytes on the wire");
 static_assert(sizeof(struct sync_wire_rec) == 36, "sync record is 36 bytes on the wire");
 

@@ -104,11 +104,19 @@ sync_encode(uint8_t *buf, const struct sync_key *k, const struct sync_hdr *h,
 	    const struct sync_rec *recs, uint32_t n)
 {
 	struct sync_wire_hdr wh;
-	size_t len = sizeof(wh) + (size_t)n * sizeof(struct sync_wire_rec) + SYNC_MAC_LEN;
+	size_t body = h->type == SYNC_T_HELLO ? sizeof(struct sync_wire_hello) : 0;
+	size_t len = sizeof(wh) + body + (size_t)n * sizeof(struct sync_wire_rec) + SYNC_MAC_LEN;
 	uint32_t i;
 
 	if (n > SYNC_MAX_RECS || (n > 0 && h->type != SYNC_T_CONNS))
 		return 0;
+	if (body != 0) {
+		struct sync_wire_hello hb = { .workers = htons(h->workers),
+					      .lport_min = htons(h->lport_min),
+					      .lport_max = htons(h->lport_max) };
+
+		memcpy(buf + sizeof(wh), &hb, sizeof(hb));
+	}
 	for (i = 0; i < n; i++) {
 		const struct sync_rec *r = &recs[i];
 		struct sync_wire_rec wr = {
@@ -175,6 +183,8 @@ sync_decode(const uint8_t *buf, size_t len, const struct sync_key *k, uint32_t g
 {
 	uint8_t want[SYNC_MAC_LEN];
 	struct sync_wire_hdr wh;
+	struct sync_wire_hello hb;
+	size_t body;
 	uint32_t i;
 
 	*n = 0;
@@ -185,11 +195,13 @@ sync_decode(const uint8_t *buf, size_t len, const struct sync_key *k, uint32_t g
 		return SYNC_R_magic;
 	if (wh.version != SYNC_VERSION)
 		return SYNC_R_version;
-	if (wh.type < SYNC_T_CONNS || wh.type > SYNC_T_BULK_END || wh.flags != 0 ||
+	if (wh.type < SYNC_T_CONNS || wh.type > SYNC_T_HELLO || wh.flags != 0 ||
 	    (wh.type != SYNC_T_CONNS && wh.n_records != 0))
 		return SYNC_R_header;
+	body = wh.type == SYNC_T_HELLO ? sizeof(struct sync_wire_hello) : 0;
 	if (len > SYNC_MAX_MSG || ntohs(wh.length) != len || wh.n_records > SYNC_MAX_RECS ||
-	    len != sizeof(wh) + (size_t)wh.n_records * sizeof(struct sync_wire_rec) + SYNC_MAC_LEN)
+	    len != sizeof(wh) + body + (size_t)wh.n_records * sizeof(struct sync_wire_rec) +
+	    SYNC_MAC_LEN)
 		return SYNC_R_length;
 	mac(k, buf, len - SYNC_MAC_LEN, want);
 	if (CRYPTO_memcmp(want, buf + len - SYNC_MAC_LEN, SYNC_MAC_LEN) != 0)
@@ -202,6 +214,15 @@ sync_decode(const uint8_t *buf, size_t len, const struct sync_key *k, uint32_t g
 		memcpy(&wr, buf + sizeof(wh) + (size_t)i * sizeof(wr), sizeof(wr));
 		if (!record_ok(&wr, &recs[i]))
 			return SYNC_R_record;
+	}
+	memset(h, 0, sizeof(*h));
+	if (body != 0) {
+		memcpy(&hb, buf + sizeof(wh), sizeof(hb));
+		if (hb.reserved != 0 || hb.workers == 0 || ntohs(hb.lport_min) > ntohs(hb.lport_max))
+			return SYNC_R_record;
+		h->workers = ntohs(hb.workers);
+		h->lport_min = ntohs(hb.lport_min);
+		h->lport_max = ntohs(hb.lport_max);
 	}
 	h->type = wh.type;
 	h->group = ntohl(wh.group);

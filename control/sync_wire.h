@@ -50,6 +50,10 @@ struct sync_hdr {
 	uint32_t sender;
 	uint32_t epoch;
 	uint32_t seq;
+	/* HELLO only: the sender's worker count and FULLNAT port range */
+	uint16_t workers;
+	uint16_t lport_min;
+	uint16_t lport_max;
 };
 
 /*

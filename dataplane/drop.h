@@ -38,7 +38,8 @@
 	X(TX_FULL,          "TX queue full") \
 	X(ICMP_UNHANDLED,   "ICMP not echo request to a local address") \
 	X(ARP_IGNORED,      "ARP not for a local address") \
-	X(EXCEPTION_FULL,   "control ring full")
+	X(EXCEPTION_FULL,   "control ring full") \
+	X(VIP_NOT_HELD,     "new connection to a VIP this appliance does not hold (HA)")
 
 enum sl_drop {
 #define SL_DROP_ENUM(name, text) SL_DROP_##name,

@@ -125,6 +125,8 @@ parse_l4(const uint8_t *l4, uint32_t l4_len, uint8_t proto, struct pkt_meta *m)
 			m->dst_port = m->src_port;
 		}
 		break;
+	case PKT_PROTO_VRRP:
+		break;
 	default:
 		return pkt_parse_fail(SL_DROP_UNSUPP_L4);
 	}

@@ -23,6 +23,9 @@ enum pkt_kind {
 	PKT_KIND_IPV4 = 2,
 };
 
+/* VRRP (RFC 5798): no ports; passed to the kernel for keepalived. */
+#define PKT_PROTO_VRRP 112
+
 /* pkt_parse() flags. */
 #define PKT_PARSE_VERIFY_IP_CSUM 0x1u /* check the IPv4 header checksum */
 
@@ -51,7 +54,8 @@ struct pkt_meta {
  * (negative); pkt_parse_reason() recovers the reason.
  * Accepts: Ethernet II, one 802.1Q tag, ARP (Ethernet/IPv4, 28 bytes),
  * IPv4 with options, TCP (data offset >= 5, within the packet), UDP (length
- * consistent with the IP length), ICMP (>= 8 bytes). IPv4 fragments and other
+ * consistent with the IP length), ICMP (>= 8 bytes), VRRP (proto set, no
+ * ports: only ever handed to the kernel). IPv4 fragments and other
  * L4 protocols are reported as drops. Trailing Ethernet padding past the IPv4
  * total length is allowed.
  * Context: any thread; reads only frame[0..len).

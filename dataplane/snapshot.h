@@ -14,6 +14,8 @@
 
 #include <stdint.h>
 
+#include <rte_byteorder.h>
+
 #include "conntrack_types.h"
 #include "hash.h"
 #include "limits.h"
@@ -32,6 +34,7 @@ struct snap_service {
 	uint8_t proto;
 	uint8_t mode;      /* enum svc_mode */
 	uint8_t sched_algo; /* enum sched_algo */
+	uint8_t held;      /* new connections taken (ha.vips "follow": VIP held) */
 	uint16_t id;       /* stable service id, index of worker cursors */
 	uint16_t n_laddrs;
 	uint16_t laddr_idx[SL_MAX_SVC_LADDRS]; /* into snapshot.laddrs */
@@ -45,6 +48,9 @@ struct snap_service {
 #define SNAP_LOCAL_ADDR  0x1u /* a port address */
 #define SNAP_LOCAL_VIP   0x2u
 #define SNAP_LOCAL_LADDR 0x4u /* FULLNAT local address */
+/* A VIP or local address (not a port's) this appliance does not hold now:
+ * no ARP or ping answered for it (ha.vips "follow"). */
+#define SNAP_LOCAL_RELEASED 0x8u
 
 struct snap_local {
 	uint32_t ip;       /* network order, 0 = empty slot */
@@ -72,6 +78,7 @@ struct snapshot {
 	uint32_t n_routes;
 	struct snap_route routes[SL_MAX_PORTS * SL_MAX_PORT_ADDRS];
 	uint32_t gateway;            /* network order, 0 = none */
+	uint32_t sync_mcast;         /* session sync's group, network order: to the kernel */
 	uint8_t gateway_port;
 	uint32_t n_laddrs;
 	uint32_t laddrs[SL_MAX_LADDRS]; /* network order */
@@ -83,6 +90,24 @@ struct snapshot {
 	int any_reset;               /* some bit of reset_ids is set */
 	uint64_t reset_ids[(SL_MAX_BACKENDS + 63) / 64];
 };
+
+/*
+ * Multicast the kernel's daemons listen to: link-local 224.0.0.0/24 (VRRP,
+ * routing protocols) and session sync's group.
+ */
+static inline int
+snap_mcast_for_kernel(const struct snapshot *s, uint32_t ip)
+{
+	return (ip & rte_cpu_to_be_32(0xffffff00u)) == rte_cpu_to_be_32(0xe0000000u) ||
+	       (ip == s->sync_mcast && ip != 0);
+}
+
+/* A local address answered for (ARP, ping) on its port. */
+static inline int
+snap_local_answered(const struct snap_local *l)
+{
+	return l != NULL && !(l->kinds & SNAP_LOCAL_RELEASED);
+}
 
 /* True if connections to backend id must be reset (DOWN, policy reset). */
 static inline int

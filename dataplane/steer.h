@@ -11,14 +11,21 @@
  *  - fullnat: the worker that received the client's first packet owns the
  *             flow and takes the local port from its own range, so a reply's
  *             destination port names its owner;
- *  - dr:      the receiving worker; replies bypass the appliance.
+ *  - dr:      replies bypass the appliance, so a SYN stays with the worker
+ *             that received it, and the rest of its flow comes there too;
+ *             a miss that is not a SYN (a connection session sync
+ *             installed, on the worker its client endpoint names, as for
+ *             nat) goes to hash(client address, client port).
  * Only evaluated on a table miss: a hit proves ownership.
  * Threading: pure inline functions, any lcore.
  */
 #ifndef SLUICE_STEER_H
 #define SLUICE_STEER_H
 
+#include <netinet/in.h>
 #include <stdint.h>
+
+#include <rte_tcp.h>
 
 #include "hash.h"
 #include "pkt.h"
@@ -50,9 +57,13 @@ steer_owner(const struct snapshot *s, const struct snap_service *svc,
 
 	if (s->n_workers == 1)
 		return 0;
-	if (svc != NULL)
-		return svc->mode == SVC_MODE_NAT ?
-			steer_nat_owner(s->n_workers, meta->src_ip, meta->src_port) : self;
+	if (svc != NULL) {
+		if (svc->mode == SVC_MODE_FULLNAT ||
+		    (svc->mode == SVC_MODE_DR && meta->proto == IPPROTO_TCP &&
+		     (meta->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG))
+			return self;
+		return steer_nat_owner(s->n_workers, meta->src_ip, meta->src_port);
+	}
 	local = snap_find_local(s, meta->dst_ip);
 	if (local != NULL)
 		/* Not a service: only FULLNAT replies are owned elsewhere; the
@@ -61,6 +72,22 @@ steer_owner(const struct snapshot *s, const struct snap_service *svc,
 		return (local->kinds & SNAP_LOCAL_LADDR) ?
 			snap_lport_owner(s, meta->dst_port) : self;
 	return steer_nat_owner(s->n_workers, meta->dst_ip, meta->dst_port);
+}
+
+/*
+ * Worker that installs a connection a peer synced, by the rules above: the
+ * one its later packets are handed to on a miss. Addresses and ports in
+ * network order.
+ */
+static inline uint32_t
+steer_sync_owner(const struct snapshot *s, uint8_t mode, uint32_t caddr, uint16_t cport,
+		 uint16_t lport)
+{
+	if (s->n_workers == 1)
+		return 0;
+	if (mode == SVC_MODE_FULLNAT)
+		return snap_lport_owner(s, lport);
+	return steer_nat_owner(s->n_workers, caddr, cport);
 }
 
 #endif

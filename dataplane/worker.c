@@ -179,7 +179,7 @@ wk_arp(struct worker *w, struct rte_mbuf *m, uint8_t in_port,
 			wk_event(w, SL_EV_NEIGH_LEARN, in_port, meta->src_ip, &sha);
 	}
 	local = snap_find_local(w->snap, meta->dst_ip);
-	if (meta->arp_op == 1 && local != NULL && local->arp_port == in_port &&
+	if (meta->arp_op == 1 && snap_local_answered(local) && local->arp_port == in_port &&
 	    xlate_arp_reply(frame, meta, w->app->ports[in_port].mac.addr_bytes) == 0) {
 		w->stats.arp_replies++;
 		wk_tx(w, in_port, m);
@@ -205,7 +205,8 @@ wk_icmp(struct worker *w, struct rte_mbuf *m, uint8_t in_port, struct pkt_meta *
 
 	const struct snap_local *local = snap_find_local(w->snap, meta->dst_ip);
 
-	if (meta->icmp_type == 8 && local != NULL && xlate_icmp_echo_reply(frame, meta) == 0) {
+	if (meta->icmp_type == 8 && snap_local_answered(local) &&
+	    xlate_icmp_echo_reply(frame, meta) == 0) {
 		w->stats.icmp_echo_replies++;
 		wk_tx(w, in_port, m);
 		return;
@@ -214,6 +215,20 @@ wk_icmp(struct worker *w, struct rte_mbuf *m, uint8_t in_port, struct pkt_meta *
 	if (wk_is_port_addr(local, in_port) && wk_to_kernel(w, m, in_port) == 0)
 		return;
 	wk_drop(w, m, SL_DROP_ICMP_UNHANDLED);
+}
+
+/*
+ * VRRP: to the kernel (keepalived) when it is link-local multicast, as
+ * adverts are, or unicast to this port's own address.
+ */
+static void
+wk_vrrp(struct worker *w, struct rte_mbuf *m, uint8_t in_port, const struct pkt_meta *meta)
+{
+	if ((snap_mcast_for_kernel(w->snap, meta->dst_ip) ||
+	     wk_is_port_addr(snap_find_local(w->snap, meta->dst_ip), in_port)) &&
+	    wk_to_kernel(w, m, in_port) == 0)
+		return;
+	wk_drop(w, m, SL_DROP_UNSUPP_L4);
 }
 
 /*
@@ -449,6 +464,17 @@ wk_l4(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		c = ct_lookup(w->ct, meta->proto, key, &dir);
 	if (c == NULL) {
 		svc = snap_find_service(w->snap, meta->dst_ip, meta->dst_port, meta->proto);
+		/* A backup appliance (ha.vips "follow") stays silent for a VIP it
+		 * does not hold: no connection, no refusal. */
+		if (unlikely(svc != NULL && !svc->held)) {
+			wk_drop(w, m, SL_DROP_VIP_NOT_HELD);
+			return;
+		}
+		if (unlikely(svc == NULL && snap_mcast_for_kernel(w->snap, meta->dst_ip))) {
+			if (wk_to_kernel(w, m, w->port_index[m->port]) != 0)
+				wk_drop(w, m, SL_DROP_NOT_FOR_US);
+			return;
+		}
 		if (!steered) {
 			owner = steer_owner(w->snap, svc, meta, w->id);
 			if (owner != w->id) {
@@ -605,6 +631,11 @@ wk_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, int steered)
 			}
 			if (unlikely(meta[i].proto == IPPROTO_ICMP)) {
 				wk_icmp(w, m, in_port, &meta[i]);
+				pkts[i] = NULL;
+				continue;
+			}
+			if (unlikely(meta[i].proto == PKT_PROTO_VRRP)) {
+				wk_vrrp(w, m, in_port, &meta[i]);
 				pkts[i] = NULL;
 				continue;
 			}

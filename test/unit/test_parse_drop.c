@@ -157,6 +157,26 @@ test_drop_unsupp_l4(void)
 	}
 }
 
+/* VRRP is parsed, without ports, for the worker to hand to the kernel. */
+void
+test_accept_vrrp(void)
+{
+	uint8_t buf[PB_MAX_FRAME];
+	struct pkt_meta m;
+	struct pb_spec s;
+	uint32_t len;
+
+	pb_default(&s, PKT_PROTO_VRRP);
+	s.dst_ip = 0xe0000012u;
+	s.payload_len = 20;
+	len = pb_ipv4(buf, &s);
+	CU_ASSERT_EQUAL(pkt_parse(buf, len, PKT_PARSE_VERIFY_IP_CSUM, &m), PKT_KIND_IPV4);
+	CU_ASSERT_EQUAL(m.proto, PKT_PROTO_VRRP);
+	CU_ASSERT_EQUAL(m.dst_ip, htonl(0xe0000012u));
+	CU_ASSERT_EQUAL(m.src_port, 0);
+	CU_ASSERT_EQUAL(m.l4_len, 20);
+}
+
 /* L4 shorter than its header inside a complete IP packet (frame padded). */
 void
 test_drop_trunc_l4(void)
@@ -361,6 +381,8 @@ meta_consistent(const uint8_t *f, uint32_t len, int kind, const struct pkt_meta 
 		return m->l4_len >= 8;
 	case 1:
 		return m->l4_len >= 8;
+	case PKT_PROTO_VRRP:
+		return m->src_port == 0 && m->dst_port == 0;
 	default:
 		return 0;
 	}

@@ -113,7 +113,7 @@ test_nat_spread(void)
 	}
 }
 
-/* fullnat and dr flows stay with the worker that received them; a fullnat
+/* fullnat flows and dr SYNs stay with the worker that received them; a fullnat
  * reply goes to the worker whose port slice holds its destination port. */
 static void
 test_fullnat_dr(void)
@@ -131,7 +131,16 @@ test_fullnat_dr(void)
 	m = meta(inet_addr("198.18.0.2"), htons(5555), full->vip, full->port);
 	CU_ASSERT_EQUAL(steer_owner(s, full, &m, 3), 3);
 	m = meta(inet_addr("198.18.0.2"), htons(5555), dr->vip, dr->port);
+	m.tcp_flags = RTE_TCP_SYN_FLAG;
 	CU_ASSERT_EQUAL(steer_owner(s, dr, &m, 2), 2);
+	/* The rest of a dr flow that missed: where session sync installs it. */
+	m.tcp_flags = RTE_TCP_ACK_FLAG;
+	w = steer_nat_owner(4, m.src_ip, m.src_port);
+	CU_ASSERT_EQUAL(steer_owner(s, dr, &m, (w + 1) % 4), w);
+	CU_ASSERT_EQUAL(steer_sync_owner(s, SVC_MODE_DR, m.src_ip, m.src_port, 0), w);
+	CU_ASSERT_EQUAL(steer_sync_owner(s, SVC_MODE_NAT, m.src_ip, m.src_port, 0), w);
+	CU_ASSERT_EQUAL(steer_sync_owner(s, SVC_MODE_FULLNAT, m.src_ip, m.src_port,
+					 htons((uint16_t)(s->lport_min + 2 * s->lport_span))), 2);
 	for (w = 0; w < 4; w++) {
 		first = s->lport_min + w * s->lport_span;
 		m = meta(full->backends[0].ip, full->backends[0].port,

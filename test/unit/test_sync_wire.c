@@ -123,6 +123,47 @@ test_control_messages_carry_no_records(void)
 	CU_ASSERT_EQUAL(sync_encode(buf, &key, &h, in, 1), 0);
 }
 
+/* HELLO's body round-trips; a body of the wrong size, a non-zero reserved
+ * field or an inverted port range is refused. */
+static void
+test_hello(void)
+{
+	struct sync_hdr h = hdr, got;
+	uint32_t n = 99;
+	size_t len;
+
+	h.type = SYNC_T_HELLO;
+	h.workers = 2;
+	h.lport_min = 1024;
+	h.lport_max = 65535;
+	len = sync_encode(buf, &key, &h, NULL, 0);
+	CU_ASSERT_EQUAL(len, sizeof(struct sync_wire_hdr) + sizeof(struct sync_wire_hello) +
+			SYNC_MAC_LEN);
+	CU_ASSERT_EQUAL(sync_decode(buf, len, &key, GROUP, &got, out, &n), SYNC_OK);
+	CU_ASSERT_EQUAL(got.type, SYNC_T_HELLO);
+	CU_ASSERT_EQUAL(got.workers, 2);
+	CU_ASSERT_EQUAL(got.lport_min, 1024);
+	CU_ASSERT_EQUAL(got.lport_max, 65535);
+	CU_ASSERT_EQUAL(n, 0);
+	/* Big-endian body: port_max 0xffff, port_min 0x0400. */
+	CU_ASSERT_EQUAL(buf[24 + 2], 0x04);
+	CU_ASSERT_EQUAL(buf[24 + 3], 0x00);
+
+	buf[24 + 7] = 1;
+	remac(len);
+	CU_ASSERT_EQUAL(sync_decode(buf, len, &key, GROUP, &got, out, &n), SYNC_R_record);
+	h.lport_min = 2000;
+	h.lport_max = 1999;
+	len = sync_encode(buf, &key, &h, NULL, 0);
+	CU_ASSERT_EQUAL(sync_decode(buf, len, &key, GROUP, &got, out, &n), SYNC_R_record);
+	/* A HELLO without its body (a BULK_REQ's length). */
+	h.type = SYNC_T_BULK_REQ;
+	len = sync_encode(buf, &key, &h, NULL, 0);
+	buf[3] = SYNC_T_HELLO;
+	remac(len);
+	CU_ASSERT_EQUAL(sync_decode(buf, len, &key, GROUP, &got, out, &n), SYNC_R_length);
+}
+
 static void
 test_encode_refuses_what_cannot_be_sent(void)
 {
@@ -303,6 +344,7 @@ unit_register(void)
 	static const struct unit_test tests[] = {
 		{ "a full message round-trips every field, big-endian", test_round_trip },
 		{ "bulk request and end carry no records", test_control_messages_carry_no_records },
+		{ "hello carries workers and the FULLNAT port range, checked", test_hello },
 		{ "encode refuses too many records, half-open states, unknown modes",
 		  test_encode_refuses_what_cannot_be_sent },
 		{ "framing: short, truncated, trailing, magic, version, type, flags, count, length",

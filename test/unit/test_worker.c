@@ -696,6 +696,79 @@ test_sync_bulk(void)
 	assert_mbufs_home();
 }
 
+/* The snapshot's entry of a local address (the test may flip its kinds). */
+static struct snap_local *
+local_of(uint32_t ip)
+{
+	return (struct snap_local *)snap_find_local(app.snap, htonl(ip));
+}
+
+/*
+ * ha.vips "follow", VIP1 not held (a backup): ARP and ping for it go
+ * unanswered and a SYN to it is dropped silently (no RST, no connection);
+ * a connection session sync installed still carries traffic, so packets
+ * in flight at a takeover or a failback are not lost. Held again, it is
+ * answered and served.
+ */
+static void
+test_vip_not_held(void)
+{
+	struct snap_service *web1 = (struct snap_service *)snap_find_service(
+		app.snap, htonl(IP_VIP1), htons(VIP_PORT), IPPROTO_TCP);
+	struct snap_local *l = local_of(IP_VIP1);
+	struct sync_rec r = peer_rec(CT_ESTABLISHED);
+	struct rte_mbuf *m;
+	uint8_t frame[PB_MAX_FRAME];
+	struct pb_arp_spec a;
+	struct pb_spec s;
+	uint32_t len;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(web1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	sync_worker();
+	web1->held = 0;
+	l->kinds |= SNAP_LOCAL_RELEASED;
+
+	pb_arp_default(&a);
+	memcpy(a.src_mac, gw_mac, 6);
+	memcpy(a.sha, gw_mac, 6);
+	a.op = 1;
+	a.spa = IP_GW;
+	a.tpa = IP_VIP1;
+	len = pb_arp(frame, &a);
+	m = rte_pktmbuf_alloc(app.ports[SIDE_CLIENT].pool);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame, len);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	m->port = app.ports[SIDE_CLIENT].port_id;
+	worker_pass_begin(w);
+	worker_process(w, &m, 1);
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(w->stats.arp_replies, 0);
+
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	pass(SIDE_CLIENT, &s, 1);
+	ASSERT_COUNTS(0, 0, 1);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_VIP_NOT_HELD], 1);
+	CU_ASSERT_EQUAL(w->stats.conns_refused, 0);
+
+	sync_give(&r);
+	from_client(&s, IP_VIP1, RTE_TCP_ACK_FLAG);
+	worker_pass_begin(w);
+	worker_pass_end(w);
+	pass(SIDE_CLIENT, &s, 1);
+	ASSERT_COUNTS(0, 1, 1);
+
+	web1->held = 1;
+	l->kinds &= (uint8_t)~SNAP_LOCAL_RELEASED;
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	s.src_port = CLIENT_PORT + 1;
+	pass(SIDE_CLIENT, &s, 1);
+	ASSERT_COUNTS(1, 2, 1);
+	assert_mbufs_home();
+}
+
 int
 unit_register(void)
 {
@@ -714,6 +787,8 @@ unit_register(void)
 		{ "sync: records for an unknown service, mode or backend install nothing",
 		  test_sync_refuses_unknown },
 		{ "sync: a bulk request walks the table, then ends", test_sync_bulk },
+		{ "ha: a VIP not held is not answered nor served; its synced connections are",
+		  test_vip_not_held },
 	};
 
 	return unit_add_suite_once("worker", suite_init, suite_cleanup, setup, NULL, tests,
