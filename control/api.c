@@ -36,6 +36,7 @@
 #include "snapshot.h"
 #include "srv.h"
 #include "stats.h"
+#include "sync_view.h"
 
 #define API_MAX_ARGS 64
 #define API_MAX_REQ 8192
@@ -462,6 +463,11 @@ run_command(struct api_req *r)
 		return cmd_conns(r, 1);
 	case API_CMD_CONFIG:
 		return api_no_args(r) != 0 ? -1 : cmd_config(r);
+	case API_CMD_SYNC:
+		if (api_no_args(r) != 0)
+			return -1;
+		sync_view_write(api_app, r->out, r->json);
+		return 0;
 	case API_CMD_RELOAD:
 	case API_CMD_ADD_SERVICE:
 	case API_CMD_EDIT_SERVICE:

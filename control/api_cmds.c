@@ -6,8 +6,8 @@
 #include "mgmt_req.h"
 
 /*
- * Only list, stats and config take the quick lane: they only read the
- * snapshot and counters, so they never wait behind a command that waits on
+ * Only list, stats, config and sync take the quick lane: they only read
+ * the snapshot and counters, so they never wait behind a command that waits on
  * the workers or the control lcore.
  */
 const struct api_cmd api_cmds[API_CMD_COUNT] = {
@@ -45,6 +45,9 @@ const struct api_cmd api_cmds[API_CMD_COUNT] = {
 			     "set a backend's weight", 1, MGMT_LANE_SLOW },
 	[API_CMD_DRAIN] = { "drain", 2, "", "drain SERVICE IP[:PORT]",
 			    "weight 0: no new connections", 1, MGMT_LANE_SLOW },
+	[API_CMD_SYNC] = { "sync", 0, "", "sync",
+			   "session sync and HA: role, peers, records, rejects", 0,
+			   MGMT_LANE_QUICK },
 };
 static_assert(sizeof(api_cmds) / sizeof(api_cmds[0]) == API_CMD_COUNT,
 	      "one descriptor per enum api_cmd_id");

@@ -27,6 +27,7 @@ enum api_cmd_id {
 	API_CMD_DEL_BACKEND,
 	API_CMD_WEIGHT,
 	API_CMD_DRAIN,
+	API_CMD_SYNC,
 	API_CMD_COUNT
 };
 

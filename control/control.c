@@ -24,11 +24,13 @@
 #include "../dataplane/worker.h"
 #include "control.h"
 #include "exception.h"
+#include "ha.h"
 #include "health_ctl.h"
 #include "nexthop.h"
 #include "rcu.h"
 #include "snapshot.h"
 #include "stats.h"
+#include "sync.h"
 
 #define CTL_TICK_US 1000
 
@@ -215,6 +217,10 @@ control_init(struct sl_app *app)
 	}
 	nh_want_next_hops(app);
 	hcc_targets(app);
+	if (ha_init(app) != 0 || sync_init(app) != 0) {
+		control_fini(app);
+		return -1;
+	}
 	return 0;
 }
 
@@ -247,6 +253,8 @@ control_loop(struct sl_app *app)
 				SL_LOG(ERR, ctl, "reload rejected:\n%s", msg);
 		}
 		exc_poll(app);
+		ha_poll(app, now);
+		sync_poll(app, now);
 		hcc_poll(app, now);
 		run_calls(app);
 		update_rates(app, now);
@@ -274,6 +282,8 @@ control_fini(struct sl_app *app)
 		load_free(app->load);
 	app->load = NULL;
 	control_unlock();
+	sync_fini();
+	ha_fini();
 	nh_fini();
 	hcc_fini();
 	free(ctl);

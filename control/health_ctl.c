@@ -13,6 +13,7 @@
 #include "../dataplane/log.h"
 #include "control.h"
 #include "health.h"
+#include "ha.h"
 #include "health_ctl.h"
 #include "snapshot.h"
 #include "rcu.h"
@@ -113,19 +114,25 @@ hcc_poll(struct sl_app *app, uint64_t now)
 		hcs->hc_lost_logged = lost;
 		changed++;
 	}
-	if (changed) {
-		char err[256];
-		struct snapshot *snap = snap_rebuild_health(app->cfg, app->n_workers,
-							    app->snap->gen + 1, app->snap, NULL,
-							    hcc_up, NULL, err, sizeof(err));
+	if (changed)
+		(void)hcc_republish(app);
+}
 
-		if (snap == NULL) {
-			SL_LOG(ERR, health, "health: cannot publish states: %s", err);
-		} else {
-			rcu_publish((void **)&app->snap, snap,
-					(void (*)(void *))snap_free);
-		}
+int
+hcc_republish(struct sl_app *app)
+{
+	char err[256];
+	struct snapshot *snap = snap_rebuild_health(app->cfg, app->n_workers, app->snap->gen + 1,
+						    app->snap, NULL, hcc_up, NULL, err,
+						    sizeof(err));
+
+	if (snap == NULL) {
+		SL_LOG(ERR, ctl, "cannot publish a new snapshot: %s", err);
+		return -1;
 	}
+	ha_apply(app, snap);
+	rcu_publish((void **)&app->snap, snap, (void (*)(void *))snap_free);
+	return 0;
 }
 
 const char *

@@ -31,6 +31,7 @@
 #include "prom.h"
 #include "startup.h"
 #include "stats.h"
+#include "sync_view.h"
 
 extern const char cfg_default_text[];
 
@@ -173,7 +174,7 @@ main(int argc, char **argv)
 		SL_LOG(ERR, app, "cannot allocate control state");
 		goto out_app;
 	}
-	if (stats_register(&app) != 0)
+	if (stats_register(&app) != 0 || sync_view_register(&app) != 0)
 		SL_LOG(WARNING, app, "telemetry commands not registered");
 	rc = prom_start(&app);
 	if (rc != 0) {

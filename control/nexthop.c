@@ -141,32 +141,21 @@ held_flush(struct sl_app *app, uint8_t port, uint64_t now)
 		held_drop(app, port, stale);
 }
 
-static void
-send_arp_request(struct sl_app *app, uint8_t port, uint32_t ip, uint64_t now)
+struct rte_mbuf *
+nh_arp_request(struct sl_app *app, uint8_t port, uint32_t sip, uint32_t tip)
 {
 	struct sl_port *sp = &app->ports[port];
-	struct rte_mbuf *m;
 	struct rte_ether_hdr *eth;
 	struct rte_arp_hdr *arp;
-	uint32_t i;
+	struct rte_mbuf *m;
 
-	/* Behind held requests: in order, and not twice for one address. */
-	if (nhs->n_held[port] > 0) {
-		held_flush(app, port, now);
-		for (i = 0; i < nhs->n_held[port]; i++)
-			if (nhs->held[port][i].ip == ip)
-				return;
-	}
 	m = rte_pktmbuf_alloc(sp->pool);
-	if (m == NULL) {
-		sl_ctl_add(&app->arp_requests_dropped, 1);
-		return;
-	}
+	if (m == NULL)
+		return NULL;
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
 	if (eth == NULL) {
 		rte_pktmbuf_free(m);
-		sl_ctl_add(&app->arp_requests_dropped, 1);
-		return;
+		return NULL;
 	}
 	arp = (struct rte_arp_hdr *)(eth + 1);
 	memset(&eth->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
@@ -178,9 +167,30 @@ send_arp_request(struct sl_app *app, uint8_t port, uint32_t ip, uint64_t now)
 	arp->arp_plen = 4;
 	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
 	arp->arp_data.arp_sha = sp->mac;
-	arp->arp_data.arp_sip = port_source_for(app->cfg, port, ip);
+	arp->arp_data.arp_sip = sip;
 	memset(&arp->arp_data.arp_tha, 0, RTE_ETHER_ADDR_LEN);
-	arp->arp_data.arp_tip = ip;
+	arp->arp_data.arp_tip = tip;
+	return m;
+}
+
+static void
+send_arp_request(struct sl_app *app, uint8_t port, uint32_t ip, uint64_t now)
+{
+	struct rte_mbuf *m;
+	uint32_t i;
+
+	/* Behind held requests: in order, and not twice for one address. */
+	if (nhs->n_held[port] > 0) {
+		held_flush(app, port, now);
+		for (i = 0; i < nhs->n_held[port]; i++)
+			if (nhs->held[port][i].ip == ip)
+				return;
+	}
+	m = nh_arp_request(app, port, port_source_for(app->cfg, port, ip), ip);
+	if (m == NULL) {
+		sl_ctl_add(&app->arp_requests_dropped, 1);
+		return;
+	}
 	if (nhs->n_held[port] == 0 && exc_port_tx(app, port, &m, 1) == 1) {
 		sl_ctl_add(&app->arp_requests, 1);
 		return;

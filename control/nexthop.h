@@ -27,4 +27,10 @@ void nh_want_next_hops(struct sl_app *app);
  * table's publication when it changed. */
 void nh_poll(struct sl_app *app, uint64_t now);
 
+/*
+ * A broadcast ARP request from port's MAC, sender address sip, asking for
+ * tip (sip == tip: a gratuitous announcement); NULL when no mbuf is free.
+ */
+struct rte_mbuf *nh_arp_request(struct sl_app *app, uint8_t port, uint32_t sip, uint32_t tip);
+
 #endif

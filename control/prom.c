@@ -18,11 +18,13 @@
 
 #include "api.h"
 #include "control.h"
+#include "ha.h"
 #include "mgmt_req.h"
 #include "prom.h"
 #include "snapshot.h"
 #include "srv.h"
 #include "stats.h"
+#include "sync.h"
 
 #define PROM_REQ_MAX 2048
 /*
@@ -307,6 +309,64 @@ render_mgmt(FILE *f)
 			eps[e], c[e].evicted, eps[e], c[e].refused);
 }
 
+/* Session sync and VIP following: what the generated families cannot say
+ * (rejects by reason, installs by result, peers). */
+static void
+render_sync(FILE *f, const struct sl_app *app)
+{
+	static const char *const results[] = { "installed", "refreshed", "unknown_service",
+						"unknown_backend", "failed" };
+	struct sync_status *s = malloc(sizeof(*s));
+	struct ha_status *h = malloc(sizeof(*h));
+	struct wk_stats w;
+	uint64_t v[5];
+	uint32_t i;
+
+	if (s == NULL || h == NULL)
+		goto out;
+	ha_status(h);
+	sync_status(app, s);
+	family(f, "sluice_ha_addresses_held", "gauge",
+	       "Addresses the ports' kernel interfaces have (ha.vips follow).");
+	fprintf(f, "sluice_ha_addresses_held %u\n", h->n_held);
+	family(f, "sluice_ha_garp_sent_total", "counter", "Gratuitous ARPs sent on taking an address.");
+	fprintf(f, "sluice_ha_garp_sent_total %" PRIu64 "\n", h->garp_sent);
+	if (!s->on)
+		goto out;
+	stats_sum(app, &w);
+	v[0] = w.sync_installed;
+	v[1] = w.sync_refreshed;
+	v[2] = w.sync_unknown_service;
+	v[3] = w.sync_unknown_backend;
+	v[4] = w.sync_install_failed;
+	family(f, "sluice_sync_installs_total", "counter",
+	       "Peers' connection records at the owning worker, by result.");
+	for (i = 0; i < RTE_DIM(results); i++)
+		fprintf(f, "sluice_sync_installs_total{result=\"%s\"} %" PRIu64 "\n", results[i],
+			v[i]);
+	family(f, "sluice_sync_rejected_total", "counter",
+	       "Session sync messages refused whole, by reason.");
+	for (i = 1; i < SYNC_R__COUNT; i++)
+		fprintf(f, "sluice_sync_rejected_total{reason=\"%s\"} %" PRIu64 "\n",
+			sync_reject_name((enum sync_reject)i), s->rejects[i]);
+	family(f, "sluice_sync_records_queued", "gauge",
+	       "Records in the workers' sync rings, not yet sent.");
+	fprintf(f, "sluice_sync_records_queued %u\n", s->queued);
+	family(f, "sluice_sync_peer_last_heard_seconds", "gauge",
+	       "Since a peer's last accepted message, by node id.");
+	for (i = 0; i < s->n_peers; i++)
+		fprintf(f, "sluice_sync_peer_last_heard_seconds{node=\"%u\"} %.3f\n",
+			s->peers[i].node, (double)(s->now_ms - s->peers[i].last_ms) / 1000.0);
+	family(f, "sluice_sync_peer_bulk_records", "gauge",
+	       "Records a peer's bulk transfer brought, by node id.");
+	for (i = 0; i < s->n_peers; i++)
+		fprintf(f, "sluice_sync_peer_bulk_records{node=\"%u\"} %" PRIu64 "\n",
+			s->peers[i].node, s->peers[i].bulk_records);
+out:
+	free(s);
+	free(h);
+}
+
 static char *
 render(size_t *len)
 {
@@ -322,6 +382,7 @@ render(size_t *len)
 	render_ports(f, prom_app);
 	render_drops(f, prom_app);
 	render_ctl(f, prom_app);
+	render_sync(f, prom_app);
 	render_mgmt(f);
 	control_lock();
 	rc = render_backends(f, prom_app);

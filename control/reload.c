@@ -9,6 +9,7 @@
 
 #include "../dataplane/worker.h"
 #include "control.h"
+#include "ha.h"
 #include "health_ctl.h"
 #include "nexthop.h"
 #include "snapshot.h"
@@ -59,6 +60,7 @@ control_apply(struct sl_app *app, struct cfg *c, const char *name, char *msg,
 		snprintf(msg, len, "%s: %s; running configuration kept", name, err);
 		goto reject;
 	}
+	ha_apply(app, snap);
 	for (i = old->n_laddrs; i < snap->n_laddrs; i++) {
 		for (w = 0; w < app->n_workers; w++) {
 			if (worker_lport_pool_init(app->workers[w], i, snap) != 0) {

@@ -396,6 +396,45 @@ fail:
 	return NULL;
 }
 
+static void
+local_put(struct snap_local *tab, uint32_t mask, const struct snap_local *l)
+{
+	uint32_t i = snap_svc_hash(l->ip, 0, 0) & mask;
+
+	while (tab[i].ip != 0)
+		i = (i + 1) & mask;
+	tab[i] = *l;
+}
+
+int
+snap_add_floating(struct snapshot *s, uint32_t ip, uint8_t port)
+{
+	struct snap_local l = { .ip = ip, .kinds = SNAP_LOCAL_ADDR | SNAP_LOCAL_FLOAT,
+				.arp_port = port };
+	uint32_t i, n = 0;
+
+	if (snap_find_local(s, ip) != NULL)
+		return 0;
+	for (i = 0; i <= s->local_mask; i++)
+		n += s->locals[i].ip != 0;
+	/* At most half full, as build_locals sizes it. */
+	if ((n + 1) * 2 + 2 > s->local_mask + 1) {
+		uint32_t mask = pow2_at_least((n + 1) * 2 + 2) - 1;
+		struct snap_local *tab = calloc(mask + 1, sizeof(*tab));
+
+		if (tab == NULL)
+			return -ENOMEM;
+		for (i = 0; i <= s->local_mask; i++)
+			if (s->locals[i].ip != 0)
+				local_put(tab, mask, &s->locals[i]);
+		free(s->locals);
+		s->locals = tab;
+		s->local_mask = mask;
+	}
+	local_put(s->locals, s->local_mask, &l);
+	return 0;
+}
+
 void
 snap_free(struct snapshot *s)
 {

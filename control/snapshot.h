@@ -41,6 +41,14 @@ struct snapshot *snap_rebuild_health(const struct cfg *c, uint32_t n_workers,
 				     const uint8_t *busy, snap_up_fn up, void *up_arg,
 				     char *err, size_t errlen);
 
+/*
+ * Answer for ip on port as for a port's own address (SNAP_LOCAL_ADDR |
+ * SNAP_LOCAL_FLOAT): an address a VRRP daemon put on the port's kernel
+ * interface that the config does not name. No-op if s knows ip already.
+ * Only on a snapshot not yet published. 0 or -ENOMEM (s unchanged).
+ */
+int snap_add_floating(struct snapshot *s, uint32_t ip, uint8_t port);
+
 void snap_free(struct snapshot *s);
 
 #endif

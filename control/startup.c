@@ -301,7 +301,7 @@ app_worker_params(const struct cfg *c, struct wk_params *p)
 {
 	*p = (struct wk_params){ .burst = c->burst, .idle_sleep_us = c->idle_sleep_us,
 		.expire_budget = c->expire_budget, .ct_capacity = c->ct_capacity,
-		.timeouts = c->timeouts };
+		.timeouts = c->timeouts, .sync = c->sync.on };
 }
 
 int

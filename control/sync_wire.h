@@ -23,7 +23,9 @@
 	X(group, "another sync group") \
 	X(epoch, "an epoch older than this sender's current one") \
 	X(replay, "a sequence number already seen or too old") \
-	X(record, "a record with a field out of range")
+	X(record, "a record with a field out of range") \
+	X(self, "this appliance's own node id (a looped multicast, or a clash)") \
+	X(peer, "a peer not yet met (no HELLO) or refused (FULLNAT port range)")
 
 enum sync_reject {
 	SYNC_OK = 0,

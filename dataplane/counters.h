@@ -53,13 +53,29 @@
 	X(exc_to_port, "sluice_exception_packets_total", "path=\"to_port\"", \
 	  "exception path: kernel -> ports") \
 	X(exc_dropped, "sluice_exception_packets_total", "path=\"dropped\"", \
-	  "exception path: either way, no room")
+	  "exception path: either way, no room") \
+	X(sync_msgs_sent, "sluice_sync_messages_total", "dir=\"sent\"", \
+	  "session sync: messages sent, one per destination") \
+	X(sync_send_failed, "sluice_sync_messages_total", "dir=\"send_failed\"", \
+	  "session sync: messages the socket refused (its buffer full)") \
+	X(sync_msgs_received, "sluice_sync_messages_total", "dir=\"received\"", \
+	  "session sync: messages received and accepted") \
+	X(sync_records_sent, "sluice_sync_records_total", "dir=\"sent\"", \
+	  "session sync: connection records sent") \
+	X(sync_records_received, "sluice_sync_records_total", "dir=\"received\"", \
+	  "session sync: records received in accepted messages") \
+	X(sync_records_dropped, "sluice_sync_records_total", "dir=\"dropped\"", \
+	  "session sync: records received, the owning worker's install ring full")
 
 #define SL_CTL_FAMILIES(X) \
 	X("sluice_arp_requests_total", \
 	  "ARP requests for next hops: sent, or dropped for want of room.") \
 	X("sluice_exception_packets_total", \
-	  "Kernel exception path: to the kernel, from it to the ports, dropped.")
+	  "Kernel exception path: to the kernel, from it to the ports, dropped.") \
+	X("sluice_sync_messages_total", \
+	  "Session sync messages: sent, refused by the socket, received and accepted.") \
+	X("sluice_sync_records_total", \
+	  "Session sync connection records: sent, received, dropped for want of ring room.")
 
 #define SL_COUNTER_FIELD3(f, p, h) uint64_t f;
 #define SL_COUNTER_FIELD4(f, p, l, h) uint64_t f;

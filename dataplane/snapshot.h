@@ -51,6 +51,9 @@ struct snap_service {
 /* A VIP or local address (not a port's) this appliance does not hold now:
  * no ARP or ping answered for it (ha.vips "follow"). */
 #define SNAP_LOCAL_RELEASED 0x8u
+/* With SNAP_LOCAL_ADDR: not configured, but held by a VRRP daemon on the
+ * port's kernel interface (a floating gateway), answered as a port's own. */
+#define SNAP_LOCAL_FLOAT 0x10u
 
 struct snap_local {
 	uint32_t ip;       /* network order, 0 = empty slot */

@@ -65,7 +65,10 @@ topo_kill_pidfile() {
 # Backend i (1-based) address: 198.18.1.1<i>.
 topo_backend_ip() { echo "198.18.1.1${1#b}"; }
 
-topo_namespaces() { echo "$SLC_NS_CLI $SLC_NS_SW" "${SLC_BACKENDS[@]/#/slc-}"; }
+# The HA pair's namespaces (scripts/topology_ha.sh) are ours too: removed
+# with the rest, whichever topology a crashed run left.
+SLC_NS_LBS=(slc-lb1 slc-lb2)
+topo_namespaces() { echo "$SLC_NS_CLI $SLC_NS_SW" "${SLC_BACKENDS[@]/#/slc-}" "${SLC_NS_LBS[@]}"; }
 
 # topo_in NS CMD...: run in a namespace (root ns if NS is empty).
 topo_in() {

@@ -63,8 +63,10 @@ test_lanes_from_table(void)
 	CU_ASSERT_EQUAL(api_cmds[API_CMD_LIST].lane, MGMT_LANE_QUICK);
 	CU_ASSERT_EQUAL(api_cmds[API_CMD_STATS].lane, MGMT_LANE_QUICK);
 	CU_ASSERT_EQUAL(api_cmds[API_CMD_CONFIG].lane, MGMT_LANE_QUICK);
+	CU_ASSERT_EQUAL(api_cmds[API_CMD_SYNC].lane, MGMT_LANE_QUICK);
 	for (i = 0; i < API_CMD_COUNT; i++)
-		if (i != API_CMD_LIST && i != API_CMD_STATS && i != API_CMD_CONFIG)
+		if (i != API_CMD_LIST && i != API_CMD_STATS && i != API_CMD_CONFIG &&
+		    i != API_CMD_SYNC)
 			CU_ASSERT_EQUAL(api_cmds[i].lane, MGMT_LANE_SLOW);
 }
 
@@ -151,7 +153,7 @@ unit_register(void)
 	static const struct unit_test tests[] = {
 		{ "every command is declared whole, under a name of its own",
 		  test_table_complete },
-		{ "a request takes its command's lane, list, stats and config the quick one",
+		{ "a request takes its command's lane, list, stats, config and sync the quick one",
 		  test_lanes_from_table },
 		{ "sluicectl --help lists every command of the table exactly once",
 		  test_help_lists_every_command_once },
