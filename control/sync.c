@@ -57,6 +57,7 @@ struct sync_state {
 	uint32_t n_batch;
 	uint64_t last_hello_ms;
 	uint64_t start_ms;
+	int ready;                          /* latched: see sync_status.ready */
 	uint32_t bulk_pending;              /* workers still walking for a request */
 	uint8_t bulk_todo[SL_MAX_WORKERS];  /* start not yet in its ring */
 	int bulk_again;                     /* another request came meanwhile */
@@ -500,11 +501,17 @@ sync_status(const struct sl_app *app, struct sync_status *out)
 	out->n_peers = sy->n_peers;
 	memcpy(out->peers, sy->peers, sy->n_peers * sizeof(sy->peers[0]));
 	for (i = 0; i < sy->n_peers; i++) {
-		if (!sy->peers[i].met || sy->peers[i].refused)
+		const struct sync_peer_status *p = &sy->peers[i];
+
+		if (!p->met || p->refused)
 			continue;
 		met++;
-		pending += sy->peers[i].bulk != SYNC_BULK_DONE;
+		pending += p->bulk != SYNC_BULK_DONE &&
+			   out->now_ms - p->last_ms < SYNC_PEER_DOWN_MS &&
+			   out->now_ms - p->bulk_asked_ms < SYNC_BULK_GIVEUP_MS;
 	}
-	out->ready = pending == 0 && (met > 0 || out->now_ms - sy->start_ms >= SYNC_ALONE_MS);
+	if (pending == 0 && (met > 0 || out->now_ms - sy->start_ms >= SYNC_ALONE_MS))
+		sy->ready = 1;
+	out->ready = sy->ready;
 	pthread_mutex_unlock(&sy->lock);
 }

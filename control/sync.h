@@ -25,6 +25,8 @@ void sync_poll(struct sl_app *app, uint64_t now);
 
 #define SYNC_MAX_PEERS 32
 #define SYNC_ALONE_MS 3000
+#define SYNC_BULK_GIVEUP_MS 10000
+#define SYNC_PEER_DOWN_MS 3000
 
 enum sync_bulk_state {
 	SYNC_BULK_NONE = 0,   /* not asked */
@@ -48,8 +50,13 @@ struct sync_peer_status {
 
 struct sync_status {
 	int on;
-	/* Ready to be master: every peer met has sent its table (bulk), and
-	 * some peer was met or none answered for SYNC_ALONE_MS since start. */
+	/*
+	 * Ready to be master: every live peer met has sent its table (bulk),
+	 * and some peer was met or none answered for SYNC_ALONE_MS since
+	 * start. A peer that stops answering, or whose transfer takes over
+	 * SYNC_BULK_GIVEUP_MS, is not waited for. Once ready, ready until
+	 * restart: a master does not step down because a peer appears.
+	 */
 	int ready;
 	uint32_t node, group, epoch;
 	uint64_t now_ms;

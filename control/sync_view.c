@@ -12,9 +12,6 @@
 #include "sync.h"
 #include "sync_view.h"
 
-/* A peer not heard from for this long is shown down. */
-#define SYNC_PEER_DOWN_MS 3000
-
 static const char *
 peer_state(const struct sync_peer_status *p, uint64_t now)
 {

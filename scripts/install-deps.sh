@@ -16,6 +16,8 @@ packages=(
 	iproute2 ethtool iputils-ping procps curl socat jq
 	# test_mgmt: delays chmod to show a socket's mode at creation
 	strace
+	# test_ha: the VRRP daemon an HA pair runs, unmodified
+	keepalived
 	# the Pktgen script's test against a stub of Pktgen's Lua API
 	# (test/bench/pktgen/check.sh): Lua 5.3, as docs/pktgen.md builds Pktgen
 	lua5.3

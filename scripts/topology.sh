@@ -52,7 +52,7 @@ topo_kill_pidfile() {
 	pid=$(cat "$f" 2>/dev/null)
 	rm -f "$f"
 	case "$pid" in '' | *[!0-9]*) return 0 ;; esac
-	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$word" || return 0
+	tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$word" || return 0
 	kill "$pid" 2>/dev/null
 	for i in $(seq 1 100); do
 		kill -0 "$pid" 2>/dev/null || return 0
