@@ -23,7 +23,9 @@ SLC_HA_LB_BACKEND_IP=(198.18.1.21 198.18.1.22)
 SLC_HA_GATEWAY=198.18.1.250
 SLC_HA_KEY=5c0b1e55a11ce0ddba11fee1900dbeef5c0b1e55a11ce0ddba11fee1900dbeef
 
-# topo_ha_up MODE: namespaces, bridges and backends' routing for nat | fullnat.
+# topo_ha_up MODE: namespaces, bridges and backends' routing for nat |
+# fullnat | dr (dr: backends hold the VIP on lo and answer through slc-sw's
+# rt0 to the client's eth1, as in topology.sh).
 topo_ha_up() {
 	local mode=$1 ns b i
 	topo_down || return 1
@@ -63,17 +65,37 @@ topo_ha_up() {
 		case "$mode" in
 		nat) ip -n "slc-$b" route add default via "$SLC_HA_GATEWAY" ;;
 		fullnat) ip -n "slc-$b" route add default via "$SLC_BRIDGE_IP" ;;
+		dr)
+			ip -n "slc-$b" addr add "$SLC_VIP/32" dev lo &&
+				ip netns exec "slc-$b" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
+					net.ipv4.conf.all.arp_announce=2 >/dev/null &&
+				ip -n "slc-$b" route add default via "$SLC_BRIDGE_IP"
+			;;
 		*) topo_log "topo_ha_up: mode $mode"; return 2 ;;
 		esac || return 1
 	done
+	if [ "$mode" = dr ]; then
+		topo_veth "$SLC_NS_SW" rt0 "$SLC_NS_CLI" eth1 || return 1
+		ip -n "$SLC_NS_SW" addr add 198.18.2.1/30 dev rt0
+		ip -n "$SLC_NS_CLI" addr add 198.18.2.2/30 dev eth1
+		ip -n "$SLC_NS_SW" route add 198.18.0.0/24 via 198.18.2.2
+		ip netns exec "$SLC_NS_SW" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.br0.rp_filter=0 \
+			net.ipv4.conf.rt0.rp_filter=0 >/dev/null
+		ip netns exec "$SLC_NS_CLI" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0 \
+			net.ipv4.conf.eth1.rp_filter=0 >/dev/null
+	fi
 	topo_log "ha topology up ($mode)"
 }
 
 # topo_ha_sluice_conf OUT I MODE [SYNC=1]: appliance I's (0, 1) config.
 topo_ha_sluice_conf() {
-	local out=$1 i=$2 mode=$3 sync=${4:-1} peer=$((1 - $2)) b laddr=""
+	local out=$1 i=$2 mode=$3 sync=${4:-1} peer=$((1 - $2)) b laddr="" hport=$SLC_HTTP_PORT
 	[ "$mode" = fullnat ] && laddr="forward = \"fullnat\"; local_addresses = [ \"$SLC_LOCAL_IP\" ];"
 	[ "$mode" = nat ] && laddr="forward = \"nat\";"
+	# dr backends answer on the service's own port
+	[ "$mode" = dr ] && laddr="forward = \"dr\";" && hport=80
 	{
 		cat <<CONF
 # HA pair, appliance $((i + 1)) of 2 ($mode), scripts/topology_ha.sh
@@ -102,7 +124,7 @@ CONF
 		echo "  { name = \"web\"; vip = \"$SLC_VIP\"; port = 80; protocol = \"tcp\"; scheduler = \"wlc\"; $laddr"
 		echo "    backends = ("
 		for b in "${SLC_BACKENDS[@]}"; do
-			echo "      { address = \"$(topo_backend_ip "$b")\"; port = $SLC_HTTP_PORT; },"
+			echo "      { address = \"$(topo_backend_ip "$b")\"; port = $hport; },"
 		done | sed '$ s/,$//'
 		echo "    ); },"
 		echo "  { name = \"echo\"; vip = \"$SLC_VIP\"; port = $SLC_UDP_PORT; protocol = \"udp\"; scheduler = \"rr\"; $laddr"

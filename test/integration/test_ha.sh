@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # High availability: two appliances, each with its own keepalived (VRRPv3,
-# 100 ms adverts) and session sync between them. For nat and fullnat: 100
+# 100 ms adverts) and session sync between them. For nat, fullnat and dr: 100
 # long-lived TCP connections (a request every 100 ms each) and a UDP flow
 # survive the master's kill -9, its restart (bulk sync, then failback) and
 # its clean stop, every connection on its first backend; new connections
@@ -105,7 +105,8 @@ run() {
 	local mode=$1 sync=$2 i tag
 	tag=$([ "$sync" = 1 ] && echo sync || echo nosync)
 	topo_ha_up "$mode" >/dev/null || fatal "ha topology ($mode)"
-	topo_backends_start >/dev/null || fatal "backends did not start"
+	topo_backends_start "$([ "$mode" = dr ] && echo 80 || echo "$SLC_HTTP_PORT")" >/dev/null ||
+		fatal "backends did not start"
 	for i in 0 1; do
 		topo_ha_sluice_conf "$IT_TMP/lb$i.conf" "$i" "$mode" "$sync"
 		topo_ha_keepalived_conf "$IT_TMP/ka$i.conf" "$i" "$mode" "$ADVERT" "$SLC_RUN_DIR/lb$((i + 1)).sock"
@@ -195,5 +196,6 @@ forged_counted() {
 
 run nat 1
 run fullnat 1
+run dr 1
 run nat 0
 it_done
