@@ -103,9 +103,9 @@ workers: { idle_sleep_us = 20; };
 conntrack: { capacity = 65536; };
 api: { socket = "$SLC_RUN_DIR/lb$((i + 1)).sock"; };
 ports = (
-  { name = "client"; device = "net_af_packet0,iface=p0,qpairs=$SLC_HA_QPAIRS";
+  { name = "client"; device = "net_af_packet0,iface=p0,qpairs=${SLC_HA_WORKERS[$i]}";
     addresses = [ "${SLC_HA_LB_CLIENT_IP[$i]}/24" ]; },
-  { name = "backend"; device = "net_af_packet1,iface=p1,qpairs=$SLC_HA_QPAIRS";
+  { name = "backend"; device = "net_af_packet1,iface=p1,qpairs=${SLC_HA_WORKERS[$i]}";
     addresses = [ "${SLC_HA_LB_BACKEND_IP[$i]}/24" ]; }
 );
 ha: { vips = "follow"; };
@@ -185,8 +185,8 @@ SLC_HA_PID=("" "")
 topo_ha_sluice_start() {
 	local i=$1 conf=$2 log=$3 prefix=slc-lb$(($1 + 1)) n
 	slc_kill_leftover "$prefix"
-	# shellcheck disable=SC2086 # EAL args are words on purpose
-	ip netns exec "${SLC_NS_LBS[$i]}" "$SLUICE_BIN" $SLC_HA_EAL_ARGS --file-prefix "$prefix" -- -c "$conf" \
+	# shellcheck disable=SC2046 # EAL args are words on purpose
+	ip netns exec "${SLC_NS_LBS[$i]}" "$SLUICE_BIN" $(topo_ha_eal "$i") --file-prefix "$prefix" -- -c "$conf" \
 		</dev/null >"$log" 2>&1 &
 	SLC_HA_PID[$i]=$!
 	echo "${SLC_HA_PID[$i]}" >"$SLC_RUN_DIR/sluice-$prefix.pid"
@@ -198,10 +198,16 @@ topo_ha_sluice_start() {
 	return 1
 }
 
-# Both appliances share two cores with everything else: one worker each.
-SLC_HA_EAL_ARGS=${SLC_HA_EAL_ARGS:---no-huge -m 256 --no-pci --lcores 0@0,1@1}
-# One RX queue per worker: af_packet fans out to every queue it has.
-SLC_HA_QPAIRS=${SLC_HA_QPAIRS:-1}
+# Workers of each appliance (1 or 2): both share two cores with everything
+# else. Worker counts may differ: a receiver installs by its own rules.
+SLC_HA_WORKERS=(1 1)
+
+# EAL arguments for appliance I: lcore 0 the control lcore, then workers.
+topo_ha_eal() {
+	local lcores="0@0,1@1"
+	[ "${SLC_HA_WORKERS[$1]}" = 2 ] && lcores="0@0,1@0,2@1"
+	echo "--no-huge -m 256 --no-pci --lcores $lcores"
+}
 
 # topo_ha_keepalived_start I CONF: keepalived in appliance I's namespace,
 # its pid files kept apart from the other's.

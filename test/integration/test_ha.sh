@@ -115,7 +115,7 @@ run() {
 	done
 	wait_for 20 is_role 0 master && wait_for 5 is_role 1 backup ||
 		fatal "$mode: roles: appliance 1 $(ha_role 0), appliance 2 $(ha_role 1); keepalived: $(tail -n 5 "$SLC_RUN_DIR/ka1/keepalived.log" | tr '\n' '|')"
-	pass "$mode ($tag): appliance 1 master, appliance 2 backup"
+	pass "$mode ($tag, ${SLC_HA_WORKERS[0]} and ${SLC_HA_WORKERS[1]} workers): appliance 1 master, appliance 2 backup"
 
 	ll_start "$mode-$tag" $([ "$sync" = 1 ] && echo 10 || echo 3)
 	wait_for 30 ll_ready || fatal "$mode: long-lived client not ready: $(cat "$LL_STATUS" 2>/dev/null | head -c 600)"
@@ -195,7 +195,11 @@ forged_counted() {
 }
 
 run nat 1
+# Two workers on appliance 1, one on 2: local ports and client endpoints
+# name their owners in either.
+SLC_HA_WORKERS=(2 1)
 run fullnat 1
+SLC_HA_WORKERS=(1 1)
 run dr 1
 run nat 0
 it_done
