@@ -252,9 +252,8 @@ peer_hello(struct sl_app *app, struct sync_peer_status *p, const struct sync_hdr
 	}
 }
 
-/* Records to their owners' install rings; a full ring drops (counted). */
-static void
-hand_out(struct sl_app *app, struct sync_rec *recs, uint32_t n)
+uint32_t
+sync_hand_out(struct sl_app *app, struct sync_rec *recs, uint32_t n)
 {
 	const struct snapshot *s = app->snap;
 	uint32_t i, lost = 0;
@@ -270,6 +269,7 @@ hand_out(struct sl_app *app, struct sync_rec *recs, uint32_t n)
 	}
 	sl_ctl_add(&app->sync_records_received, n);
 	sl_ctl_add(&app->sync_records_dropped, lost);
+	return lost;
 }
 
 static void
@@ -312,7 +312,7 @@ handle(struct sl_app *app, size_t len, uint32_t from, uint64_t now)
 		reject(SYNC_R_peer);
 		return;
 	} else if (h.type == SYNC_T_CONNS) {
-		hand_out(app, sy->recs, n);
+		(void)sync_hand_out(app, sy->recs, n);
 		p->records += n;
 		if (p->bulk == SYNC_BULK_ASKED)
 			p->bulk_records += n;

@@ -23,6 +23,13 @@ void sync_fini(void);
  * workers' rings into messages (bounded), HELLO each second. */
 void sync_poll(struct sl_app *app, uint64_t now);
 
+/*
+ * A peer's records (accepted) to the rings of the workers that own them by
+ * the steering rules; returns how many found their ring full (dropped,
+ * counted). Context: control lcore, the install rings' only producer.
+ */
+uint32_t sync_hand_out(struct sl_app *app, struct sync_rec *recs, uint32_t n);
+
 #define SYNC_MAX_PEERS 32
 #define SYNC_ALONE_MS 3000
 #define SYNC_BULK_GIVEUP_MS 10000

@@ -49,7 +49,8 @@ failed=$((failed + $(grep -c '^FAIL' "$log/lint.txt")))
 # Benchmarks are run by hand (docs/performance.md); here each runs once at
 # a tiny size, only to prove it still works.
 for bench in "build/test/bench/bench_maglev 3" "build/test/bench/bench_pipeline --quick" \
-	"build/test/bench/bench_randread --max-mib 2" "build/test/bench/bench_sync 3 100"; do
+	"build/test/bench/bench_randread --max-mib 2" "build/test/bench/bench_sync 3 100" \
+	"build/test/bench/bench_sync_path 1 1" "build/test/bench/bench_pipeline --quick --scenario new --udp --sync"; do
 	if bash scripts/isolated.sh $bench >"$log/bench.txt" 2>&1; then
 		echo "PASS bench smoke: $bench"
 		passed=$((passed + 1))

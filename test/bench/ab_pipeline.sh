@@ -6,6 +6,8 @@
 # round by round, median of the ratios).
 #
 #   test/bench/ab_pipeline.sh ROUNDS BENCH_A BENCH_B [BENCH_C ...] -- [bench_pipeline options]
+# A BENCH may carry options of its own, in one word: "PATH --sync" runs
+# PATH with --sync before the common options (one build, two settings).
 #   e.g. test/bench/ab_pipeline.sh 8 /tmp/before/bench_pipeline build-bench/test/bench/bench_pipeline \
 #            -- --huge --lcore 1 --runs 5 --scenario est --conns 1048576
 # Each invocation must print exactly one est/new/mix result line (one
@@ -21,13 +23,17 @@ bins=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do bins+=("$1"); shift; done
 [ "${1:-}" = "--" ] && shift
 [ ${#bins[@]} -ge 2 ] || { echo "ab_pipeline: at least two builds" >&2; exit 2; }
-for b in "${bins[@]}"; do [ -x "$b" ] || { echo "ab_pipeline: $b is not executable" >&2; exit 2; }; done
+for b in "${bins[@]}"; do
+	read -ra words <<<"$b"
+	[ -x "${words[0]}" ] || { echo "ab_pipeline: ${words[0]} is not executable" >&2; exit 2; }
+done
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for r in $(seq "$rounds"); do
 	for i in "${!bins[@]}"; do
-		ns=$(timeout 900 "${bins[$i]}" "$@" 2>&1 |
+		read -ra words <<<"${bins[$i]}"
+		ns=$(timeout 900 "${words[@]}" "$@" 2>&1 |
 		     awk -v f="$field" '/^(est|new|mix) / { for (k = 1; k <= NF; k++) if ($k == f) { print $(k + 1); exit } }')
 		[ -n "$ns" ] || { echo "ab_pipeline: ${bins[$i]} printed no result" >&2; exit 1; }
 		echo "$r $i $ns" >>"$out"

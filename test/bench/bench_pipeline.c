@@ -222,7 +222,11 @@ usage(FILE *f)
 		"  --csv FILE       write one row per configuration\n"
 		"  --wait-quiet S   before each configuration, wait up to S seconds for\n"
 		"                   the machine to be idle (all CPUs < 10 %% busy)\n"
-		"  --quick          tiny run (1K flows, 3 runs), a few seconds\n");
+		"  --quick          tiny run (1K flows, 3 runs), a few seconds\n"
+		"  --sync           session sync on: the worker reports connections to its\n"
+		"                   ring (drained outside the worker's timing)\n"
+		"  --udp            new flows (new, mix) are UDP datagrams, each reported\n"
+		"                   as it is made when --sync\n");
 }
 
 static int
@@ -262,6 +266,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "csv", required_argument, NULL, 'o' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "wait-quiet", required_argument, NULL, 'w' },
+		{ "sync", no_argument, NULL, 'Y' },
+		{ "udp", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -350,6 +356,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'q':
 			o->quick = 1;
 			break;
+		case 'Y':
+			o->sync = 1;
+			break;
+		case 'U':
+			o->udp = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -400,9 +412,10 @@ main(int argc, char **argv)
 			"timed_ns,timed_mpps\n");
 	}
 	printf("bench_pipeline: 1 worker on lcore %u, %s, %u backends, %s, bursts of %d,"
-	       " %d-byte frames, IPv4 checksum %s\n",
+	       " %d-byte frames, IPv4 checksum %s, new flows %s, session sync %s\n",
 	       o.lcore, o.huge ? "hugepages" : "--no-huge", o.backends, o.sched, BURST,
-	       FRAME_LEN + 4, o.sw_csum ? "verified in software" : "offloaded (RX flag)");
+	       FRAME_LEN + 4, o.sw_csum ? "verified in software" : "offloaded (RX flag)",
+	       o.udp ? "UDP" : "TCP SYNs", o.sync ? "on" : "off");
 	for (sc = 0; sc < SC__COUNT; sc++) {
 		if (!o.scenarios[sc])
 			continue;

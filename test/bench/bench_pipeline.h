@@ -39,6 +39,8 @@
 #define IP_NEW_CLIENTS 0x0a000000u /* 10/8: new connections */
 #define VIP_PORT 80
 #define BACKEND_PORT 8080
+#define VIP_UDP_PORT 53
+#define BACKEND_UDP_PORT 5353
 #define EST_PORTS_BITS 15       /* flow i: client 11.0.0.0 + (i >> 15), port 16384 + low bits */
 
 enum scenario { SC_EST, SC_NEW, SC_MIX, SC_MEM, SC__COUNT };
@@ -58,6 +60,8 @@ struct opts {
 	int huge;
 	int sw_csum;
 	int quick;
+	int sync;                   /* session sync on: workers report to their ring */
+	int udp;                    /* new flows are UDP (synced as they are made) */
 	unsigned int wait_quiet;    /* seconds, 0 = do not wait */
 	const char *csv;
 	const char *eal_extra;
@@ -99,6 +103,7 @@ struct bench {
 	uint64_t new_seq;           /* next new-connection number */
 	uint32_t new_thresh;        /* mix: port-0 packet is a SYN when rand16 < this */
 	struct pb_tmpl t_syn, t_ack, t_synack, t_rack;
+	struct pb_tmpl t_new;       /* a new flow's first packet: t_syn, or UDP */
 };
 
 static inline uint32_t

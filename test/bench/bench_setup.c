@@ -25,7 +25,7 @@
 static char *
 make_config(const struct opts *o, uint32_t capacity)
 {
-	size_t cap = 4096 + (size_t)o->backends * 96;
+	size_t cap = 4096 + (size_t)o->backends * 192;
 	char *s = malloc(cap);
 	size_t n;
 	uint32_t i;
@@ -49,7 +49,23 @@ make_config(const struct opts *o, uint32_t capacity)
 		n += (size_t)snprintf(s + n, cap - n,
 			"    { address = \"198.18.1.%u\"; port = %d; weight = 1; }%s\n",
 			11 + i, BACKEND_PORT, i + 1 < o->backends ? "," : "");
-	snprintf(s + n, cap - n, "  ); } );\n");
+	n += (size_t)snprintf(s + n, cap - n, "  ); }%s\n", o->udp ? "," : " );");
+	if (o->udp) {
+		n += (size_t)snprintf(s + n, cap - n,
+			"  { name = \"dns\"; vip = \"198.18.0.10\"; port = %d; protocol = \"udp\";\n"
+			"    scheduler = \"%s\"; forward = \"nat\"; backends = (\n",
+			VIP_UDP_PORT, o->sched);
+		for (i = 0; i < o->backends; i++)
+			n += (size_t)snprintf(s + n, cap - n,
+				"    { address = \"198.18.1.%u\"; port = %d; }%s\n", 11 + i,
+				BACKEND_UDP_PORT, i + 1 < o->backends ? "," : "");
+		n += (size_t)snprintf(s + n, cap - n, "  ); } );\n");
+	}
+	/* The workers' half only: no control lcore sends anything here. */
+	if (o->sync)
+		snprintf(s + n, cap - n,
+			 "sync: { node_id = 1; key = \"00112233445566778899aabbccddeeff\";\n"
+			 "  source = \"198.18.1.1\"; peers = [ \"198.18.1.2\" ]; };\n");
 	return s;
 }
 
@@ -181,6 +197,25 @@ tmpl_init(struct pb_tmpl *t, const struct rte_ether_addr *dmac, uint32_t dst, ui
 }
 
 static void
+tmpl_init_udp(struct pb_tmpl *t, const struct rte_ether_addr *dmac)
+{
+	static const uint8_t gw_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xfe, 0x01 };
+	struct pb_spec s;
+
+	memset(&s, 0, sizeof(s));
+	memcpy(s.dst_mac, dmac, 6);
+	memcpy(s.src_mac, gw_mac, 6);
+	s.ttl = 64;
+	s.proto = IPPROTO_UDP;
+	s.frag = 0x4000;
+	s.dst_ip = IP_VIP;
+	s.dst_port = VIP_UDP_PORT;
+	s.payload_len = FRAME_LEN - 14 - 20 - 8;
+	if (pb_tmpl_build(t, &s) != 0 || t->len != FRAME_LEN)
+		rte_exit(EXIT_FAILURE, "bench: UDP template not built\n");
+}
+
+static void
 bench_templates(struct bench *b)
 {
 	const struct rte_ether_addr *m0 = &b->app.ports[0].mac, *m1 = &b->app.ports[1].mac;
@@ -194,6 +229,10 @@ bench_templates(struct bench *b)
 	tmpl_init(&b->t_ack, m0, IP_VIP, VIP_PORT, RTE_TCP_ACK_FLAG);
 	tmpl_init(&b->t_synack, m1, 0, 0, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
 	tmpl_init(&b->t_rack, m1, 0, 0, RTE_TCP_ACK_FLAG);
+	if (b->o->udp)
+		tmpl_init_udp(&b->t_new, m0);
+	else
+		b->t_new = b->t_syn;
 	fill_orig(f, &b->t_ack, est_client_ip(12345), est_client_port(12345));
 	if (!pb_csums_ok(f, FRAME_LEN))
 		rte_exit(EXIT_FAILURE, "bench: template checksum (orig) wrong\n");
