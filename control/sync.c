@@ -252,22 +252,45 @@ peer_hello(struct sl_app *app, struct sync_peer_status *p, const struct sync_hdr
 	}
 }
 
+/* This appliance has r's service, in r's mode, and r's backend in it. */
+static int
+known(const struct snapshot *s, const struct sync_rec *r)
+{
+	const struct snap_service *svc = snap_find_service(s, r->vaddr, r->vport, r->proto);
+	uint32_t i;
+
+	if (svc == NULL || svc->mode != r->mode)
+		return 0;
+	for (i = 0; i < svc->n_backends; i++)
+		if (svc->backends[i].ip == r->daddr && svc->backends[i].port == r->dport)
+			return 1;
+	return 0;
+}
+
 uint32_t
 sync_hand_out(struct sl_app *app, struct sync_rec *recs, uint32_t n)
 {
 	const struct snapshot *s = app->snap;
-	uint32_t i, lost = 0;
+	uint32_t i, lost = 0, unknown = 0;
 
 	for (i = 0; i < n; i++) {
 		uint32_t w = steer_sync_owner(s, recs[i].mode, recs[i].caddr, recs[i].cport,
 					      recs[i].lport);
 
+		/* Refused here, record by record: a service one appliance of the
+		 * pair has and the other not yet (a reload in progress) must not
+		 * cost the other services' connections their copies. */
+		if (!known(s, &recs[i])) {
+			unknown++;
+			continue;
+		}
 		recs[i].kind = SYNC_K_CONN;
 		if (rte_ring_sp_enqueue_elem(app->workers[w]->sync_in, &recs[i],
 					     sizeof(recs[i])) != 0)
 			lost++;
 	}
 	sl_ctl_add(&app->sync_records_received, n);
+	sl_ctl_add(&app->sync_records_unknown, unknown);
 	sl_ctl_add(&app->sync_records_dropped, lost);
 	return lost;
 }

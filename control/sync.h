@@ -25,8 +25,9 @@ void sync_poll(struct sl_app *app, uint64_t now);
 
 /*
  * A peer's records (accepted) to the rings of the workers that own them by
- * the steering rules; returns how many found their ring full (dropped,
- * counted). Context: control lcore, the install rings' only producer.
+ * the steering rules; those naming a service (VIP, port, protocol, mode)
+ * or backend this appliance has not are refused and counted. Returns how
+ * many found their ring full (dropped, counted). Context: control lcore, the install rings' only producer.
  */
 uint32_t sync_hand_out(struct sl_app *app, struct sync_rec *recs, uint32_t n);
 

@@ -89,6 +89,7 @@ sync_view(const struct sl_app *app, const struct sync_view_ops *ops, void *arg)
 	ops->num(arg, "records_sent", c.sync_records_sent);
 	ops->num(arg, "records_received", c.sync_records_received);
 	ops->num(arg, "records_dropped", c.sync_records_dropped);
+	ops->num(arg, "records_unknown_service", c.sync_records_unknown);
 	ops->num(arg, "records_queued", s->queued);
 	ops->num(arg, "events", w.sync_events);
 	ops->num(arg, "events_lost", w.sync_events_lost);

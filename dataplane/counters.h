@@ -65,7 +65,9 @@
 	X(sync_records_received, "sluice_sync_records_total", "dir=\"received\"", \
 	  "session sync: records received in accepted messages") \
 	X(sync_records_dropped, "sluice_sync_records_total", "dir=\"dropped\"", \
-	  "session sync: records received, the owning worker's install ring full")
+	  "session sync: records received, the owning worker's install ring full") \
+	X(sync_records_unknown, "sluice_sync_records_total", "dir=\"unknown_service\"", \
+	  "session sync: records received for a service or backend not configured here")
 
 #define SL_CTL_FAMILIES(X) \
 	X("sluice_arp_requests_total", \
@@ -75,7 +77,7 @@
 	X("sluice_sync_messages_total", \
 	  "Session sync messages: sent, refused by the socket, received and accepted.") \
 	X("sluice_sync_records_total", \
-	  "Session sync connection records: sent, received, dropped for want of ring room.")
+	  "Session sync connection records: sent, received, dropped for want of ring room, or naming a service not here.")
 
 #define SL_COUNTER_FIELD3(f, p, h) uint64_t f;
 #define SL_COUNTER_FIELD4(f, p, l, h) uint64_t f;

@@ -7,7 +7,8 @@ codec, and sent once to HOST:PORT.
 
 KIND: badkey (a CONNS whose MAC uses another key), truncated (a CONNS cut
 short), version (version 2), replay (a good HELLO from node 77, twice),
-unmet (a good CONNS from node 78, which never said HELLO). Prints what it
+unknown (a good CONNS from node 77, met by then, for port 81: no such
+service), unmet (a good CONNS from node 78, which never said HELLO). Prints what it
 sent, one line per datagram.
 """
 import argparse
@@ -34,9 +35,9 @@ def message(key, group, sender, epoch, seq, mtype, body=b"", n=0, version=1):
     return head + body + hmac.new(key, head + body, hashlib.sha256).digest()
 
 
-def a_record():
+def a_record(vport=80):
     # tcp, nat, established: client 198.18.0.99:40000 -> VIP:80 -> b1:8080
-    return REC.pack(6, 0, 1, 0, 40000, 80, 8080, 0, ip("198.18.0.99"),
+    return REC.pack(6, 0, 1, 0, 40000, vport, 8080, 0, ip("198.18.0.99"),
                     ip("198.18.0.10"), ip("198.18.1.11"), 0, 60000, 0)
 
 
@@ -63,6 +64,8 @@ def main():
         elif kind == "replay":
             m = message(key, a.group, 77, epoch, 4, T_HELLO, HELLO.pack(1, 1024, 65535, 0))
             msgs = [m, m]
+        elif kind == "unknown":
+            msgs = [message(key, a.group, 77, epoch, 5, CONNS, a_record(81), 1)]
         elif kind == "unmet":
             msgs = [message(key, a.group, 78, epoch, 1, CONNS, a_record(), 1)]
         else:

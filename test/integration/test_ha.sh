@@ -108,12 +108,13 @@ run() {
 		"$(ll -c .udp)" [ "$(ll .udp.backend_changes)" = 0 ] && [ "$(ll .udp.received)" -gt 0 ]
 }
 
-# Bad messages at appliance 2: each refused under its reason, nothing installed.
+# Bad messages at appliance 2: each refused under its reason, nothing
+# installed; a good one naming a service it has not, refused record by record.
 forged() {
 	local before after d
 	before=$(ha_sync 1)
 	ip netns exec slc-b1 "$SLC_PY" "$SLC_IT_DIR/sync_forge.py" --host "${SLC_HA_LB_BACKEND_IP[1]}" \
-		--key "$SLC_HA_KEY" badkey truncated version replay unmet >/dev/null ||
+		--key "$SLC_HA_KEY" badkey truncated version replay unknown unmet >/dev/null ||
 		{ fail "forged messages" "sync_forge.py failed"; return; }
 	wait_for 5 forged_counted "$before" || true
 	after=$(ha_sync 1)
@@ -122,6 +123,9 @@ forged() {
 			"rejected.$d went $(jq -r ".rejected.$d" <<<"$before") -> $(jq -r ".rejected.$d" <<<"$after")" \
 			[ "$(jq -r ".rejected.$d" <<<"$after")" = "$(($(jq -r ".rejected.$d" <<<"$before") + 1))" ]
 	done
+	expect "forged: a record for a service not here refused and counted" \
+		"records_unknown_service $(jq -r .records_unknown_service <<<"$before") -> $(jq -r .records_unknown_service <<<"$after")" \
+		[ "$(jq -r .records_unknown_service <<<"$after")" = "$(($(jq -r .records_unknown_service <<<"$before") + 1))" ]
 	expect "forged: nothing installed from them" \
 		"installed $(jq -r .installed <<<"$before") -> $(jq -r .installed <<<"$after")" \
 		[ "$(jq -r .installed <<<"$after")" = "$(jq -r .installed <<<"$before")" ]
