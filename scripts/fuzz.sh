@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run one libFuzzer harness of test/fuzz/ on its committed seed corpus:
 #   scripts/fuzz.sh TARGET SECONDS [libFuzzer options...]
-# TARGET: packet, config, api or http. SECONDS: how long (0: no limit,
+# TARGET: packet, config, api, http or sync. SECONDS: how long (0: no limit,
 # e.g. with -runs=10000000). Builds build-fuzz/ first if needed (clang,
 # ASan + UBSan, -Dfuzz=true; the normal builds are untouched).
 # New inputs and any crash go to a temporary directory, never to the
@@ -11,16 +11,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ $# -lt 2 ]; then
-	echo "usage: scripts/fuzz.sh packet|config|api|http SECONDS [libFuzzer options...]" >&2
+	echo "usage: scripts/fuzz.sh packet|config|api|http|sync SECONDS [libFuzzer options...]" >&2
 	exit 2
 fi
 target=$1
 seconds=$2
 shift 2
 case "$target" in
-packet | config | api | http) ;;
+packet | config | api | http | sync) ;;
 *)
-	echo "fuzz: unknown target '$target' (packet, config, api, http)" >&2
+	echo "fuzz: unknown target '$target' (packet, config, api, http, sync)" >&2
 	exit 2
 	;;
 esac

@@ -64,7 +64,7 @@ done
 # The fuzz harnesses (docs/reliability.md): each replays its committed
 # corpus (seeds and regression inputs of past findings), then fuzzes for a
 # few seconds; a crash, sanitizer report or leak fails it.
-for target in packet config api http; do
+for target in packet config api http sync; do
 	if bash scripts/fuzz.sh "$target" 15 >"$log/fuzz.txt" 2>&1; then
 		echo "PASS fuzz smoke: $target ($(grep -o 'number_of_executed_units: [0-9]*' \
 			"$log/fuzz.txt" | tail -n 1 | cut -d' ' -f2) inputs)"

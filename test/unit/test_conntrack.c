@@ -266,6 +266,8 @@ unit_register(void)
 		{ "expire_wraparound", test_expire_wraparound },
 		{ "expire_shortened", test_expire_shortened },
 		{ "expire_refreshed", test_expire_refreshed },
+		{ "rearm callback: live connections, periodically", test_rearm_callback },
+		{ "restore: a peer's state and expiry", test_restore },
 		{ "expire_budget", test_expire_budget },
 		{ "expire_budget_mixed", test_expire_budget_mixed },
 		{ "expire_long_gap", test_expire_long_gap },

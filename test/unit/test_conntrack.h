@@ -88,6 +88,8 @@ void test_expire_states(void);
 void test_expire_wraparound(void);
 void test_expire_shortened(void);
 void test_expire_refreshed(void);
+void test_rearm_callback(void);
+void test_restore(void);
 void test_expire_budget(void);
 void test_expire_budget_mixed(void);
 void test_expire_long_gap(void);

@@ -440,3 +440,94 @@ test_expire_long_gap(void)
 	rel_free(&r);
 	free(t);
 }
+
+/* Re-arm callback bookkeeping: calls per connection id, and the longest
+ * time between two calls for the same one. */
+struct rearm_log {
+	uint32_t now;
+	uint32_t calls[4];
+	uint32_t last[4];
+	uint32_t max_gap[4];
+};
+
+static void
+rearm_cb(struct ct_conn *c, void *arg)
+{
+	struct rearm_log *l = arg;
+	uint32_t id = id_of(c);
+
+	if (id >= 4)
+		return;
+	if (l->calls[id] > 0 && l->now - l->last[id] > l->max_gap[id])
+		l->max_gap[id] = l->now - l->last[id];
+	l->calls[id]++;
+	l->last[id] = l->now;
+}
+
+/*
+ * Session sync's refresh point: a connection that keeps carrying traffic
+ * is re-armed (and the callback told) at least once per idle timeout, and
+ * at least once per wheel span for a timeout past it; an idle one never is,
+ * it expires.
+ */
+void
+test_rearm_callback(void)
+{
+	struct ct_table *t = table_new(64, 0, NULL);
+	struct ct_conn *u = add_conn(t, 1, IPPROTO_UDP, 0);
+	struct ct_conn *e = tcp_established(t, 2);
+	struct ct_conn *idle = add_conn(t, 3, IPPROTO_UDP, 0);
+	struct rearm_log l = { 0 };
+	struct rel r;
+	uint32_t now;
+
+	rel_attach(t, &r, 64);
+	ct_set_rearm(t, rearm_cb, &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(u);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(idle);
+	for (now = 5; now < 600000; now += 5) {
+		if (now % 1000 == 0) {
+			ct_update(t, u, CT_DIR_REPLY, 0, now);
+			ct_update(t, e, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, now);
+		}
+		l.now = now;
+		expire_at(t, &r, now, 16);
+	}
+	/* UDP (3 s): about every 3 s; ESTABLISHED (300 s): every wheel span. */
+	CU_ASSERT(l.calls[1] >= 600000 / (3000 + GRAN) - 1);
+	CU_ASSERT(l.max_gap[1] <= 3000 + 2 * GRAN);
+	CU_ASSERT(l.calls[2] >= 600000 / CT_WHEEL_SPAN - 1);
+	CU_ASSERT(l.max_gap[2] <= CT_WHEEL_SPAN + 2 * GRAN);
+	CU_ASSERT_EQUAL(l.calls[3], 0);
+	CU_ASSERT_EQUAL(r.count[3], 1);
+	rel_free(&r);
+	free(t);
+}
+
+/* A state and expiry as a peer reported them: earlier expiry is kept to
+ * (the entry goes within a slot of it), a later one too. */
+void
+test_restore(void)
+{
+	struct ct_table *t = table_new(64, 0, NULL);
+	struct ct_conn *a = tcp_established(t, 1), *b = tcp_established(t, 2);
+	struct rel r;
+	uint32_t now;
+
+	rel_attach(t, &r, 64);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	ct_restore(t, a, CT_TIME_WAIT, 2000);
+	CU_ASSERT_EQUAL(a->state, CT_TIME_WAIT);
+	ct_restore(t, b, CT_ESTABLISHED, 900000);
+	for (now = 1; now < 400000; now++)
+		expire_at(t, &r, now, 16);
+	CU_ASSERT_EQUAL(r.count[1], 1);
+	CU_ASSERT((int32_t)(r.when[1] - 2000) >= 0 && r.when[1] - 2000 <= GRAN);
+	CU_ASSERT_EQUAL(r.count[2], 0);
+	CU_ASSERT(conn_found(t, 2, IPPROTO_TCP, b));
+	CU_ASSERT(r.early == 0);
+	rel_free(&r);
+	free(t);
+}
