@@ -63,6 +63,16 @@ ll_final() { [ "$(ll .final)" = true ]; }
 
 kill9() { kill -9 "${SLC_HA_PID[0]}"; wait "${SLC_HA_PID[0]}" 2>/dev/null; }
 
+# The shipped pair (conf/examples/ha/, nat with sync) for appliance I, its
+# paths moved to this run's: both appliances share this machine's /run.
+ha_example_confs() {
+	local i=$1 n=$(($1 + 1)) ex=$SLC_REPO/conf/examples/ha
+	sed "s|/run/sluice/sluice.sock|$SLC_RUN_DIR/lb$n.sock|" "$ex/lb$n.conf" >"$IT_TMP/lb$i.conf"
+	sed -e "s|/run/sluice/sluice.sock|$SLC_RUN_DIR/lb$n.sock|" \
+		-e "s|/usr/local/libexec/sluice/sluice-ready.sh|$SLC_REPO/scripts/sluice-ready.sh|" \
+		-e "s|advert_int 0.1|advert_int $ADVERT|" "$ex/keepalived-lb$n.conf" >"$IT_TMP/ka$i.conf"
+}
+
 # ha_pair_up MODE SYNC TAG: topology, backends, both appliances (SYNC 0:
 # without a sync section) and their keepalived (adverts every ADVERT s);
 # returns once appliance 1 is master and 2 backup (fatal otherwise).
@@ -72,8 +82,13 @@ ha_pair_up() {
 	topo_backends_start "$([ "$mode" = dr ] && echo 80 || echo "$SLC_HTTP_PORT")" >/dev/null ||
 		fatal "backends did not start"
 	for i in 0 1; do
-		topo_ha_sluice_conf "$IT_TMP/lb$i.conf" "$i" "$mode" "$sync"
-		topo_ha_keepalived_conf "$IT_TMP/ka$i.conf" "$i" "$mode" "$ADVERT" "$SLC_RUN_DIR/lb$((i + 1)).sock"
+		if [ "${HA_EXAMPLES:-0}" = 1 ]; then
+			ha_example_confs "$i"
+		else
+			topo_ha_sluice_conf "$IT_TMP/lb$i.conf" "$i" "$mode" "$sync"
+			topo_ha_keepalived_conf "$IT_TMP/ka$i.conf" "$i" "$mode" "$ADVERT" \
+				"$SLC_RUN_DIR/lb$((i + 1)).sock"
+		fi
 		start_appliance "$i" "$mode" "$tag"
 		topo_ha_keepalived_start "$i" "$IT_TMP/ka$i.conf"
 	done

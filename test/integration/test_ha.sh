@@ -50,8 +50,10 @@ term() {
 run() {
 	local mode=$1 sync=$2 tag
 	tag=$([ "$sync" = 1 ] && echo sync || echo nosync)
+	local label=$tag
+	[ "${HA_EXAMPLES:-0}" = 1 ] && label+=", conf/examples/ha"
 	ha_pair_up "$mode" "$sync" "$tag"
-	pass "$mode ($tag, ${SLC_HA_WORKERS[0]} and ${SLC_HA_WORKERS[1]} workers): appliance 1 master, appliance 2 backup"
+	pass "$mode ($label, ${SLC_HA_WORKERS[0]} and ${SLC_HA_WORKERS[1]} workers): appliance 1 master, appliance 2 backup"
 
 	ll_start "$mode-$tag" $([ "$sync" = 1 ] && echo 10 || echo 3)
 	wait_for 30 ll_ready || fatal "$mode: long-lived client not ready: $(cat "$LL_STATUS" 2>/dev/null | head -c 600)"
@@ -134,7 +136,10 @@ forged_counted() {
 	[ "$(ha_sync 1 | jq -r .rejected.peer)" -gt "$(jq -r .rejected.peer <<<"$1")" ]
 }
 
+# nat with the pair shipped in conf/examples/ha/ (only its paths moved).
+HA_EXAMPLES=1
 run nat 1
+HA_EXAMPLES=0
 # Two workers on appliance 1, one on 2: local ports and client endpoints
 # name their owners in either.
 SLC_HA_WORKERS=(2 1)
