@@ -12,7 +12,8 @@
 #include "config.h"
 #include "config_impl.h"
 
-#define CFG_MAX_TIMEOUT_S 2592000 /* 30 days; in ms still fits uint32_t */
+/* The connection table's bound (wrap-safe expiry ticks), in seconds: ~23 days. */
+#define CFG_MAX_TIMEOUT_S (CT_MAX_TIMEOUT_MS / 1000)
 
 /* conntrack.timeouts: key, the state it sets, default in seconds. */
 #define CFG_TIMEOUTS(X) \

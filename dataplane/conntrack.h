@@ -24,6 +24,13 @@
 
 struct ct_table;
 
+/*
+ * The longest idle timeout a table takes: expiry ticks are compared
+ * wrap-safely, so now + timeout must stay below 2^31 ms ahead. About 23
+ * days; the config's bound (conntrack.timeouts) is this in seconds.
+ */
+#define CT_MAX_TIMEOUT_MS 2000000000u
+
 struct ct_stats {
 	uint64_t inserted;
 	uint64_t expired;

@@ -22,9 +22,6 @@
 #define WK_SYNC_INSTALL_SLICE 256  /* records installed per pass */
 #define WK_SYNC_BULK_SLICE 1024    /* table entries walked per pass */
 
-/* The longest expiry a copy is given, well inside the tick's wrap. */
-#define WK_SYNC_MAX_EXPIRE_MS (1u << 30)
-
 enum wk_bulk { WK_BULK_IDLE = 0, WK_BULK_WALKING, WK_BULK_ENDED };
 
 static void
@@ -118,7 +115,8 @@ wk_sync_install(struct worker *w, const struct sync_rec *r)
 	int li = -1;
 
 	span = (uint64_t)r->timeout_ms + w->snap->timeouts.ms[r->state];
-	expire = w->now + (uint32_t)(span < WK_SYNC_MAX_EXPIRE_MS ? span : WK_SYNC_MAX_EXPIRE_MS);
+	/* No longer than the table takes (wrap-safe ticks). */
+	expire = w->now + (uint32_t)(span < CT_MAX_TIMEOUT_MS ? span : CT_MAX_TIMEOUT_MS);
 	svc = snap_find_service(w->snap, r->vaddr, r->vport, r->proto);
 	if (svc == NULL || svc->mode != r->mode) {
 		w->stats.sync_unknown_service++;

@@ -213,7 +213,7 @@ gen_globals(struct gen *g)
 			fputs("{", g->f);
 			for (i = 0; i < 8; i++)
 				if (rnd(g, 2))
-					put_u(g, tkeys[i], range(g, 1, 2592000));
+					put_u(g, tkeys[i], range(g, 1, 2000000));
 			fputs(" };", g->f);
 		}
 		fputs(" };\n", g->f);

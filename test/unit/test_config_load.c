@@ -182,7 +182,7 @@ test_all_values(void)
 		"  capacity = 268435456;\n"
 		"  expire_budget = 65536;\n"
 		"  timeouts: { syn_sent = 1; syn_recv = 2; established = 3; fin_wait = 4;\n"
-		"    close_wait = 5; time_wait = 6; close = 7; udp = 2592000; };\n"
+		"    close_wait = 5; time_wait = 6; close = 7; udp = 2000000; };\n"
 		"};\n"
 		"fullnat: { port_min = 20000; port_max = 30000; };\n"
 		"scheduler: { load_interval_ms = 10000; };\n"
@@ -221,7 +221,7 @@ test_all_values(void)
 	CU_ASSERT_EQUAL(g_cfg->timeouts.ms[CT_TIME_WAIT], 6000);
 	CU_ASSERT_EQUAL(g_cfg->timeouts.ms[CT_CLOSE], 7000);
 	CU_ASSERT_EQUAL(g_cfg->timeouts.ms[CT_NONE], 7000);
-	CU_ASSERT_EQUAL(g_cfg->timeouts.ms[CT_UDP], 2592000000u);
+	CU_ASSERT_EQUAL(g_cfg->timeouts.ms[CT_UDP], 2000000000u);
 	CU_ASSERT_EQUAL(g_cfg->lport_min, 20000);
 	CU_ASSERT_EQUAL(g_cfg->lport_max, 30000);
 	CU_ASSERT_EQUAL(g_cfg->load_interval_ms, 10000);

@@ -79,9 +79,9 @@ test_ranges_globals(void)
 	EXPECT_ONE("conntrack: { expire_budget = 0; };\n" PORTS,
 		   "t.conf:1: conntrack.expire_budget: 0 out of range 1..65536");
 	EXPECT_ONE("conntrack: { timeouts: { established = 0; }; };\n" PORTS,
-		   "t.conf:1: conntrack.timeouts.established: 0 out of range 1..2592000");
-	EXPECT_ONE("conntrack: { timeouts: { udp = 2592001; }; };\n" PORTS,
-		   "t.conf:1: conntrack.timeouts.udp: 2592001 out of range 1..2592000");
+		   "t.conf:1: conntrack.timeouts.established: 0 out of range 1..2000000");
+	EXPECT_ONE("conntrack: { timeouts: { udp = 2000001; }; };\n" PORTS,
+		   "t.conf:1: conntrack.timeouts.udp: 2000001 out of range 1..2000000");
 	EXPECT_ONE("scheduler: { load_interval_ms = 9; };\n" PORTS,
 		   "t.conf:1: scheduler.load_interval_ms: 9 out of range 10..10000");
 	EXPECT_ONE("fullnat: { port_min = 1023; };\n" PORTS,

@@ -268,6 +268,7 @@ unit_register(void)
 		{ "expire_refreshed", test_expire_refreshed },
 		{ "rearm callback: live connections, periodically", test_rearm_callback },
 		{ "restore: a peer's state and expiry", test_restore },
+		{ "the longest timeout allowed keeps its connection", test_longest_timeout },
 		{ "expire_budget", test_expire_budget },
 		{ "expire_budget_mixed", test_expire_budget_mixed },
 		{ "expire_long_gap", test_expire_long_gap },

@@ -90,6 +90,7 @@ void test_expire_shortened(void);
 void test_expire_refreshed(void);
 void test_rearm_callback(void);
 void test_restore(void);
+void test_longest_timeout(void);
 void test_expire_budget(void);
 void test_expire_budget_mixed(void);
 void test_expire_long_gap(void);

@@ -531,3 +531,33 @@ test_restore(void)
 	rel_free(&r);
 	free(t);
 }
+
+/* The longest idle timeout the config allows keeps its connection: expiry
+ * ticks compare wrap-safely only below 2^31 ms (a 30-day bound, once
+ * allowed, made every such connection expire at the next slot). */
+void
+test_longest_timeout(void)
+{
+	struct ct_timeouts to = test_to;
+	struct ct_table *t;
+	struct ct_conn *c;
+	struct rel r;
+	uint32_t now;
+
+	to.ms[CT_UDP] = CT_MAX_TIMEOUT_MS;
+	to.ms[CT_ESTABLISHED] = CT_MAX_TIMEOUT_MS;
+	t = table_new(64, 1000, &to);
+	rel_attach(t, &r, 64);
+	c = add_conn(t, 1, IPPROTO_UDP, 1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	for (now = 1000; now < 200000; now += 7)
+		expire_at(t, &r, now, 16);
+	CU_ASSERT_EQUAL(r.count[1], 0);
+	CU_ASSERT(conn_found(t, 1, IPPROTO_UDP, c));
+	ct_update(t, c, CT_DIR_ORIG, 0, now);
+	for (; now < 400000; now += 7)
+		expire_at(t, &r, now, 16);
+	CU_ASSERT_EQUAL(r.count[1], 0);
+	rel_free(&r);
+	free(t);
+}
