@@ -224,6 +224,30 @@ topo_up() {
 	topo_log "up"
 }
 
+# dr's return path: backends -> slc-sw (router) -> slc-cli eth1, replies
+# from the VIP arriving on eth1 while requests leave on eth0.
+topo_dr_return() {
+	topo_veth "$SLC_NS_SW" rt0 "$SLC_NS_CLI" eth1 || return 1
+	ip -n "$SLC_NS_SW" addr add 198.18.2.1/30 dev rt0
+	ip -n "$SLC_NS_CLI" addr add 198.18.2.2/30 dev eth1
+	ip -n "$SLC_NS_SW" route add 198.18.0.0/24 via 198.18.2.2
+	ip netns exec "$SLC_NS_SW" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.br0.rp_filter=0 \
+		net.ipv4.conf.rt0.rp_filter=0 >/dev/null
+	ip netns exec "$SLC_NS_CLI" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0 \
+		net.ipv4.conf.eth1.rp_filter=0 >/dev/null
+}
+
+# A dr backend in namespace NS: the VIP on lo, never answered by ARP, and
+# its replies routed by slc-sw.
+topo_dr_backend() {
+	local ns=$1
+	ip -n "$ns" addr add "$SLC_VIP/32" dev lo &&
+		ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 >/dev/null &&
+		ip -n "$ns" route add default via "$SLC_BRIDGE_IP"
+}
+
 # Mode-dependent routing: nat | fullnat | dr. Can be called again to switch.
 topo_mode() {
 	local mode=$1 b ns
@@ -244,27 +268,12 @@ topo_mode() {
 		case "$mode" in
 		nat) ip -n "$ns" route add default via "$SLC_PORT1_IP" ;;
 		fullnat) ip -n "$ns" route add default via "$SLC_BRIDGE_IP" ;;
-		dr)
-			ip -n "$ns" addr add "$SLC_VIP/32" dev lo
-			ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 >/dev/null
-			ip -n "$ns" route add default via "$SLC_BRIDGE_IP"
-			;;
+		dr) topo_dr_backend "$ns" ;;
 		esac || { topo_log "routing for $ns ($mode) failed"; return 1; }
 	done
 
 	if [ "$mode" = dr ]; then
-		# Direct return: backends -> slc-sw (router) -> slc-cli eth1.
-		topo_veth "$SLC_NS_SW" rt0 "$SLC_NS_CLI" eth1 || return 1
-		ip -n "$SLC_NS_SW" addr add 198.18.2.1/30 dev rt0
-		ip -n "$SLC_NS_CLI" addr add 198.18.2.2/30 dev eth1
-		ip -n "$SLC_NS_SW" route add 198.18.0.0/24 via 198.18.2.2
-		ip netns exec "$SLC_NS_SW" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
-			net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.br0.rp_filter=0 \
-			net.ipv4.conf.rt0.rp_filter=0 >/dev/null
-		# Replies from the VIP arrive on eth1, requests leave on eth0.
-		ip netns exec "$SLC_NS_CLI" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
-			net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0 \
-			net.ipv4.conf.eth1.rp_filter=0 >/dev/null
+		topo_dr_return || return 1
 	fi
 	topo_log "mode $mode"
 }

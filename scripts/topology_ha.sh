@@ -65,26 +65,12 @@ topo_ha_up() {
 		case "$mode" in
 		nat) ip -n "slc-$b" route add default via "$SLC_HA_GATEWAY" ;;
 		fullnat) ip -n "slc-$b" route add default via "$SLC_BRIDGE_IP" ;;
-		dr)
-			ip -n "slc-$b" addr add "$SLC_VIP/32" dev lo &&
-				ip netns exec "slc-$b" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
-					net.ipv4.conf.all.arp_announce=2 >/dev/null &&
-				ip -n "slc-$b" route add default via "$SLC_BRIDGE_IP"
-			;;
+		dr) topo_dr_backend "slc-$b" ;;
 		*) topo_log "topo_ha_up: mode $mode"; return 2 ;;
 		esac || return 1
 	done
 	if [ "$mode" = dr ]; then
-		topo_veth "$SLC_NS_SW" rt0 "$SLC_NS_CLI" eth1 || return 1
-		ip -n "$SLC_NS_SW" addr add 198.18.2.1/30 dev rt0
-		ip -n "$SLC_NS_CLI" addr add 198.18.2.2/30 dev eth1
-		ip -n "$SLC_NS_SW" route add 198.18.0.0/24 via 198.18.2.2
-		ip netns exec "$SLC_NS_SW" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
-			net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.br0.rp_filter=0 \
-			net.ipv4.conf.rt0.rp_filter=0 >/dev/null
-		ip netns exec "$SLC_NS_CLI" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
-			net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0 \
-			net.ipv4.conf.eth1.rp_filter=0 >/dev/null
+		topo_dr_return || return 1
 	fi
 	topo_log "ha topology up ($mode)"
 }

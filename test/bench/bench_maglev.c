@@ -16,23 +16,7 @@
 #include <time.h>
 
 #include "dataplane/sched.h"
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
+#include "bench_util.h"
 
 /* Builds `iters` tables; prints median and p99. Returns 0 or -1. */
 static int
@@ -48,10 +32,10 @@ bench(const char *label, const struct sched_backend *b, uint32_t n,
 		return -1;
 	for (i = 0; i < iters; i++) {
 		struct sched_table *t;
-		double t0 = now_us();
+		double t0 = bench_now_s() * 1e6;
 
 		t = sched_build(SCHED_ALGO_MH, b, n, &params);
-		us[i] = now_us() - t0;
+		us[i] = bench_now_s() * 1e6 - t0;
 		if (t == NULL) {
 			fprintf(stderr, "sched_build: %s\n", strerror(errno));
 			free(us);
@@ -60,7 +44,7 @@ bench(const char *label, const struct sched_backend *b, uint32_t n,
 		sched_mh_table(t, &size);
 		sched_free(t);
 	}
-	qsort(us, iters, sizeof(*us), cmp_double);
+	qsort(us, iters, sizeof(*us), bench_cmp_double);
 	p99 = (iters * 99 + 99) / 100 - 1;
 	printf("%-14s backends=%u M=%u iters=%u median=%.1f us p99=%.1f us "
 	       "min=%.1f us max=%.1f us\n", label, n, size, iters,

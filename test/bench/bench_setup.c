@@ -173,9 +173,10 @@ open_flows(struct bench *b, uint32_t n)
 	return 0;
 }
 
+/* A TCP segment with flags, or (proto UDP) a datagram, to dst:dport. */
 static void
-tmpl_init(struct pb_tmpl *t, const struct rte_ether_addr *dmac, uint32_t dst, uint16_t dport,
-	  uint8_t flags)
+tmpl_init(struct pb_tmpl *t, const struct rte_ether_addr *dmac, uint8_t proto, uint32_t dst,
+	  uint16_t dport, uint8_t flags)
 {
 	static const uint8_t gw_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xfe, 0x01 };
 	struct pb_spec s;
@@ -184,35 +185,20 @@ tmpl_init(struct pb_tmpl *t, const struct rte_ether_addr *dmac, uint32_t dst, ui
 	memcpy(s.dst_mac, dmac, 6);
 	memcpy(s.src_mac, gw_mac, 6);
 	s.ttl = 64;
-	s.proto = IPPROTO_TCP;
+	s.proto = proto;
 	s.frag = 0x4000; /* DF */
 	s.dst_ip = dst;
 	s.dst_port = dport;
-	s.tcp_flags = flags;
-	s.tcp_seq = 0x01020304;
-	s.tcp_ack = flags & RTE_TCP_ACK_FLAG ? 0x0a0b0c0d : 0;
-	s.eth_pad = FRAME_LEN - 14 - 20 - 20;
+	if (proto == IPPROTO_UDP) {
+		s.payload_len = FRAME_LEN - 14 - 20 - 8;
+	} else {
+		s.tcp_flags = flags;
+		s.tcp_seq = 0x01020304;
+		s.tcp_ack = flags & RTE_TCP_ACK_FLAG ? 0x0a0b0c0d : 0;
+		s.eth_pad = FRAME_LEN - 14 - 20 - 20;
+	}
 	if (pb_tmpl_build(t, &s) != 0 || t->len != FRAME_LEN)
 		rte_exit(EXIT_FAILURE, "bench: template not built\n");
-}
-
-static void
-tmpl_init_udp(struct pb_tmpl *t, const struct rte_ether_addr *dmac)
-{
-	static const uint8_t gw_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xfe, 0x01 };
-	struct pb_spec s;
-
-	memset(&s, 0, sizeof(s));
-	memcpy(s.dst_mac, dmac, 6);
-	memcpy(s.src_mac, gw_mac, 6);
-	s.ttl = 64;
-	s.proto = IPPROTO_UDP;
-	s.frag = 0x4000;
-	s.dst_ip = IP_VIP;
-	s.dst_port = VIP_UDP_PORT;
-	s.payload_len = FRAME_LEN - 14 - 20 - 8;
-	if (pb_tmpl_build(t, &s) != 0 || t->len != FRAME_LEN)
-		rte_exit(EXIT_FAILURE, "bench: UDP template not built\n");
 }
 
 static void
@@ -225,12 +211,12 @@ bench_templates(struct bench *b)
 	b->bport = rte_cpu_to_be_16(BACKEND_PORT);
 	for (i = 0; i < b->o->backends; i++)
 		b->bip[i] = rte_cpu_to_be_32(IP_BACKEND0 + i);
-	tmpl_init(&b->t_syn, m0, IP_VIP, VIP_PORT, RTE_TCP_SYN_FLAG);
-	tmpl_init(&b->t_ack, m0, IP_VIP, VIP_PORT, RTE_TCP_ACK_FLAG);
-	tmpl_init(&b->t_synack, m1, 0, 0, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
-	tmpl_init(&b->t_rack, m1, 0, 0, RTE_TCP_ACK_FLAG);
+	tmpl_init(&b->t_syn, m0, IPPROTO_TCP, IP_VIP, VIP_PORT, RTE_TCP_SYN_FLAG);
+	tmpl_init(&b->t_ack, m0, IPPROTO_TCP, IP_VIP, VIP_PORT, RTE_TCP_ACK_FLAG);
+	tmpl_init(&b->t_synack, m1, IPPROTO_TCP, 0, 0, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	tmpl_init(&b->t_rack, m1, IPPROTO_TCP, 0, 0, RTE_TCP_ACK_FLAG);
 	if (b->o->udp)
-		tmpl_init_udp(&b->t_new, m0);
+		tmpl_init(&b->t_new, m0, IPPROTO_UDP, IP_VIP, VIP_UDP_PORT, 0);
 	else
 		b->t_new = b->t_syn;
 	fill_orig(f, &b->t_ack, est_client_ip(12345), est_client_port(12345));

@@ -17,23 +17,7 @@
 #include "control/sync_wire.h"
 #include "dataplane/conntrack_types.h"
 #include "dataplane/snapshot.h"
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "bench_util.h"
 
 int
 main(int argc, char **argv)
@@ -66,7 +50,7 @@ main(int argc, char **argv)
 			.timeout_ms = 900000,
 		};
 	for (r = 0; r < rounds; r++) {
-		double t0 = now_s();
+		double t0 = bench_now_s();
 		size_t len = 0;
 
 		for (m = 0; m < msgs; m++) {
@@ -74,8 +58,8 @@ main(int argc, char **argv)
 			recs[0].timeout_ms = m;     /* a different message each time */
 			len = sync_encode(buf, &key, &h, recs, SYNC_MAX_RECS);
 		}
-		enc[r] = (double)msgs * SYNC_MAX_RECS / (now_s() - t0);
-		t0 = now_s();
+		enc[r] = (double)msgs * SYNC_MAX_RECS / (bench_now_s() - t0);
+		t0 = bench_now_s();
 		for (m = 0; m < msgs; m++) {
 			struct sync_hdr got;
 			uint32_t n;
@@ -87,14 +71,14 @@ main(int argc, char **argv)
 			if (sync_replay_accept(&w, got.epoch, r * msgs + m + 1) != SYNC_OK)
 				bad++;
 		}
-		dec[r] = (double)msgs * SYNC_MAX_RECS / (now_s() - t0);
+		dec[r] = (double)msgs * SYNC_MAX_RECS / (bench_now_s() - t0);
 	}
 	if (bad != 0) {
 		fprintf(stderr, "bench_sync: %u messages refused\n", bad);
 		return EXIT_FAILURE;
 	}
-	qsort(enc, rounds, sizeof(*enc), cmp_double);
-	qsort(dec, rounds, sizeof(*dec), cmp_double);
+	qsort(enc, rounds, sizeof(*enc), bench_cmp_double);
+	qsort(dec, rounds, sizeof(*dec), bench_cmp_double);
 	printf("encode+MAC          records/s median %.2f M  fastest %.2f M  (%u rounds x %u msgs x %u records)\n",
 	       enc[rounds / 2] / 1e6, enc[rounds - 1] / 1e6, rounds, msgs, (unsigned int)SYNC_MAX_RECS);
 	printf("decode+MAC+replay   records/s median %.2f M  fastest %.2f M\n",

@@ -30,6 +30,7 @@
 #include "dataplane/conntrack.h"
 #include "dataplane/worker.h"
 #include "inproc.h"
+#include "bench_util.h"
 
 #define SLICE_MSGS (SL_SYNC_RING_SIZE / SYNC_MAX_RECS - 1)
 #define N_BACKENDS 16
@@ -51,27 +52,10 @@ static const char config_text[] =
 	"    { address = \"198.18.1.25\"; port = 8080; }, { address = \"198.18.1.26\"; port = 8080; }\n"
 	"  ); } );\n";
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 report(const char *what, double *rate, unsigned int n)
 {
-	qsort(rate, n, sizeof(*rate), cmp_double);
+	qsort(rate, n, sizeof(*rate), bench_cmp_double);
 	printf("  %-34s median %6.2f M records/s, fastest round %6.2f\n", what,
 	       rate[n / 2] / 1e6, rate[n - 1] / 1e6);
 }
@@ -124,7 +108,7 @@ main(int argc, char **argv)
 		uint64_t n_recs = (uint64_t)slices * SLICE_MSGS * SYNC_MAX_RECS;
 
 		for (s = 0; s < slices; s++) {
-			t0 = now_s();
+			t0 = bench_now_s();
 			for (m = 0; m < SLICE_MSGS; m++) {
 				size_t len;
 
@@ -142,8 +126,8 @@ main(int argc, char **argv)
 				if (sendto(fs, msg, len, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)len)
 					bad++;
 			}
-			t_tx += now_s() - t0;
-			t0 = now_s();
+			t_tx += bench_now_s() - t0;
+			t0 = bench_now_s();
 			for (m = 0; m < SLICE_MSGS; m++) {
 				struct sync_hdr gh;
 				uint32_t n;
@@ -157,13 +141,13 @@ main(int argc, char **argv)
 				}
 				lost += sync_hand_out(&app, got, n);
 			}
-			t_rx += now_s() - t0;
+			t_rx += bench_now_s() - t0;
 			worker_pass_begin(w);
 			installed0 = w->stats.sync_installed;
-			t0 = now_s();
+			t0 = bench_now_s();
 			while (!rte_ring_empty(w->sync_in))
 				worker_sync_pass(w);
-			t_in += now_s() - t0;
+			t_in += bench_now_s() - t0;
 			if (w->stats.sync_installed - installed0 != (uint64_t)SLICE_MSGS * SYNC_MAX_RECS)
 				bad++;
 		}
