@@ -167,17 +167,23 @@ topo_down() {
 	return $rc
 }
 
-# Build the base topology (mode-independent); removes leftovers first.
-topo_up() {
-	local ns b ip
+# topo_namespaces_up NS...: leftovers of any topology removed, then these
+# namespaces made, lo up, no IPv6 chatter (router solicitations, MLD).
+topo_namespaces_up() {
+	local ns
 	topo_down || return 1
 	mkdir -p "$SLC_RUN_DIR"
-	for ns in $(topo_namespaces); do
+	for ns in "$@"; do
 		ip netns add "$ns" || { topo_log "cannot create namespace $ns"; return 1; }
 		ip -n "$ns" link set lo up
-		# No IPv6 chatter (router solicitations, MLD) on the test links.
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 >/dev/null
 	done
+}
+
+# Build the base topology (mode-independent); removes leftovers first.
+topo_up() {
+	local b ip
+	topo_namespaces_up "$SLC_NS_CLI" "$SLC_NS_SW" "${SLC_BACKENDS[@]/#/slc-}" || return 1
 
 	# Client side: slc-p0 (root ns, Sluice) <-> slc-cli eth0.
 	topo_veth "" "$SLC_PORT0" "$SLC_NS_CLI" eth0 || return 1

@@ -28,13 +28,8 @@ SLC_HA_KEY=5c0b1e55a11ce0ddba11fee1900dbeef5c0b1e55a11ce0ddba11fee1900dbeef
 # rt0 to the client's eth1, as in topology.sh).
 topo_ha_up() {
 	local mode=$1 ns b i
-	topo_down || return 1
-	mkdir -p "$SLC_RUN_DIR"
-	for ns in $(topo_namespaces); do
-		ip netns add "$ns" || { topo_log "cannot create namespace $ns"; return 1; }
-		ip -n "$ns" link set lo up
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 >/dev/null
-	done
+	# shellcheck disable=SC2046 # namespace names are words
+	topo_namespaces_up $(topo_namespaces) || return 1
 	for b in brc br0; do
 		ip -n "$SLC_NS_SW" link add "$b" type bridge forward_delay 0 stp_state 0 || return 1
 		ip netns exec "$SLC_NS_SW" ethtool -K "$b" tso off gso off gro off >/dev/null 2>&1
