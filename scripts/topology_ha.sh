@@ -164,14 +164,14 @@ CONF
 # waited for (bounded) until ready; sets SLC_HA_PID[I].
 SLC_HA_PID=("" "")
 topo_ha_sluice_start() {
-	local i=$1 conf=$2 log=$3 prefix=slc-lb$(($1 + 1)) n
+	local i=$1 conf=$2 log=$3 prefix=slc-lb$(($1 + 1))
 	slc_kill_leftover "$prefix"
 	# shellcheck disable=SC2046 # EAL args are words on purpose
 	ip netns exec "${SLC_NS_LBS[$i]}" "$SLUICE_BIN" $(topo_ha_eal "$i") --file-prefix "$prefix" -- -c "$conf" \
 		</dev/null >"$log" 2>&1 &
-	SLC_HA_PID[$i]=$!
+	SLC_HA_PID[i]=$!
 	echo "${SLC_HA_PID[$i]}" >"$SLC_RUN_DIR/sluice-$prefix.pid"
-	for n in $(seq 1 $((SLC_READY_DEADLINE * 10))); do
+	for _ in $(seq 1 $((SLC_READY_DEADLINE * 10))); do
 		grep -q 'sluice: ready' "$log" && return 0
 		kill -0 "${SLC_HA_PID[$i]}" 2>/dev/null || { tail -n 20 "$log" >&2; return 1; }
 		sleep 0.1
