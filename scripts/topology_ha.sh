@@ -70,7 +70,9 @@ topo_ha_up() {
 	topo_log "ha topology up ($mode)"
 }
 
-# topo_ha_sluice_conf OUT I MODE [SYNC=1]: appliance I's (0, 1) config.
+# topo_ha_sluice_conf OUT I MODE [SYNC=1]: appliance I's (0, 1) config;
+# sync to the other's backend-side address, or with SLC_HA_SYNC_MCAST set
+# to that multicast group instead.
 topo_ha_sluice_conf() {
 	local out=$1 i=$2 mode=$3 sync=${4:-1} peer=$((1 - $2)) b laddr="" hport=$SLC_HTTP_PORT
 	[ "$mode" = fullnat ] && laddr="forward = \"fullnat\"; local_addresses = [ \"$SLC_LOCAL_IP\" ];"
@@ -97,7 +99,11 @@ sync: {
   node_id = $((i + 1));
   key = "$SLC_HA_KEY";
   source = "${SLC_HA_LB_BACKEND_IP[$i]}";
-  peers = [ "${SLC_HA_LB_BACKEND_IP[$peer]}" ];
+$(if [ -n "${SLC_HA_SYNC_MCAST:-}" ]; then
+	echo "  multicast = \"$SLC_HA_SYNC_MCAST\";"
+else
+	echo "  peers = [ \"${SLC_HA_LB_BACKEND_IP[$peer]}\" ];"
+fi)
 };
 CONF
 		fi

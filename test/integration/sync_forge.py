@@ -8,7 +8,9 @@ codec, and sent once to HOST:PORT.
 KIND: badkey (a CONNS whose MAC uses another key), truncated (a CONNS cut
 short), version (version 2), replay (a good HELLO from node 77, twice),
 unknown (a good CONNS from node 77, met by then, for port 81: no such
-service), unmet (a good CONNS from node 78, which never said HELLO). Prints what it
+service), unmet (a good CONNS from node 78, which never said HELLO),
+range (a good HELLO from node 79 with FULLNAT ports 2048-65535, then a good
+CONNS from it). Prints what it
 sent, one line per datagram.
 """
 import argparse
@@ -66,6 +68,9 @@ def main():
             msgs = [m, m]
         elif kind == "unknown":
             msgs = [message(key, a.group, 77, epoch, 5, CONNS, a_record(81), 1)]
+        elif kind == "range":
+            msgs = [message(key, a.group, 79, epoch, 1, T_HELLO, HELLO.pack(1, 2048, 65535, 0)),
+                    message(key, a.group, 79, epoch, 2, CONNS, a_record(), 1)]
         elif kind == "unmet":
             msgs = [message(key, a.group, 78, epoch, 1, CONNS, a_record(), 1)]
         else:

@@ -52,6 +52,7 @@ run() {
 	tag=$([ "$sync" = 1 ] && echo sync || echo nosync)
 	local label=$tag
 	[ "${HA_EXAMPLES:-0}" = 1 ] && label+=", conf/examples/ha"
+	[ -n "${SLC_HA_SYNC_MCAST:-}" ] && label+=", multicast $SLC_HA_SYNC_MCAST"
 	ha_pair_up "$mode" "$sync" "$tag"
 	pass "$mode ($label, ${SLC_HA_WORKERS[0]} and ${SLC_HA_WORKERS[1]} workers): appliance 1 master, appliance 2 backup"
 
@@ -116,15 +117,22 @@ forged() {
 	local before after d
 	before=$(ha_sync 1)
 	ip netns exec slc-b1 "$SLC_PY" "$SLC_IT_DIR/sync_forge.py" --host "${SLC_HA_LB_BACKEND_IP[1]}" \
-		--key "$SLC_HA_KEY" badkey truncated version replay unknown unmet >/dev/null ||
+		--key "$SLC_HA_KEY" badkey truncated version replay unknown unmet range >/dev/null ||
 		{ fail "forged messages" "sync_forge.py failed"; return; }
 	wait_for 5 forged_counted "$before" || true
 	after=$(ha_sync 1)
-	for d in mac length version replay peer; do
+	for d in mac length version replay; do
 		expect "forged: a '$d' message refused and counted" \
 			"rejected.$d went $(jq -r ".rejected.$d" <<<"$before") -> $(jq -r ".rejected.$d" <<<"$after")" \
 			[ "$(jq -r ".rejected.$d" <<<"$after")" = "$(($(jq -r ".rejected.$d" <<<"$before") + 1))" ]
 	done
+	# Unmet node 78's message, and refused node 79's.
+	expect "forged: messages from a peer not met, or refused, refused and counted" \
+		"rejected.peer went $(jq -r .rejected.peer <<<"$before") -> $(jq -r .rejected.peer <<<"$after")" \
+		[ "$(jq -r .rejected.peer <<<"$after")" = "$(($(jq -r .rejected.peer <<<"$before") + 2))" ]
+	expect "forged: a peer with other FULLNAT ports is refused, and says why" \
+		"$(jq -c '.peers."79"' <<<"$after")" \
+		[ "$(jq -r '.peers."79".state' <<<"$after")" = refused ]
 	expect "forged: a record for a service not here refused and counted" \
 		"records_unknown_service $(jq -r .records_unknown_service <<<"$before") -> $(jq -r .records_unknown_service <<<"$after")" \
 		[ "$(jq -r .records_unknown_service <<<"$after")" = "$(($(jq -r .records_unknown_service <<<"$before") + 1))" ]
@@ -133,7 +141,7 @@ forged() {
 		[ "$(jq -r .installed <<<"$after")" = "$(jq -r .installed <<<"$before")" ]
 }
 forged_counted() {
-	[ "$(ha_sync 1 | jq -r .rejected.peer)" -gt "$(jq -r .rejected.peer <<<"$1")" ]
+	[ "$(ha_sync 1 | jq -r .rejected.peer)" -ge "$(($(jq -r .rejected.peer <<<"$1") + 2))" ]
 }
 
 # nat with the pair shipped in conf/examples/ha/ (only its paths moved).
@@ -145,6 +153,9 @@ HA_EXAMPLES=0
 SLC_HA_WORKERS=(2 1)
 run fullnat 1
 SLC_HA_WORKERS=(1 1)
+# Sync by multicast rather than to the peer's address.
+SLC_HA_SYNC_MCAST=239.0.0.81
 run dr 1
+SLC_HA_SYNC_MCAST=
 run nat 0
 it_done
