@@ -57,6 +57,7 @@ struct sync_state {
 	uint32_t n_batch;
 	uint64_t last_hello_ms;
 	uint64_t start_ms;
+	uint32_t node, group;               /* restart-only: readers need no config */
 	int ready;                          /* latched: see sync_status.ready */
 	uint32_t bulk_pending;              /* workers still walking for a request */
 	uint8_t bulk_todo[SL_MAX_WORKERS];  /* start not yet in its ring */
@@ -472,6 +473,8 @@ sync_init(struct sl_app *app)
 	sy->key.len = y->key_len;
 	/* Receivers keep a window per sender and epoch: a restart starts a
 	 * new one, so its sequence numbers are not taken for replays. */
+	sy->node = y->node_id;
+	sy->group = y->group;
 	sy->epoch = (uint32_t)time(NULL);
 	sy->start_ms = sl_now_ms(app, rte_rdtsc());
 	sy->fd = open_socket(app, tap);
@@ -511,8 +514,8 @@ sync_status(const struct sl_app *app, struct sync_status *out)
 	if (sy == NULL)
 		return;
 	out->on = 1;
-	out->node = app->cfg->sync.node_id;
-	out->group = app->cfg->sync.group;
+	out->node = sy->node;
+	out->group = sy->group;
 	out->now_ms = sl_now_ms(app, rte_rdtsc());
 	for (w = 0; w < app->n_workers; w++)
 		out->queued += rte_ring_count(app->workers[w]->sync_out);

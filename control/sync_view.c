@@ -7,6 +7,7 @@
 #include <rte_telemetry.h>
 
 #include "config.h"
+#include "control.h"
 #include "ha.h"
 #include "stats.h"
 #include "sync.h"
@@ -71,7 +72,11 @@ sync_view(const struct sl_app *app, const struct sync_view_ops *ops, void *arg)
 	ha_status(h);
 	stats_ctl(app, &c);
 	stats_sum(app, &w);
+	/* The running config is replaced (and freed) by a reload under the
+	 * control lock. */
+	control_lock();
 	ops->str(arg, "role", role(app, h, &held, &vips));
+	control_unlock();
 	ops->num(arg, "vips", vips);
 	ops->num(arg, "vips_held", held);
 	ops->num(arg, "address_changes", h->changes);
