@@ -10,6 +10,7 @@
 
 #define SL_DROP_REASONS(X) \
 	X(TRUNC_ETH,        "truncated ethernet header") \
+	X(BAD_SRC_MAC,      "source MAC broadcast, multicast or zero") \
 	X(TRUNC_VLAN,       "truncated 802.1Q tag") \
 	X(UNSUPP_ETHERTYPE, "unsupported ethertype") \
 	X(TRUNC_ARP,        "truncated ARP") \
@@ -20,10 +21,14 @@
 	X(BAD_IP_LEN,       "IPv4 total length invalid") \
 	X(BAD_IP_CSUM,      "IPv4 header checksum wrong") \
 	X(IP_FRAGMENT,      "IPv4 fragment") \
+	X(MARTIAN_SRC,      "IPv4 source 0/8, 127/8, multicast or 240/4") \
+	X(LAND,             "IPv4 source and destination the same") \
 	X(UNSUPP_L4,        "unsupported IPv4 protocol") \
 	X(TRUNC_L4,         "truncated TCP/UDP/ICMP header") \
 	X(BAD_TCP_HLEN,     "TCP data offset invalid") \
 	X(BAD_UDP_LEN,      "UDP length invalid") \
+	X(PORT_ZERO,        "TCP or UDP port 0") \
+	X(BAD_TCP_FLAGS,    "TCP flags no stack sends (SYN with FIN or RST)") \
 	X(NOT_FOR_US,       "IPv4 not to a VIP, local address or connection") \
 	X(NO_CONN,          "TCP non-SYN without connection") \
 	X(NO_BACKEND,       "service has no available backend") \
@@ -38,6 +43,8 @@
 	X(TX_FULL,          "TX queue full") \
 	X(ICMP_UNHANDLED,   "ICMP not echo request to a local address") \
 	X(ARP_IGNORED,      "ARP not for a local address") \
+	X(ARP_BAD_SENDER,   "ARP from a broadcast, multicast or zero MAC, or for a network or broadcast address") \
+	X(ARP_LOCAL_SENDER, "ARP claiming one of this appliance's addresses (not learnt)") \
 	X(EXCEPTION_FULL,   "control ring full") \
 	X(VIP_NOT_HELD,     "new connection to a VIP this appliance does not hold (HA)")
 

@@ -29,6 +29,10 @@
 #define ETHERTYPE_ARP 0x0806
 #define ETHERTYPE_VLAN 0x8100
 
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+
 #define ICMP_ECHO_REPLY 0
 #define ICMP_ECHO_REQUEST 8
 
@@ -105,6 +109,12 @@ parse_l4(const uint8_t *l4, uint32_t l4_len, uint8_t proto, struct pkt_meta *m)
 		m->src_port = sl_ld16(l4);
 		m->dst_port = sl_ld16(l4 + 2);
 		m->tcp_flags = l4[13];
+		if (unlikely(m->src_port == 0 || m->dst_port == 0))
+			return pkt_parse_fail(SL_DROP_PORT_ZERO);
+		/* No stack opens and closes or resets in one segment: such a
+		 * segment is a scan or an attack on the state machine. */
+		if (unlikely((m->tcp_flags & TCP_SYN) && (m->tcp_flags & (TCP_FIN | TCP_RST))))
+			return pkt_parse_fail(SL_DROP_BAD_TCP_FLAGS);
 		break;
 	case IPPROTO_UDP:
 		if (unlikely(l4_len < UDP_HLEN))
@@ -114,6 +124,8 @@ parse_l4(const uint8_t *l4, uint32_t l4_len, uint8_t proto, struct pkt_meta *m)
 			return pkt_parse_fail(SL_DROP_BAD_UDP_LEN);
 		m->src_port = sl_ld16(l4);
 		m->dst_port = sl_ld16(l4 + 2);
+		if (unlikely(m->src_port == 0 || m->dst_port == 0))
+			return pkt_parse_fail(SL_DROP_PORT_ZERO);
 		break;
 	case IPPROTO_ICMP:
 		if (unlikely(l4_len < ICMP_HLEN))
@@ -162,6 +174,12 @@ parse_ipv4(const uint8_t *ip, uint32_t avail, unsigned int flags,
 	m->proto = ip[9];
 	m->src_ip = sl_ld32(ip + 12);
 	m->dst_ip = sl_ld32(ip + 16);
+	/* First octet 0, 127, 224..255: no host sends from there (RFC 1122
+	 * 3.2.1.3, RFC 1812 5.3.7). */
+	if (unlikely(ip[12] == 0 || ip[12] == 127 || ip[12] >= 224))
+		return pkt_parse_fail(SL_DROP_MARTIAN_SRC);
+	if (unlikely(m->src_ip == m->dst_ip))
+		return pkt_parse_fail(SL_DROP_LAND);
 	m->l3_len = (uint16_t)hlen;
 	m->l4_len = (uint16_t)(tot - hlen);
 	return parse_l4(ip + hlen, tot - hlen, ip[9], m);
@@ -177,6 +195,10 @@ pkt_parse(const uint8_t *frame, uint32_t len, unsigned int flags, struct pkt_met
 	memset(m, 0, sizeof(*m));
 	if (unlikely(len < ETH_HLEN))
 		return pkt_parse_fail(SL_DROP_TRUNC_ETH);
+	/* A group (broadcast, multicast) or zero source is no host's: never
+	 * learnt, answered or forwarded. */
+	if (unlikely((frame[6] & 1) || (sl_ld32(frame + 6) | sl_ld16(frame + 10)) == 0))
+		return pkt_parse_fail(SL_DROP_BAD_SRC_MAC);
 	type = rd_be16(frame + 12);
 	if (type == ETHERTYPE_VLAN) {
 		if (unlikely(len < ETH_HLEN + VLAN_HLEN))

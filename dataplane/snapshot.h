@@ -105,6 +105,25 @@ snap_mcast_for_kernel(const struct snapshot *s, uint32_t ip)
 	       (ip == s->sync_mcast && ip != 0);
 }
 
+/*
+ * ip is the network or the broadcast address of one of the ports' subnets
+ * (prefixes up to /30): no host's, never a neighbour.
+ */
+static inline int
+snap_subnet_edge(const struct snapshot *s, uint32_t ip)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->n_routes; i++) {
+		const struct snap_route *r = &s->routes[i];
+
+		if ((ip & r->mask) == r->net && (r->mask & rte_cpu_to_be_32(3)) == 0 &&
+		    (ip == r->net || ip == (r->net | ~r->mask)))
+			return 1;
+	}
+	return 0;
+}
+
 /* A local address answered for (ARP, ping) on its port. */
 static inline int
 snap_local_answered(const struct snap_local *l)

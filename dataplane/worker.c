@@ -129,7 +129,8 @@ wk_learn_source(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *met
 	uint32_t nh;
 
 	if (snap_route(w->snap, meta->src_ip, &rport, &nh) != 0 || rport != in_port ||
-	    nh != meta->src_ip || neigh_lookup(w->neigh, in_port, nh) != NULL)
+	    nh != meta->src_ip || neigh_lookup(w->neigh, in_port, nh) != NULL ||
+	    snap_subnet_edge(w->snap, nh))
 		return;
 	slot = wk_neigh_slot(w, in_port, nh);
 	slot->ip = nh;
@@ -171,6 +172,18 @@ wk_arp(struct worker *w, struct rte_mbuf *m, uint8_t in_port,
 	uint32_t nh;
 
 	memcpy(&sha, frame + meta->l2_len + 8, sizeof(sha));
+	/* A sender no host can be is not learnt, not answered, not passed on. */
+	if (unlikely(!rte_is_valid_assigned_ether_addr(&sha) ||
+		     (meta->src_ip != 0 && snap_subnet_edge(w->snap, meta->src_ip)))) {
+		wk_drop(w, m, SL_DROP_ARP_BAD_SENDER);
+		return;
+	}
+	/* One claiming an address of ours (a peer appliance's announcement
+	 * after a takeover, or a poisoner) is not learnt either. */
+	if (meta->src_ip != 0 && unlikely(snap_find_local(w->snap, meta->src_ip) != NULL)) {
+		wk_drop(w, m, SL_DROP_ARP_LOCAL_SENDER);
+		return;
+	}
 	/* Learn senders on our own subnets only: one truth, no spoofed routes. */
 	if (meta->src_ip != 0 && snap_route(w->snap, meta->src_ip, &rport, &nh) == 0 &&
 	    rport == in_port && nh == meta->src_ip) {
@@ -407,6 +420,13 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		wk_reset(w, m, meta, c);
 		return;
 	}
+	/* A packet dropped here must not have moved the connection: an RST
+	 * with TTL 1 would close it without reaching anyone. dr forwards at
+	 * layer 2 and leaves the TTL alone. */
+	if (unlikely(meta->ttl <= 1) && (c->flags & CT_F_MODE_MASK) != SVC_MODE_DR) {
+		wk_drop(w, m, SL_DROP_TTL_EXCEEDED);
+		return;
+	}
 	prev = (uint8_t)ct_update(w->ct, c, dir, meta->tcp_flags, w->now);
 	if (ct_state_is_active(prev) != ct_state_is_active(c->state)) {
 		wk_count_state(w, c, prev, -1);
@@ -504,6 +524,11 @@ wk_l4(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 			c = ct_lookup(w->ct, meta->proto, key, &dir);
 			if (c != NULL)
 				goto forward;
+		}
+		/* Nor may it make one. */
+		if (unlikely(meta->ttl <= 1) && svc->mode != SVC_MODE_DR) {
+			wk_drop(w, m, SL_DROP_TTL_EXCEEDED);
+			return;
 		}
 		c = wk_new_conn(w, svc, meta, key, m);
 		if (c == NULL)

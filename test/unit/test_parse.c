@@ -152,6 +152,7 @@ unit_register(void)
 	    !CU_add_test(suite, "drop: fragment", test_drop_fragment) ||
 	    !CU_add_test(suite, "drop: unsupported l4", test_drop_unsupp_l4) ||
 	    !CU_add_test(suite, "accept: vrrp, without ports", test_accept_vrrp) ||
+	    !CU_add_test(suite, "drop: frames no host sends", test_drop_hostile) ||
 	    !CU_add_test(suite, "drop: truncated l4", test_drop_trunc_l4) ||
 	    !CU_add_test(suite, "drop: tcp data offset", test_drop_tcp_hlen) ||
 	    !CU_add_test(suite, "drop: udp length", test_drop_udp_len) ||

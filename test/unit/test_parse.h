@@ -54,6 +54,7 @@ void test_drop_ip_header(void);
 void test_drop_fragment(void);
 void test_drop_unsupp_l4(void);
 void test_accept_vrrp(void);
+void test_drop_hostile(void);
 void test_drop_trunc_l4(void);
 void test_drop_tcp_hlen(void);
 void test_drop_udp_len(void);

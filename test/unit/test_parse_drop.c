@@ -177,6 +177,75 @@ test_accept_vrrp(void)
 	CU_ASSERT_EQUAL(m.l4_len, 20);
 }
 
+/* Frames no host sends: a group or zero source MAC, a martian or the
+ * destination's own source address, port 0, SYN with FIN or RST. */
+void
+test_drop_hostile(void)
+{
+	static const uint8_t bad_macs[][6] = {
+		{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x12 },
+		{ 0x03, 0x00, 0x00, 0x00, 0x00, 0x01 }, { 0, 0, 0, 0, 0, 0 },
+	};
+	static const uint32_t martians[] = { 0x00000000u, 0x00010203u, 0x7f000001u, 0xe0000005u,
+					     0xefffffffu, 0xf0000001u, 0xffffffffu };
+	static const uint8_t bad_flags[] = { 0x03, 0x06, 0x07, 0x2b, 0x13 };
+	uint8_t buf[PB_MAX_FRAME];
+	struct pb_arp_spec a;
+	struct pb_spec s;
+	uint32_t len, i;
+
+	for (i = 0; i < sizeof(bad_macs) / sizeof(bad_macs[0]); i++) {
+		pb_default(&s, IPPROTO_TCP);
+		memcpy(s.src_mac, bad_macs[i], 6);
+		len = pb_ipv4(buf, &s);
+		ASSERT_DROP(buf, len, PKT_PARSE_VERIFY_IP_CSUM, BAD_SRC_MAC);
+		pb_arp_default(&a);
+		memcpy(a.src_mac, bad_macs[i], 6);
+		len = pb_arp(buf, &a);
+		ASSERT_DROP(buf, len, 0, BAD_SRC_MAC);
+	}
+	for (i = 0; i < sizeof(martians) / sizeof(martians[0]); i++) {
+		pb_default(&s, i % 2 ? IPPROTO_UDP : IPPROTO_TCP);
+		s.src_ip = martians[i];
+		len = pb_ipv4(buf, &s);
+		ASSERT_DROP(buf, len, PKT_PARSE_VERIFY_IP_CSUM, MARTIAN_SRC);
+	}
+	pb_default(&s, IPPROTO_TCP);
+	s.src_ip = s.dst_ip;
+	len = pb_ipv4(buf, &s);
+	ASSERT_DROP(buf, len, PKT_PARSE_VERIFY_IP_CSUM, LAND);
+	for (i = 0; i < 4; i++) {
+		pb_default(&s, i < 2 ? IPPROTO_TCP : IPPROTO_UDP);
+		if (i % 2)
+			s.dst_port = 0;
+		else
+			s.src_port = 0;
+		len = pb_ipv4(buf, &s);
+		ASSERT_DROP(buf, len, PKT_PARSE_VERIFY_IP_CSUM, PORT_ZERO);
+	}
+	for (i = 0; i < sizeof(bad_flags); i++) {
+		pb_default(&s, IPPROTO_TCP);
+		s.tcp_flags = bad_flags[i];
+		len = pb_ipv4(buf, &s);
+		ASSERT_DROP(buf, len, PKT_PARSE_VERIFY_IP_CSUM, BAD_TCP_FLAGS);
+	}
+	/* Their neighbours still pass: a locally administered unicast MAC,
+	 * 1.0.0.1 and 223.255.255.254, SYN+ACK, FIN+ACK, RST+ACK. */
+	pb_default(&s, IPPROTO_TCP);
+	s.src_mac[0] = 0x02;
+	s.src_ip = 0x01000001u;
+	len = pb_ipv4(buf, &s);
+	CU_ASSERT_EQUAL(pkt_parse(buf, len, PKT_PARSE_VERIFY_IP_CSUM, &(struct pkt_meta){ 0 }),
+			PKT_KIND_IPV4);
+	s.src_ip = 0xdffffffeu;
+	for (i = 0; i < 3; i++) {
+		s.tcp_flags = (uint8_t)((i == 0 ? 0x02 : i == 1 ? 0x01 : 0x04) | 0x10);
+		len = pb_ipv4(buf, &s);
+		CU_ASSERT_EQUAL(pkt_parse(buf, len, PKT_PARSE_VERIFY_IP_CSUM,
+					  &(struct pkt_meta){ 0 }), PKT_KIND_IPV4);
+	}
+}
+
 /* L4 shorter than its header inside a complete IP packet (frame padded). */
 void
 test_drop_trunc_l4(void)
@@ -348,6 +417,11 @@ parse_can_return(enum sl_drop r)
 	case SL_DROP_TRUNC_L4:
 	case SL_DROP_BAD_TCP_HLEN:
 	case SL_DROP_BAD_UDP_LEN:
+	case SL_DROP_BAD_SRC_MAC:
+	case SL_DROP_MARTIAN_SRC:
+	case SL_DROP_LAND:
+	case SL_DROP_PORT_ZERO:
+	case SL_DROP_BAD_TCP_FLAGS:
 		return 1;
 	default:
 		return 0;
@@ -394,8 +468,8 @@ test_fuzz(void)
 	static const uint8_t interesting[] = { 0x00, 0x01, 0x04, 0x05, 0x06, 0x08, 0x11,
 					       0x20, 0x40, 0x45, 0x4f, 0x50, 0x80, 0x81,
 					       0xf0, 0xff };
-	uint8_t bases[12][PB_MAX_FRAME];
-	uint32_t base_len[12], nbases = 0;
+	uint8_t bases[13][PB_MAX_FRAME];
+	uint32_t base_len[13], nbases = 0;
 	uint8_t work[PB_MAX_FRAME + 64];
 	uint32_t seen_reason[SL_DROP__COUNT] = { 0 };
 	uint32_t seen_kind[3] = { 0 }, bad_ret = 0, bad_meta = 0, distinct = 0;
@@ -414,6 +488,10 @@ test_fuzz(void)
 	ADD_BASE(ipv4, &s);
 	s.vlan = 1;
 	s.ip_opt_len = 12;
+	ADD_BASE(ipv4, &s);
+	/* A source one bit from the destination: a flip makes it land. */
+	pb_default(&s, 6);
+	s.src_ip = s.dst_ip ^ 0x40u;
 	ADD_BASE(ipv4, &s);
 	pb_default(&s, 17);
 	ADD_BASE(ipv4, &s);
@@ -500,5 +578,5 @@ test_fuzz(void)
 	for (i = 0; i < SL_DROP__COUNT; i++)
 		distinct += seen_reason[i] != 0;
 	/* The mutations reach every reason the parser has. */
-	CU_ASSERT_EQUAL(distinct, 15);
+	CU_ASSERT_EQUAL(distinct, 20);
 }

@@ -769,6 +769,111 @@ test_vip_not_held(void)
 	assert_mbufs_home();
 }
 
+/* Hostile input (issue 12) */
+
+/* One frame built from a, received on `side`, in a pass of its own. */
+static void
+arp_pass(enum side side, const struct pb_arp_spec *a)
+{
+	uint8_t frame[PB_MAX_FRAME];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(app.ports[side].pool);
+	uint32_t len = pb_arp(frame, a);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame, len);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	m->port = app.ports[side].port_id;
+	worker_pass_begin(w);
+	worker_process(w, &m, 1);
+	worker_pass_end(w);
+}
+
+/*
+ * A packet the worker drops for its TTL changes nothing: an RST with TTL 1
+ * leaves an established connection established, a SYN with TTL 1 makes
+ * none. Without the check before the state machine, the RST closed the
+ * connection (CLOSE, gone 10 s later) although nobody received it.
+ */
+static void
+test_ttl_drop_changes_nothing(void)
+{
+	struct ct_conn *c;
+	struct pb_spec s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	pass(SIDE_CLIENT, &s, 1);
+	from_backend(&s, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	pass(SIDE_BACKEND, &s, 1);
+	from_client(&s, IP_VIP1, RTE_TCP_ACK_FLAG);
+	pass(SIDE_CLIENT, &s, 1);
+	c = conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(c->state, CT_ESTABLISHED);
+
+	from_client(&s, IP_VIP1, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
+	s.ttl = 1;
+	pass(SIDE_CLIENT, &s, 1);
+	from_backend(&s, RTE_TCP_RST_FLAG);
+	s.ttl = 1;
+	pass(SIDE_BACKEND, &s, 1);
+	CU_ASSERT_EQUAL(c->state, CT_ESTABLISHED);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_TTL_EXCEEDED], 2);
+
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	s.src_port = CLIENT_PORT + 1;
+	s.ttl = 1;
+	pass(SIDE_CLIENT, &s, 1);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_TTL_EXCEEDED], 3);
+	CU_ASSERT_EQUAL(w->stats.conns_created, 1);
+	CU_ASSERT_EQUAL(ct_table_stats(w->ct)->active, 1);
+	assert_mbufs_home();
+}
+
+/*
+ * ARP that would poison the neighbour table: a broadcast or zero sender
+ * MAC, a sender claiming the subnet's broadcast address, a sender
+ * claiming a VIP or a port address. None is answered or learnt (no event
+ * to the control lcore), each is counted.
+ */
+static void
+test_arp_poison_refused(void)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t zero[6] = { 0 };
+	struct pb_arp_spec a;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	pb_arp_default(&a);
+	memcpy(a.src_mac, gw_mac, 6);
+	a.op = 1;
+	a.tpa = IP_VIP1;
+	memcpy(a.sha, bcast, 6);
+	a.spa = IP_GW;
+	arp_pass(SIDE_CLIENT, &a);
+	memcpy(a.sha, zero, 6);
+	arp_pass(SIDE_CLIENT, &a);
+	memcpy(a.sha, gw_mac, 6);
+	a.spa = 0xc61200ffu;            /* 198.18.0.255, the subnet's broadcast */
+	arp_pass(SIDE_CLIENT, &a);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_ARP_BAD_SENDER], 3);
+	a.op = 2;
+	a.spa = IP_VIP1;                /* "the VIP is at my MAC" */
+	arp_pass(SIDE_CLIENT, &a);
+	a.spa = 0xc6120001u;            /* the client port's own address */
+	arp_pass(SIDE_CLIENT, &a);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_ARP_LOCAL_SENDER], 2);
+	CU_ASSERT_EQUAL(w->stats.arp_replies, 0);
+	CU_ASSERT_EQUAL(rte_ring_count(w->events), 0);
+	/* A good sender is still answered and learnt. */
+	a.op = 1;
+	a.spa = IP_GW;
+	arp_pass(SIDE_CLIENT, &a);
+	CU_ASSERT_EQUAL(w->stats.arp_replies, 1);
+	assert_mbufs_home();
+}
+
 int
 unit_register(void)
 {
@@ -789,6 +894,10 @@ unit_register(void)
 		{ "sync: a bulk request walks the table, then ends", test_sync_bulk },
 		{ "ha: a VIP not held is not answered nor served; its synced connections are",
 		  test_vip_not_held },
+		{ "a packet dropped for its TTL changes no connection, makes none",
+		  test_ttl_drop_changes_nothing },
+		{ "ARP that would poison the neighbours is refused, counted, not learnt",
+		  test_arp_poison_refused },
 	};
 
 	return unit_add_suite_once("worker", suite_init, suite_cleanup, setup, NULL, tests,

@@ -129,11 +129,18 @@ random_spec(uint64_t *rng, struct pb_spec *s)
 	s->icmp_type = (r >> 60) & 1 ? 8 : 0;
 	r = pb_rand(rng);
 	s->ttl = (uint8_t)(r % 6 == 0 ? (r >> 8) % 3 : r >> 8);
+	/* A source a host can have (first octet 1..223 but 127), not the
+	 * destination, and ports other than 0: what the parser accepts. */
 	s->src_ip = (uint32_t)(r >> 16);
+	s->src_ip = (s->src_ip & 0x00ffffffu) | (uint32_t)(1 + (s->src_ip >> 24) % 223) << 24;
+	if ((s->src_ip >> 24) == 127)
+		s->src_ip ^= 0x01000000u;
 	s->dst_ip = (uint32_t)pb_rand(rng);
+	if (s->dst_ip == s->src_ip)
+		s->dst_ip ^= 1;
 	r = pb_rand(rng);
-	s->src_port = (uint16_t)r;
-	s->dst_port = (uint16_t)(r >> 16);
+	s->src_port = (uint16_t)(r | 1);
+	s->dst_port = (uint16_t)((r >> 16) | 0x8000);
 	s->ip_id = (uint16_t)(r >> 32);
 	s->tos = (uint8_t)(r >> 48);
 	s->eth_pad = (r >> 56) % 4 == 0 ? (uint16_t)((r >> 58) % 20) : 0;

@@ -89,11 +89,23 @@ test_update_matches_full(void)
 
 /* ---- xlate_l3l4 ---- */
 
+/* Whether the parser takes a frame built from t (test_drop_hostile's rules). */
+static int
+parser_takes(const struct pb_spec *t)
+{
+	uint32_t o = t->src_ip >> 24;
+
+	if (o == 0 || o == 127 || o >= 224 || t->src_ip == t->dst_ip)
+		return 0;
+	return t->proto == 1 || (t->src_port != 0 && t->dst_port != 0);
+}
+
 void
 test_nat_random(void)
 {
 	uint64_t rng = 0x1624;
 	uint32_t round, bad_bytes = 0, bad_full = 0, bad_meta = 0, bad_refuse = 0;
+	uint32_t continue_meta = 0;
 	uint32_t refused = 0, udp_none = 0, done = 0;
 
 	for (round = 0; round < NAT_ROUNDS; round++) {
@@ -143,14 +155,21 @@ test_nat_random(void)
 		xlate_csum_full(full, &m);
 		if (!(s.proto == 17 && s.udp_no_csum) && memcmp(full, f, len))
 			bad_full++;
-		if (pkt_parse(f, len, PKT_PARSE_VERIFY_IP_CSUM, &mx) != PKT_KIND_IPV4 ||
-		    memcmp(&mx, &m, sizeof(m)))
+		/* The rewrite's edge values (source 0 or 255.255.255.255, port
+		 * 0) test the checksum arithmetic; the parser refuses such a
+		 * frame as hostile, so only the others are parsed again. */
+		if (!parser_takes(&t))
+			continue_meta++;
+		else if (pkt_parse(f, len, PKT_PARSE_VERIFY_IP_CSUM, &mx) != PKT_KIND_IPV4 ||
+			 memcmp(&mx, &m, sizeof(m)))
 			bad_meta++;
 		free(blk);
 	}
 	CU_ASSERT_EQUAL(bad_bytes, 0);
 	CU_ASSERT_EQUAL(bad_full, 0);
 	CU_ASSERT_EQUAL(bad_meta, 0);
+	/* Most rewrites are still parsed again. */
+	CU_ASSERT(continue_meta < done / 2);
 	CU_ASSERT_EQUAL(bad_refuse, 0);
 	CU_ASSERT(refused > 100);
 	CU_ASSERT(udp_none > 100);
