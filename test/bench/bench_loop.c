@@ -146,7 +146,8 @@ static int
 reset_new_cb(struct ct_conn *c, void *arg)
 {
 	if (c->state == CT_SYN_SENT ||
-	    (c->state == CT_UDP && (rte_be_to_cpu_32(c->orig.src_ip) >> 24) == (IP_NEW_CLIENTS >> 24)))
+	    (c->state == CT_UDP && ((rte_be_to_cpu_32(c->orig.src_ip) >> 24) == (IP_NEW_CLIENTS >> 24) ||
+				    (rte_be_to_cpu_32(c->orig.src_ip) >> 24) == (IP_NEW_CLIENTS_P0 >> 24))))
 		ct_delete(arg, c);
 	return 0;
 }

@@ -37,6 +37,7 @@
 #define IP_BACKEND0 0xc612010bu /* 198.18.1.11 + b */
 #define IP_EST_CLIENTS 0x0b000000u /* 11/8: established flows */
 #define IP_NEW_CLIENTS 0x0a000000u /* 10/8: new connections */
+#define IP_NEW_CLIENTS_P0 0x0c000000u /* 12/8: new connections whose port would be 0 */
 #define VIP_PORT 80
 #define BACKEND_PORT 8080
 #define VIP_UDP_PORT 53
@@ -136,6 +137,13 @@ new_client(uint64_t k, uint32_t *ip, uint16_t *port)
 
 	x ^= x >> 20;
 	x = (x * 0xc2b2ae3d27d4eb4full) & m40;
+	/* Port 0 is refused as hostile: those endpoints move to 12/8, port 1,
+	 * which no other k reaches. */
+	if ((uint16_t)x == 0) {
+		*ip = rte_cpu_to_be_32(IP_NEW_CLIENTS_P0 | (uint32_t)(x >> 16));
+		*port = rte_cpu_to_be_16(1);
+		return;
+	}
 	*ip = rte_cpu_to_be_32(IP_NEW_CLIENTS | (uint32_t)(x >> 16));
 	*port = rte_cpu_to_be_16((uint16_t)x);
 }
