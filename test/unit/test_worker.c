@@ -696,6 +696,24 @@ test_sync_bulk(void)
 	assert_mbufs_home();
 }
 
+/* One frame built from a, received on `side`, in a pass of its own. */
+static void
+arp_pass(enum side side, const struct pb_arp_spec *a)
+{
+	uint8_t frame[PB_MAX_FRAME];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(app.ports[side].pool);
+	uint32_t len = pb_arp(frame, a);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame, len);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	m->port = app.ports[side].port_id;
+	worker_pass_begin(w);
+	worker_process(w, &m, 1);
+	worker_pass_end(w);
+}
+
 /* The snapshot's entry of a local address (the test may flip its kinds). */
 static struct snap_local *
 local_of(uint32_t ip)
@@ -717,11 +735,8 @@ test_vip_not_held(void)
 		app.snap, htonl(IP_VIP1), htons(VIP_PORT), IPPROTO_TCP);
 	struct snap_local *l = local_of(IP_VIP1);
 	struct sync_rec r = peer_rec(CT_ESTABLISHED);
-	struct rte_mbuf *m;
-	uint8_t frame[PB_MAX_FRAME];
 	struct pb_arp_spec a;
 	struct pb_spec s;
-	uint32_t len;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(web1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
@@ -735,16 +750,7 @@ test_vip_not_held(void)
 	a.op = 1;
 	a.spa = IP_GW;
 	a.tpa = IP_VIP1;
-	len = pb_arp(frame, &a);
-	m = rte_pktmbuf_alloc(app.ports[SIDE_CLIENT].pool);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame, len);
-	m->data_len = (uint16_t)len;
-	m->pkt_len = len;
-	m->port = app.ports[SIDE_CLIENT].port_id;
-	worker_pass_begin(w);
-	worker_process(w, &m, 1);
-	worker_pass_end(w);
+	arp_pass(SIDE_CLIENT, &a);
 	CU_ASSERT_EQUAL(w->stats.arp_replies, 0);
 
 	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
@@ -770,24 +776,6 @@ test_vip_not_held(void)
 }
 
 /* Hostile input (issue 12) */
-
-/* One frame built from a, received on `side`, in a pass of its own. */
-static void
-arp_pass(enum side side, const struct pb_arp_spec *a)
-{
-	uint8_t frame[PB_MAX_FRAME];
-	struct rte_mbuf *m = rte_pktmbuf_alloc(app.ports[side].pool);
-	uint32_t len = pb_arp(frame, a);
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame, len);
-	m->data_len = (uint16_t)len;
-	m->pkt_len = len;
-	m->port = app.ports[side].port_id;
-	worker_pass_begin(w);
-	worker_process(w, &m, 1);
-	worker_pass_end(w);
-}
 
 /*
  * A packet the worker drops for its TTL changes nothing: an RST with TTL 1
