@@ -23,6 +23,8 @@
 	X(IP_FRAGMENT,      "IPv4 fragment") \
 	X(MARTIAN_SRC,      "IPv4 source 0/8, 127/8, multicast or 240/4") \
 	X(LAND,             "IPv4 source and destination the same") \
+	X(BCAST_SRC,        "IPv4 source a subnet's network or broadcast address") \
+	X(RPF,              "new connection from a source not routed back out of its port") \
 	X(UNSUPP_L4,        "unsupported IPv4 protocol") \
 	X(TRUNC_L4,         "truncated TCP/UDP/ICMP header") \
 	X(BAD_TCP_HLEN,     "TCP data offset invalid") \

@@ -218,6 +218,11 @@ wk_icmp(struct worker *w, struct rte_mbuf *m, uint8_t in_port, struct pkt_meta *
 
 	const struct snap_local *local = snap_find_local(w->snap, meta->dst_ip);
 
+	/* No echo to a subnet's broadcast address: not a smurf reflector. */
+	if (unlikely(snap_subnet_edge(w->snap, meta->src_ip))) {
+		wk_drop(w, m, SL_DROP_BCAST_SRC);
+		return;
+	}
 	if (meta->icmp_type == 8 && snap_local_answered(local) &&
 	    xlate_icmp_echo_reply(frame, meta) == 0) {
 		w->stats.icmp_echo_replies++;
@@ -273,6 +278,31 @@ wk_refuse(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta)
 	m->pkt_len = len;
 	w->stats.conns_refused++;
 	wk_tx(w, in_port, m);
+}
+
+/*
+ * A new connection's source must be a host (not a subnet's network or
+ * broadcast address) that this appliance routes back out of the port the
+ * packet came in on (strict reverse path, RFC 3704): a backend's address
+ * arriving on the client side, or a spoofed source of another segment,
+ * makes no connection. Only misses pay for it. Drops and counts, or 1.
+ */
+static int
+wk_new_source_ok(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta)
+{
+	uint8_t rport;
+	uint32_t nh;
+
+	if (unlikely(snap_subnet_edge(w->snap, meta->src_ip))) {
+		wk_drop(w, m, SL_DROP_BCAST_SRC);
+		return 0;
+	}
+	if (unlikely(snap_route(w->snap, meta->src_ip, &rport, &nh) != 0 ||
+		     rport != w->port_index[m->port])) {
+		wk_drop(w, m, SL_DROP_RPF);
+		return 0;
+	}
+	return 1;
 }
 
 static int
@@ -530,6 +560,8 @@ wk_l4(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 			wk_drop(w, m, SL_DROP_TTL_EXCEEDED);
 			return;
 		}
+		if (unlikely(!wk_new_source_ok(w, m, meta)))
+			return;
 		c = wk_new_conn(w, svc, meta, key, m);
 		if (c == NULL)
 			return;

@@ -862,6 +862,40 @@ test_arp_poison_refused(void)
 	assert_mbufs_home();
 }
 
+/*
+ * New connections only from hosts routed back out of their port: a SYN
+ * from a backend's address arriving on the client side, and one from the
+ * client subnet's broadcast address, make none; a ping from that
+ * broadcast address is not answered (no smurf reflection). The client
+ * behind the gateway still connects.
+ */
+static void
+test_new_source_checked(void)
+{
+	struct pb_spec s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	tcp_spec(&s, SIDE_CLIENT, IP_BACKEND, CLIENT_PORT, IP_VIP1, VIP_PORT, RTE_TCP_SYN_FLAG);
+	pass(SIDE_CLIENT, &s, 1);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_RPF], 1);
+	tcp_spec(&s, SIDE_CLIENT, 0xc61200ffu, CLIENT_PORT, IP_VIP1, VIP_PORT, RTE_TCP_SYN_FLAG);
+	pass(SIDE_CLIENT, &s, 1);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_BCAST_SRC], 1);
+	pb_default(&s, IPPROTO_ICMP);
+	memcpy(s.dst_mac, app.ports[SIDE_CLIENT].mac.addr_bytes, 6);
+	memcpy(s.src_mac, gw_mac, 6);
+	s.src_ip = 0xc61200ffu;
+	s.dst_ip = IP_VIP1;
+	pass(SIDE_CLIENT, &s, 1);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_BCAST_SRC], 2);
+	CU_ASSERT_EQUAL(w->stats.icmp_echo_replies, 0);
+	ASSERT_COUNTS(0, 0, 3);
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	pass(SIDE_CLIENT, &s, 1);
+	ASSERT_COUNTS(1, 1, 3);
+	assert_mbufs_home();
+}
+
 int
 unit_register(void)
 {
@@ -886,6 +920,8 @@ unit_register(void)
 		  test_ttl_drop_changes_nothing },
 		{ "ARP that would poison the neighbours is refused, counted, not learnt",
 		  test_arp_poison_refused },
+		{ "new connections only from hosts routed back out of their port; no smurf echo",
+		  test_new_source_checked },
 	};
 
 	return unit_add_suite_once("worker", suite_init, suite_cleanup, setup, NULL, tests,
