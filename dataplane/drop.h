@@ -11,6 +11,7 @@
 #define SL_DROP_REASONS(X) \
 	X(TRUNC_ETH,        "truncated ethernet header") \
 	X(BAD_SRC_MAC,      "source MAC broadcast, multicast or zero") \
+	X(OTHER_MAC,        "unicast frame to another host's MAC (a promiscuous port)") \
 	X(TRUNC_VLAN,       "truncated 802.1Q tag") \
 	X(UNSUPP_ETHERTYPE, "unsupported ethertype") \
 	X(TRUNC_ARP,        "truncated ARP") \

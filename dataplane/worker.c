@@ -636,6 +636,16 @@ wk_prefetch_replies(struct worker *w, const struct pkt_meta *meta,
 	}
 }
 
+/* A unicast destination MAC that is not the port's own. */
+static inline int
+wk_other_mac(const struct worker *w, const struct rte_mbuf *m, uint8_t in_port)
+{
+	const struct rte_ether_addr *d = rte_pktmbuf_mtod(m, const struct rte_ether_addr *);
+
+	return !rte_is_multicast_ether_addr(d) &&
+	       !rte_is_same_ether_addr(d, &w->app->ports[in_port].mac);
+}
+
 /* Process n packets received on port in_port (or from hand-off rings). */
 static void
 wk_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, int steered)
@@ -678,6 +688,14 @@ wk_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, int steered)
 					 &meta[i]);
 			if (unlikely(kind < 0)) {
 				wk_drop(w, m, pkt_parse_reason(kind));
+				pkts[i] = NULL;
+				continue;
+			}
+			/* af_packet and af_xdp ports are promiscuous: a frame a
+			 * bridge flooded to another host is none of ours (an HA
+			 * backup would forward the master's traffic twice). */
+			if (!steered && unlikely(wk_other_mac(w, m, in_port))) {
+				wk_drop(w, m, SL_DROP_OTHER_MAC);
 				pkts[i] = NULL;
 				continue;
 			}

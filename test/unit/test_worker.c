@@ -896,6 +896,34 @@ test_new_source_checked(void)
 	assert_mbufs_home();
 }
 
+/*
+ * A frame to another host's MAC, as a bridge floods it to a promiscuous
+ * port, is dropped before anything reads it: no connection from a SYN, no
+ * forwarding of an established connection's segment.
+ */
+static void
+test_other_mac_dropped(void)
+{
+	static const uint8_t other[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x99 };
+	struct pb_spec s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	memcpy(s.dst_mac, other, 6);
+	pass(SIDE_CLIENT, &s, 1);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_OTHER_MAC], 1);
+	ASSERT_COUNTS(0, 0, 1);
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	pass(SIDE_CLIENT, &s, 1);
+	from_backend(&s, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	memcpy(s.dst_mac, other, 6);
+	pass(SIDE_BACKEND, &s, 1);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_OTHER_MAC], 2);
+	ASSERT_COUNTS(1, 1, 2);
+	CU_ASSERT_EQUAL(conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT)->state, CT_SYN_SENT);
+	assert_mbufs_home();
+}
+
 int
 unit_register(void)
 {
@@ -922,6 +950,7 @@ unit_register(void)
 		  test_arp_poison_refused },
 		{ "new connections only from hosts routed back out of their port; no smurf echo",
 		  test_new_source_checked },
+		{ "a frame to another host's MAC is dropped unread", test_other_mac_dropped },
 	};
 
 	return unit_add_suite_once("worker", suite_init, suite_cleanup, setup, NULL, tests,
