@@ -258,14 +258,9 @@ static int
 known(const struct snapshot *s, const struct sync_rec *r)
 {
 	const struct snap_service *svc = snap_find_service(s, r->vaddr, r->vport, r->proto);
-	uint32_t i;
 
-	if (svc == NULL || svc->mode != r->mode)
-		return 0;
-	for (i = 0; i < svc->n_backends; i++)
-		if (svc->backends[i].ip == r->daddr && svc->backends[i].port == r->dport)
-			return 1;
-	return 0;
+	return svc != NULL && svc->mode == r->mode &&
+	       snap_find_backend(svc, r->daddr, r->dport) != NULL;
 }
 
 uint32_t

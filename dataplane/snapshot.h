@@ -124,6 +124,18 @@ snap_subnet_edge(const struct snapshot *s, uint32_t ip)
 	return 0;
 }
 
+/* svc's backend at ip:port (network order), or NULL. */
+static inline const struct sched_backend *
+snap_find_backend(const struct snap_service *svc, uint32_t ip, uint16_t port)
+{
+	uint32_t i;
+
+	for (i = 0; i < svc->n_backends; i++)
+		if (svc->backends[i].ip == ip && svc->backends[i].port == port)
+			return &svc->backends[i];
+	return NULL;
+}
+
 /* A local address answered for (ARP, ping) on its port. */
 static inline int
 snap_local_answered(const struct snap_local *l)

@@ -79,17 +79,6 @@ wk_sync_restore(struct worker *w, struct ct_conn *c, uint8_t state, uint32_t exp
 	ct_restore(w->ct, c, state, expire);
 }
 
-static const struct sched_backend *
-wk_sync_backend(const struct snap_service *svc, uint32_t ip, uint16_t port)
-{
-	uint32_t i;
-
-	for (i = 0; i < svc->n_backends; i++)
-		if (svc->backends[i].ip == ip && svc->backends[i].port == port)
-			return &svc->backends[i];
-	return NULL;
-}
-
 static int
 wk_sync_laddr(const struct worker *w, uint32_t ip)
 {
@@ -122,7 +111,7 @@ wk_sync_install(struct worker *w, const struct sync_rec *r)
 		w->stats.sync_unknown_service++;
 		return;
 	}
-	be = wk_sync_backend(svc, r->daddr, r->dport);
+	be = snap_find_backend(svc, r->daddr, r->dport);
 	if (be == NULL) {
 		w->stats.sync_unknown_backend++;
 		return;
