@@ -290,6 +290,8 @@ ct_lookup_burst(struct ct_table *t, const uint8_t *protos,
 		cand[i] = m != 0 ? ref : CT_CAND_SECOND;
 		rte_prefetch0(m != 0 ? (const void *)&t->conns[ref >> 1] :
 			      (const void *)&t->buckets[alt]);
+		if (m != 0 && protos[i] == IPPROTO_TCP)
+			rte_prefetch0(&t->seq[ref >> 1]);
 		bk[i] = alt;
 		second[n2] = (uint8_t)i;
 		n2 += m == 0;
@@ -304,6 +306,8 @@ ct_lookup_burst(struct ct_table *t, const uint8_t *protos,
 		if (m != 0) {
 			cand[i] = b->ref[__builtin_ctz(m)];
 			rte_prefetch0(&t->conns[cand[i] >> 1]);
+			if (protos[i] == IPPROTO_TCP)
+				rte_prefetch0(&t->seq[cand[i] >> 1]);
 		} else {
 			cand[i] = CT_CAND_MISS;
 		}
@@ -414,6 +418,7 @@ ct_insert(struct ct_table *t, uint8_t proto, const struct ct_tuple *orig,
 		.lport_idx = lidx,
 		.expire = now + t->timeouts.ms[state],
 	};
+	t->seq[idx] = (struct ct_seq){ .end = { 0, 0 } };
 	ct_wheel_link(t, idx, c->expire);
 	t->stats.inserted++;
 	t->stats.active++;
@@ -545,6 +550,59 @@ ct_update(struct ct_table *t, struct ct_conn *c, enum ct_dir dir,
 	}
 	c->expire = expire;
 	return (enum ct_state)prev;
+}
+
+/*
+ * Sequence numbers are compared in 32-bit serial arithmetic (RFC 1982): a
+ * distance of up to CT_RST_SLACK either way is "near".
+ */
+static inline int
+ct_seq_near(uint32_t a, uint32_t b)
+{
+	return a - b + CT_RST_SLACK <= 2 * CT_RST_SLACK;
+}
+
+void
+ct_tcp_seen(struct ct_table *t, const struct ct_conn *c, enum ct_dir dir,
+	    uint8_t tcp_flags, uint32_t end)
+{
+	struct ct_seq *s = &t->seq[ct_conn_index(t, c)];
+	uint32_t *e = &s->end[dir];
+
+	/* A SYN that (re)opened the connection starts both directions over
+	 * (a port reused after TIME_WAIT brings a new ISN); a SYN the state
+	 * machine ignored is judged as any other segment. */
+	if (unlikely(tcp_flags & RTE_TCP_SYN_FLAG)) {
+		if (dir == CT_DIR_ORIG && c->state == CT_SYN_SENT) {
+			s->end[CT_DIR_ORIG] = end;
+			s->end[CT_DIR_REPLY] = 0;
+			return;
+		}
+		if (dir == CT_DIR_REPLY && c->state == CT_SYN_RECV) {
+			*e = end;
+			return;
+		}
+	}
+	/* Forward only, and only by a step a real sender can make: a forged
+	 * segment far off cannot move the mark the next RST is judged by. */
+	if (*e == 0 || ((int32_t)(end - *e) > 0 && ct_seq_near(end, *e)))
+		*e = end;
+}
+
+enum ct_rst_verdict
+ct_rst_check(const struct ct_table *t, const struct ct_conn *c, enum ct_dir dir, uint32_t seq)
+{
+	uint32_t e = t->seq[ct_conn_index(t, c)].end[dir];
+
+	if (e == 0 || seq == e)
+		return CT_RST_EXACT;
+	return ct_seq_near(seq, e) ? CT_RST_WINDOW : CT_RST_BLIND;
+}
+
+uint32_t
+ct_tcp_end(const struct ct_table *t, const struct ct_conn *c, enum ct_dir dir)
+{
+	return t->seq[ct_conn_index(t, c)].end[dir];
 }
 
 void

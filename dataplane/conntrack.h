@@ -117,6 +117,39 @@ struct ct_conn *ct_insert(struct ct_table *t, uint8_t proto,
 enum ct_state ct_update(struct ct_table *t, struct ct_conn *c, enum ct_dir dir,
 			uint8_t tcp_flags, uint32_t now);
 
+/*
+ * TCP sequence tracking, RFC 5961's idea as a box in the path can apply
+ * it. Per connection and direction the table keeps the sequence number
+ * just past the last byte that direction has sent (SYN and FIN count
+ * one): its sender's SND.NXT, as far as this box has seen. 8 bytes a
+ * connection, apart from the entry.
+ * ct_tcp_seen: after ct_update() of a TCP segment in dir ending at `end`
+ * (seq + payload + SYN + FIN). The mark moves forward by at most
+ * CT_RST_SLACK a segment; a SYN that (re)opened the connection resets it.
+ * ct_rst_check: how an RST in dir with sequence number seq stands. EXACT
+ * (the mark itself: what a stack resetting its connection sends, and a
+ * blind attacker must guess among 2^32) may close the connection; WINDOW
+ * (within CT_RST_SLACK of it) is forwarded with the state unchanged, for
+ * the endpoint to judge (an RFC 5961 stack answers with a challenge ACK,
+ * and a real reset then comes again with the exact number); BLIND is
+ * dropped. A direction not seen yet (an entry installed by session sync,
+ * dr's reply side) has no mark: its RSTs count as EXACT.
+ * ct_tcp_end: the mark of dir (0: none), for RSTs this box sends.
+ */
+#define CT_RST_SLACK (1u << 24)
+
+enum ct_rst_verdict {
+	CT_RST_EXACT,
+	CT_RST_WINDOW,
+	CT_RST_BLIND,
+};
+
+void ct_tcp_seen(struct ct_table *t, const struct ct_conn *c, enum ct_dir dir,
+		 uint8_t tcp_flags, uint32_t end);
+enum ct_rst_verdict ct_rst_check(const struct ct_table *t, const struct ct_conn *c,
+				 enum ct_dir dir, uint32_t seq);
+uint32_t ct_tcp_end(const struct ct_table *t, const struct ct_conn *c, enum ct_dir dir);
+
 /* Remove a connection now (RST policy, flush). A freed entry is ignored. */
 void ct_delete(struct ct_table *t, struct ct_conn *c);
 

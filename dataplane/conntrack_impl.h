@@ -66,6 +66,12 @@ struct ct_cold {
 	uint32_t wheel_prev;
 };
 
+/* TCP sequence tracking of entry i (ct_tcp_seen), apart from the entry:
+ * UDP never reads it, and the 32-byte entry has no room. */
+struct ct_seq {
+	uint32_t end[2];        /* by enum ct_dir; 0 while not seen */
+};
+
 /*
  * Timer wheel: 4096 slots of 16 ms, a 65.5 s span. Timeouts shorter than
  * the span (SYN, FIN, CLOSE, most UDP) are visited once, when due; longer
@@ -99,6 +105,7 @@ struct ct_table {
 	uint32_t laddrs[SL_MAX_LADDRS]; /* network order; CT_F_LOCAL replies */
 	/* Insert, update and expiry. */
 	struct ct_cold *cold;
+	struct ct_seq *seq;
 	uint32_t free_head;     /* free entries, linked through cold wheel_next */
 	uint32_t wheel_ms;      /* start of the next slot to expire */
 	uint32_t *wheel;        /* CT_WHEEL_LISTS list heads */

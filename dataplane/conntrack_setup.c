@@ -15,6 +15,7 @@ struct ct_layout {
 	uint32_t nb_buckets;
 	size_t conns_off;
 	size_t cold_off;
+	size_t seq_off;
 	size_t buckets_off;
 	size_t wheel_off;
 	size_t total;
@@ -36,7 +37,8 @@ ct_layout(uint32_t capacity, struct ct_layout *l)
 	l->nb_buckets = nb < CT_MIN_BUCKETS ? CT_MIN_BUCKETS : (uint32_t)nb;
 	l->conns_off = ct_align64(sizeof(struct ct_table));
 	l->cold_off = ct_align64(l->conns_off + (size_t)capacity * sizeof(struct ct_conn));
-	l->buckets_off = ct_align64(l->cold_off + (size_t)capacity * sizeof(struct ct_cold));
+	l->seq_off = ct_align64(l->cold_off + (size_t)capacity * sizeof(struct ct_cold));
+	l->buckets_off = ct_align64(l->seq_off + (size_t)capacity * sizeof(struct ct_seq));
 	l->wheel_off = l->buckets_off + (size_t)l->nb_buckets * sizeof(struct ct_bucket);
 	l->total = ct_align64(l->wheel_off + CT_WHEEL_LISTS * sizeof(uint32_t));
 }
@@ -70,6 +72,7 @@ ct_table_init(void *mem, uint32_t capacity, const struct ct_timeouts *timeouts,
 	memset(t, 0, sizeof(*t));
 	t->conns = (struct ct_conn *)((char *)mem + l.conns_off);
 	t->cold = (struct ct_cold *)((char *)mem + l.cold_off);
+	t->seq = (struct ct_seq *)((char *)mem + l.seq_off);
 	t->buckets = (struct ct_bucket *)((char *)mem + l.buckets_off);
 	t->wheel = (uint32_t *)((char *)mem + l.wheel_off);
 	t->nb_buckets = l.nb_buckets;
@@ -85,6 +88,7 @@ ct_table_init(void *mem, uint32_t capacity, const struct ct_timeouts *timeouts,
 			.wheel_next = i + 1 < capacity ? i + 1 : CT_NIL,
 			.wheel_prev = CT_NIL,
 		};
+		t->seq[i] = (struct ct_seq){ .end = { 0, 0 } };
 	}
 	t->free_head = 0;
 	for (i = 0; i < l.nb_buckets; i++) {

@@ -28,6 +28,10 @@
 	  "New connections refused (TCP RST, ICMP unreachable): no backend available.") \
 	X(conns_reset, "sluice_connections_reset_total", \
 	  "Established connections ended because their backend went DOWN (policy reset).") \
+	X(rst_unconfirmed, "sluice_tcp_rst_unconfirmed_total", \
+	  "RSTs forwarded without closing: sequence number in window, not the exact one.") \
+	X(resets_sent, "sluice_tcp_resets_sent_total", \
+	  "RSTs (or, with the client's sequence unknown, ACKs asking for one) sent to clients of backends gone DOWN (policy reset), without waiting for their next packet.") \
 	X(arp_replies, "sluice_arp_replies_total", "ARP requests answered.") \
 	X(arp_other, NULL, "ARP replies and requests only learned from.") \
 	X(icmp_echo_replies, "sluice_icmp_echo_replies_total", "Pings answered.") \

@@ -34,6 +34,7 @@
 	X(BAD_TCP_FLAGS,    "TCP flags no stack sends (SYN with FIN or RST)") \
 	X(NOT_FOR_US,       "IPv4 not to a VIP, local address or connection") \
 	X(NO_CONN,          "TCP non-SYN without connection") \
+	X(RST_OUT_OF_WINDOW, "TCP RST far from its sender's sequence number (blind reset)") \
 	X(NO_BACKEND,       "service has no available backend") \
 	X(BACKEND_DOWN,     "connection's backend DOWN, policy reset") \
 	X(CT_FULL,          "connection table full") \

@@ -109,6 +109,8 @@ parse_l4(const uint8_t *l4, uint32_t l4_len, uint8_t proto, struct pkt_meta *m)
 		m->src_port = sl_ld16(l4);
 		m->dst_port = sl_ld16(l4 + 2);
 		m->tcp_flags = l4[13];
+		m->tcp_seq = (uint32_t)rd_be16(l4 + 4) << 16 | rd_be16(l4 + 6);
+		m->tcp_hlen = (uint8_t)hlen;
 		if (unlikely(m->src_port == 0 || m->dst_port == 0))
 			return pkt_parse_fail(SL_DROP_PORT_ZERO);
 		/* No stack opens and closes or resets in one segment: such a

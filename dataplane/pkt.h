@@ -38,6 +38,7 @@ struct pkt_meta {
 	uint16_t l3_len;     /* IPv4 header length incl. options; ARP: 28 */
 	uint16_t l4_len;     /* bytes from the L4 header to the IP end */
 	uint16_t vlan_tci;   /* host order; valid when has_vlan */
+	uint32_t tcp_seq;    /* TCP sequence number, host order */
 	uint8_t kind;        /* enum pkt_kind */
 	uint8_t proto;       /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
 	uint8_t tcp_flags;   /* TCP flags byte (FIN 0x01 SYN 0x02 RST 0x04 ACK 0x10) */
@@ -45,7 +46,7 @@ struct pkt_meta {
 	uint8_t has_vlan;
 	uint8_t arp_op;      /* ARP opcode (1 request, 2 reply); 0 if > 255 */
 	uint8_t ttl;
-	uint8_t pad;
+	uint8_t tcp_hlen;    /* TCP header length in bytes, options included */
 };
 
 /*

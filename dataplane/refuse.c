@@ -32,34 +32,17 @@ be32(uint32_t host)
 	return __builtin_bswap32(host);
 }
 
-uint32_t
-refuse_tcp_rst(uint8_t *frame, const struct pkt_meta *m)
+/*
+ * IPv4 (20 bytes, TTL 64, DF) and TCP (no options, no payload) headers of
+ * a segment this appliance sends, at ip, checksums included.
+ */
+static void
+put_tcp_seg(uint8_t *frame, uint16_t l2_len, uint32_t src_ip, uint32_t dst_ip,
+	    uint16_t src_port, uint16_t dst_port, uint32_t seq, uint32_t ack, uint8_t flags)
 {
-	uint8_t *ip = frame + m->l2_len;
-	uint8_t *tcp = ip + 20;
-	const uint8_t *otcp = ip + m->l3_len;
-	uint32_t seq = be32(sl_ld32(otcp + 4)), ack = be32(sl_ld32(otcp + 8));
-	uint32_t seg = m->l4_len - (uint32_t)((otcp[12] >> 4) * 4);
-	struct pkt_meta out = *m;
-	uint8_t flags;
+	uint8_t *ip = frame + l2_len, *tcp = ip + 20;
+	struct pkt_meta out;
 
-	if (m->tcp_flags & RTE_TCP_SYN_FLAG)
-		seg++;
-	if (m->tcp_flags & RTE_TCP_FIN_FLAG)
-		seg++;
-	/* RFC 793: answer an ACK with RST seq = its ack; anything else with
-	 * RST|ACK acknowledging what it carried. */
-	if (m->tcp_flags & RTE_TCP_ACK_FLAG) {
-		flags = RTE_TCP_RST_FLAG;
-		sl_st32(tcp + 4, be32(ack));
-		sl_st32(tcp + 8, 0);
-	} else {
-		flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
-		sl_st32(tcp + 4, 0);
-		sl_st32(tcp + 8, be32(seq + seg));
-	}
-	swap_macs(frame);
-	/* Options go: the TCP header moves up to follow a 20-byte IP header. */
 	ip[0] = 0x45;
 	ip[1] = 0;
 	sl_st16(ip + 2, be16(40));
@@ -67,20 +50,60 @@ refuse_tcp_rst(uint8_t *frame, const struct pkt_meta *m)
 	sl_st16(ip + 6, be16(0x4000));
 	ip[8] = REPLY_TTL;
 	ip[9] = IPPROTO_TCP;
-	sl_st32(ip + 12, m->dst_ip);
-	sl_st32(ip + 16, m->src_ip);
-	sl_st16(tcp, m->dst_port);
-	sl_st16(tcp + 2, m->src_port);
+	sl_st32(ip + 12, src_ip);
+	sl_st32(ip + 16, dst_ip);
+	sl_st16(tcp, src_port);
+	sl_st16(tcp + 2, dst_port);
+	sl_st32(tcp + 4, be32(seq));
+	sl_st32(tcp + 8, be32(ack));
 	tcp[12] = 5 << 4;
 	tcp[13] = flags;
 	sl_st16(tcp + 14, 0);
 	sl_st16(tcp + 18, 0);
+	memset(&out, 0, sizeof(out));
+	out.kind = PKT_KIND_IPV4;
+	out.proto = IPPROTO_TCP;
+	out.l2_len = l2_len;
 	out.l3_len = 20;
 	out.l4_len = 20;
-	out.src_ip = m->dst_ip;
-	out.dst_ip = m->src_ip;
+	out.src_ip = src_ip;
+	out.dst_ip = dst_ip;
 	xlate_csum_full(frame, &out);
+}
+
+uint32_t
+refuse_tcp_rst(uint8_t *frame, const struct pkt_meta *m)
+{
+	const uint8_t *otcp = frame + m->l2_len + m->l3_len;
+	uint32_t seq = be32(sl_ld32(otcp + 4)), ack = be32(sl_ld32(otcp + 8));
+	uint32_t seg = m->l4_len - (uint32_t)((otcp[12] >> 4) * 4);
+
+	if (m->tcp_flags & RTE_TCP_SYN_FLAG)
+		seg++;
+	if (m->tcp_flags & RTE_TCP_FIN_FLAG)
+		seg++;
+	swap_macs(frame);
+	/* RFC 793: answer an ACK with RST seq = its ack; anything else with
+	 * RST|ACK acknowledging what it carried. Options go: the TCP header
+	 * moves up to follow a 20-byte IP header. */
+	if (m->tcp_flags & RTE_TCP_ACK_FLAG)
+		put_tcp_seg(frame, m->l2_len, m->dst_ip, m->src_ip, m->dst_port, m->src_port,
+			    ack, 0, RTE_TCP_RST_FLAG);
+	else
+		put_tcp_seg(frame, m->l2_len, m->dst_ip, m->src_ip, m->dst_port, m->src_port,
+			    0, seq + seg, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
 	return m->l2_len + 40u;
+}
+
+uint32_t
+refuse_tcp_seg(uint8_t *frame, const struct refuse_seg *s)
+{
+	memcpy(frame, s->dst_mac, 6);
+	memcpy(frame + 6, s->src_mac, 6);
+	sl_st16(frame + 12, be16(0x0800));
+	put_tcp_seg(frame, 14, s->src_ip, s->dst_ip, s->src_port, s->dst_port, s->seq, s->ack,
+		    s->flags);
+	return REFUSE_SEG_LEN;
 }
 
 uint32_t

@@ -31,4 +31,27 @@ uint32_t refuse_tcp_rst(uint8_t *frame, const struct pkt_meta *m);
  */
 uint32_t refuse_udp_unreachable(uint8_t *nf, const struct pkt_meta *m);
 
+/*
+ * A TCP segment this appliance sends of its own accord (no packet to
+ * answer): Ethernet II, IPv4 (TTL 64, DF), TCP with no options or payload.
+ * Addresses and ports in network order, seq and ack in host order.
+ */
+struct refuse_seg {
+	const uint8_t *src_mac;
+	const uint8_t *dst_mac;
+	uint32_t src_ip;
+	uint32_t dst_ip;
+	uint16_t src_port;
+	uint16_t dst_port;
+	uint32_t seq;
+	uint32_t ack;
+	uint8_t flags;
+};
+
+/* Bytes refuse_tcp_seg() writes: 14 + 20 + 20. */
+#define REFUSE_SEG_LEN 54u
+
+/* Build s at frame (REFUSE_SEG_LEN bytes of room). Returns the length. */
+uint32_t refuse_tcp_seg(uint8_t *frame, const struct refuse_seg *s);
+
 #endif

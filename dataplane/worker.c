@@ -115,6 +115,20 @@ wk_neigh_slot(struct worker *w, uint8_t port, uint32_t ip)
 	return &w->neigh_cache[neigh_hash(ip, port) % WK_NEIGH_CACHE];
 }
 
+/* Next hop nh's MAC on port: the published table's, else a source this
+ * worker learnt and has reported; NULL when neither knows it. */
+static inline const struct rte_ether_addr *
+wk_neigh_mac(struct worker *w, uint8_t port, uint32_t nh)
+{
+	const struct rte_ether_addr *mac = neigh_lookup(w->neigh, port, nh);
+	const struct wk_neigh_cache *slot;
+
+	if (likely(mac != NULL))
+		return mac;
+	slot = wk_neigh_slot(w, port, nh);
+	return slot->ip == nh && slot->port == port ? &slot->mac : NULL;
+}
+
 /*
  * A new connection from an on-link host the published table does not know:
  * remember its MAC locally and ask the control lcore to publish it. ARP
@@ -443,7 +457,7 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 	const struct ct_tuple *other;
 	const struct rte_ether_addr *mac;
 	struct ct_tuple reply;
-	uint8_t prev, port;
+	uint8_t prev, port, fl;
 	uint32_t nh;
 
 	if (unlikely(w->snap->any_reset) && snap_backend_reset(w->snap, c->backend_id)) {
@@ -457,7 +471,25 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		wk_drop(w, m, SL_DROP_TTL_EXCEEDED);
 		return;
 	}
-	prev = (uint8_t)ct_update(w->ct, c, dir, meta->tcp_flags, w->now);
+	fl = meta->tcp_flags;
+	if (unlikely(fl & RTE_TCP_RST_FLAG)) {
+		enum ct_rst_verdict v = ct_rst_check(w->ct, c, dir, meta->tcp_seq);
+
+		if (v == CT_RST_BLIND) {
+			wk_drop(w, m, SL_DROP_RST_OUT_OF_WINDOW);
+			return;
+		}
+		if (v == CT_RST_WINDOW) {
+			fl = 0;
+			w->stats.rst_unconfirmed++;
+		}
+	}
+	prev = (uint8_t)ct_update(w->ct, c, dir, fl, w->now);
+	/* An RST sends nothing new: it never moves the mark it is judged by. */
+	if (meta->proto == IPPROTO_TCP && !(meta->tcp_flags & RTE_TCP_RST_FLAG))
+		ct_tcp_seen(w->ct, c, dir, fl,
+			    meta->tcp_seq + (uint32_t)(meta->l4_len - meta->tcp_hlen) +
+			    !!(fl & RTE_TCP_SYN_FLAG) + !!(fl & RTE_TCP_FIN_FLAG));
 	if (ct_state_is_active(prev) != ct_state_is_active(c->state)) {
 		wk_count_state(w, c, prev, -1);
 		wk_count_state(w, c, c->state, 1);
@@ -478,18 +510,12 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		wk_drop(w, m, SL_DROP_NO_ROUTE);
 		return;
 	}
-	mac = neigh_lookup(w->neigh, port, nh);
+	mac = wk_neigh_mac(w, port, nh);
 	if (unlikely(mac == NULL)) {
-		const struct wk_neigh_cache *slot = wk_neigh_slot(w, port, nh);
-
-		if (slot->ip == nh && slot->port == port) {
-			mac = &slot->mac;
-		} else {
-			if (neigh_miss_report(&w->neigh_miss, port, nh, w->now))
-				wk_event(w, SL_EV_NEIGH_MISS, port, nh, NULL);
-			wk_drop(w, m, SL_DROP_NEIGH_MISS);
-			return;
-		}
+		if (neigh_miss_report(&w->neigh_miss, port, nh, w->now))
+			wk_event(w, SL_EV_NEIGH_MISS, port, nh, NULL);
+		wk_drop(w, m, SL_DROP_NEIGH_MISS);
+		return;
 	}
 	xlate_set_macs(frame, w->app->ports[port].mac.addr_bytes, mac->addr_bytes);
 	w->be_traffic[c->backend_id].packets++;
@@ -735,6 +761,98 @@ wk_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, int steered)
 	}
 }
 
+/*
+ * Tell c's client its connection is over, from the VIP: an RST at the end
+ * of what the backend has sent (the client's RCV.NXT, so RFC 5961 stacks
+ * take it at once). Where that is unknown (dr, whose replies bypass this
+ * box) an ACK out of the client's window instead: its stack answers with
+ * an ACK carrying its RCV.NXT, which wk_reset answers with the exact RST.
+ * No route, no neighbour or no mbuf: nothing sent, the client's next
+ * packet is answered then.
+ */
+static void
+wk_reset_client(struct worker *w, const struct ct_conn *c)
+{
+	uint32_t seq = ct_tcp_end(w->ct, c, CT_DIR_REPLY), nh;
+	const struct rte_ether_addr *mac;
+	struct refuse_seg s;
+	struct rte_mbuf *m;
+	uint8_t port;
+
+	if (snap_route(w->snap, c->orig.src_ip, &port, &nh) != 0)
+		return;
+	mac = wk_neigh_mac(w, port, nh);
+	if (mac == NULL)
+		return;
+	m = rte_pktmbuf_alloc(w->app->ports[port].pool);
+	if (m == NULL)
+		return;
+	s = (struct refuse_seg){
+		.src_mac = w->app->ports[port].mac.addr_bytes,
+		.dst_mac = mac->addr_bytes,
+		.src_ip = c->orig.dst_ip,
+		.dst_ip = c->orig.src_ip,
+		.src_port = c->orig.dst_port,
+		.dst_port = c->orig.src_port,
+		.seq = seq,
+		.flags = RTE_TCP_RST_FLAG,
+	};
+	if (seq == 0) {
+		s.seq = ct_tcp_end(w->ct, c, CT_DIR_ORIG) + (1u << 31);
+		s.ack = ct_tcp_end(w->ct, c, CT_DIR_ORIG);
+		s.flags = RTE_TCP_ACK_FLAG;
+	}
+	m->data_len = (uint16_t)refuse_tcp_seg(rte_pktmbuf_mtod(m, uint8_t *), &s);
+	m->pkt_len = m->data_len;
+	w->stats.resets_sent++;
+	wk_tx(w, port, m);
+}
+
+/*
+ * A backend is DOWN and its service's policy is "reset": end its
+ * connections now, not when each next sends (a client waiting on a
+ * backend whose link was cut sends nothing, and would hang until its own
+ * timeout). TCP: the client is told (wk_reset_client) and the entry goes
+ * to CLOSE, so whatever the client sends meanwhile gets wk_reset's exact
+ * RST; UDP: forgotten, as wk_reset does. A copy session sync installed
+ * is only closed: the appliance that serves it tells the client.
+ */
+static int
+wk_reset_visit(struct ct_conn *c, void *arg)
+{
+	struct worker *w = arg;
+	uint64_t sent = w->stats.resets_sent;
+	uint8_t prev = c->state;
+
+	if (!snap_backend_reset(w->snap, c->backend_id) || prev == CT_CLOSE ||
+	    prev == CT_TIME_WAIT)
+		return 0;
+	w->stats.conns_reset++;
+	if (c->proto != IPPROTO_TCP) {
+		ct_delete(w->ct, c);
+		return 0;
+	}
+	if (!(c->flags & CT_F_SYNCED))
+		wk_reset_client(w, c);
+	ct_restore(w->ct, c, CT_CLOSE, w->now + w->snap->timeouts.ms[CT_CLOSE]);
+	wk_count_state(w, c, prev, -1);
+	wk_count_state(w, c, CT_CLOSE, 1);
+	if (unlikely(w->sync_out != NULL) && !(c->flags & CT_F_SYNCED))
+		wk_sync_seen(w, c, prev);
+	/* A pass sends at most WK_RESET_SENDS: one TX burst, no stall. */
+	return w->stats.resets_sent != sent && ++w->reset_sends == WK_RESET_SENDS;
+}
+
+static void
+wk_reset_walk(struct worker *w)
+{
+	w->reset_sends = 0;
+	w->reset_cursor = ct_walk_slice(w->ct, w->reset_cursor, WK_RESET_SLICE,
+					wk_reset_visit, w);
+	if (w->reset_cursor >= ct_capacity(w->ct))
+		w->reset_walk = 0;
+}
+
 void
 worker_pass_begin(struct worker *w)
 {
@@ -750,9 +868,15 @@ worker_pass_begin(struct worker *w)
 		 * cannot fail; if it did, the table keeps its list unchanged
 		 * and new FULLNAT connections to an unknown address are refused. */
 		(void)ct_set_locals(w->ct, w->snap->laddrs, w->snap->n_laddrs);
+		/* Every publication may have put a backend DOWN under policy
+		 * reset; the walk skips what it has already closed. */
+		w->reset_walk = (uint8_t)w->snap->any_reset;
+		w->reset_cursor = 0;
 	}
 	w->neigh = __atomic_load_n(&app->neigh, __ATOMIC_ACQUIRE);
 	w->load = __atomic_load_n(&app->load, __ATOMIC_ACQUIRE);
+	if (unlikely(w->reset_walk))
+		wk_reset_walk(w);
 }
 
 void

@@ -81,6 +81,10 @@ struct wk_txq {
  * requester has let go already, and only then.
  */
 #define WK_MAIL_SLICE 4096           /* table entries visited per pass */
+/* The walk that resets the connections of backends gone DOWN (policy
+ * reset): entries visited, and segments sent, per pass at most. */
+#define WK_RESET_SLICE 4096
+#define WK_RESET_SENDS 64
 
 struct worker {
 	struct wk_stats stats;
@@ -99,6 +103,9 @@ struct worker {
 	struct rte_ring *sync_in;    /* from the control lcore: records to install */
 	uint32_t bulk_cursor;        /* a peer's bulk request: where the walk is */
 	uint8_t bulk;                /* its state (worker_sync.c) */
+	uint8_t reset_walk;          /* a backend went DOWN under policy reset */
+	uint32_t reset_cursor;       /* where that walk is */
+	uint32_t reset_sends;        /* segments it sent this pass */
 	uint32_t burst;
 	uint32_t idle_sleep_us;
 	uint32_t expire_budget;

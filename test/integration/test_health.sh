@@ -48,7 +48,7 @@ PY
 it_sluice_start "$conf"
 ready=$IT_TMP/long.ready go=$IT_TMP/long.go
 ip netns exec "$SLC_NS_CLI" "$SLC_PY" - "$SLC_VIP" "$ready" "$go" >"$IT_TMP/long.json" 2>&1 <<'PY' &
-import http.client, json, os, sys, time
+import http.client, json, os, select, sys, time
 vip, ready, go = sys.argv[1:4]
 c = http.client.HTTPConnection(vip, 83, timeout=5)
 c.request("GET", "/")
@@ -56,14 +56,23 @@ r = c.getresponse()
 r.read()
 first = r.status
 open(ready, "w").write(str(first))
+# Idle, as a client waiting on its backend is: the appliance must end the
+# connection itself (an RST arrives) when the backend goes DOWN.
+out = {"first": first}
 deadline = time.time() + 60
 while not os.path.exists(go) and time.time() < deadline:
-    time.sleep(0.05)
-try:
-    c.request("GET", "/")
-    out = {"first": first, "second": c.getresponse().status}
-except Exception as e:
-    out = {"first": first, "error": type(e).__name__}
+    if select.select([c.sock], [], [], 0.05)[0]:
+        try:
+            out["idle"] = "eof" if c.sock.recv(1) == b"" else "data"
+        except Exception as e:
+            out["idle"] = type(e).__name__
+        break
+if "idle" not in out:
+    try:
+        c.request("GET", "/")
+        out["second"] = c.getresponse().status
+    except Exception as e:
+        out["error"] = type(e).__name__
 print(json.dumps(out))
 PY
 long_pid=$!
@@ -143,17 +152,21 @@ ms=$(wait_state ghost 198.18.1.99 down 10) || ms=never
 expect "icmp check on an unreachable address marks DOWN" "state $(state ghost 198.18.1.99)" [ "$ms" != never ]
 expect "icmp check on a live backend stays up" "state $(state ghost 198.18.1.13)" [ "$(state ghost 198.18.1.13)" = up ]
 
-# Reset policy: the established connection is ended when its backend goes DOWN.
+# Reset policy: the established connection is ended when its backend goes
+# DOWN, while its client sends nothing: the RST comes from the appliance.
+before=$(jget "$(slc_tel /sluice/stats)" .conns_reset)
 ms=$(wait_state resetme 198.18.1.11 down 25) || ms=never
 expect "reset-policy backend went DOWN" "state $(state resetme 198.18.1.11)" [ "$ms" != never ]
-before=$(jget "$(slc_tel /sluice/stats)" .conns_reset)
+for _ in $(seq 1 50); do kill -0 $long_pid 2>/dev/null || break; sleep 0.1; done
 touch "$go"
 wait $long_pid
 j=$(cat "$IT_TMP/long.json")
-expect "its established connection was reset" "$j" \
-	[ "$(jget "$j" -c '[.first, .error]')" = '[200,"ConnectionResetError"]' ]
+expect "its idle client was reset, without sending" "$j" \
+	[ "$(jget "$j" -c '[.first, .idle]')" = '[200,"ConnectionResetError"]' ]
 after=$(jget "$(slc_tel /sluice/stats)" .conns_reset)
 expect "reset counted" "conns_reset $before -> $after" [ "$after" -gt "$before" ]
+sent=$(jget "$(slc_tel /sluice/stats)" .resets_sent)
+expect "the RST counted as sent" "resets_sent $sent" [ "$sent" -ge 1 ]
 
 it_sluice_stop "health run"
 it_done

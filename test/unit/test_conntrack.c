@@ -261,6 +261,7 @@ unit_register(void)
 		{ "tcp_close_reply_first", test_tcp_close_reply_first },
 		{ "tcp_rst", test_tcp_rst },
 		{ "tcp_port_reuse", test_tcp_port_reuse },
+		{ "tcp sequence marks for RSTs", test_tcp_seq_mark },
 		{ "udp_update", test_udp_update },
 		{ "expire_states", test_expire_states },
 		{ "expire_wraparound", test_expire_wraparound },

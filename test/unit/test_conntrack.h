@@ -83,6 +83,7 @@ void test_tcp_close_orig_first(void);
 void test_tcp_close_reply_first(void);
 void test_tcp_rst(void);
 void test_tcp_port_reuse(void);
+void test_tcp_seq_mark(void);
 void test_udp_update(void);
 void test_expire_states(void);
 void test_expire_wraparound(void);

@@ -174,6 +174,67 @@ test_tcp_port_reuse(void)
 	free(t);
 }
 
+/*
+ * The sequence mark each direction's RSTs are judged by: set by the SYN
+ * that opens, moved forward only by steps a sender can make, reset by a
+ * SYN that reopens (port reuse), never by one the state machine ignored.
+ */
+void
+test_tcp_seq_mark(void)
+{
+	struct ct_table *t = table_new(16, 0, NULL);
+	struct ct_conn *c = tcp_conn(t, 1, 0);
+
+	/* Nothing seen: believed, as before tracking. */
+	CU_ASSERT_EQUAL(ct_rst_check(t, c, CT_DIR_ORIG, 0x12345678u), CT_RST_EXACT);
+	ct_tcp_seen(t, c, CT_DIR_ORIG, RTE_TCP_SYN_FLAG, 1001);
+	CU_ASSERT_EQUAL(ct_tcp_end(t, c, CT_DIR_ORIG), 1001);
+	CU_ASSERT_EQUAL(ct_rst_check(t, c, CT_DIR_ORIG, 1001), CT_RST_EXACT);
+	CU_ASSERT_EQUAL(ct_rst_check(t, c, CT_DIR_ORIG, 1000), CT_RST_WINDOW);
+	CU_ASSERT_EQUAL(ct_rst_check(t, c, CT_DIR_ORIG, 1001 + CT_RST_SLACK), CT_RST_WINDOW);
+	CU_ASSERT_EQUAL(ct_rst_check(t, c, CT_DIR_ORIG, 1001 + CT_RST_SLACK + 1), CT_RST_BLIND);
+	CU_ASSERT_EQUAL(ct_rst_check(t, c, CT_DIR_ORIG, 1001 - CT_RST_SLACK), CT_RST_WINDOW);
+	CU_ASSERT_EQUAL(ct_rst_check(t, c, CT_DIR_ORIG, 1001 - CT_RST_SLACK - 1), CT_RST_BLIND);
+	CU_ASSERT_EQUAL(ct_rst_check(t, c, CT_DIR_REPLY, 7), CT_RST_EXACT);
+
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 1, CT_SYN_SENT, CT_SYN_RECV);
+	ct_tcp_seen(t, c, CT_DIR_REPLY, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0xfffffff0u);
+	CU_ASSERT_EQUAL(ct_tcp_end(t, c, CT_DIR_REPLY), 0xfffffff0u);
+	/* Forward across the 32-bit wrap; a retransmission does not go back. */
+	ct_tcp_seen(t, c, CT_DIR_REPLY, RTE_TCP_ACK_FLAG, 0x10);
+	CU_ASSERT_EQUAL(ct_tcp_end(t, c, CT_DIR_REPLY), 0x10);
+	ct_tcp_seen(t, c, CT_DIR_REPLY, RTE_TCP_ACK_FLAG, 0xfffffff8u);
+	CU_ASSERT_EQUAL(ct_tcp_end(t, c, CT_DIR_REPLY), 0x10);
+	/* A segment far ahead (forged) does not move it. */
+	ct_tcp_seen(t, c, CT_DIR_REPLY, RTE_TCP_ACK_FLAG, 0x10 + CT_RST_SLACK + 1);
+	CU_ASSERT_EQUAL(ct_tcp_end(t, c, CT_DIR_REPLY), 0x10);
+	ct_tcp_seen(t, c, CT_DIR_REPLY, RTE_TCP_ACK_FLAG, 0x10 + CT_RST_SLACK);
+	CU_ASSERT_EQUAL(ct_tcp_end(t, c, CT_DIR_REPLY), 0x10 + CT_RST_SLACK);
+
+	/* A SYN in ESTABLISHED changes no state: judged as any segment. */
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_ACK_FLAG, 2, CT_SYN_RECV, CT_ESTABLISHED);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_SYN_FLAG, 3, CT_ESTABLISHED, CT_ESTABLISHED);
+	ct_tcp_seen(t, c, CT_DIR_ORIG, RTE_TCP_SYN_FLAG, 0x80000000u);
+	CU_ASSERT_EQUAL(ct_tcp_end(t, c, CT_DIR_ORIG), 1001);
+	CU_ASSERT_EQUAL(ct_tcp_end(t, c, CT_DIR_REPLY), 0x10 + CT_RST_SLACK);
+
+	/* Reopened after TIME_WAIT: a new ISN, the reply side unknown again. */
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, 4, CT_ESTABLISHED, CT_FIN_WAIT);
+	STEP(t, c, CT_DIR_REPLY, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, 5, CT_FIN_WAIT, CT_TIME_WAIT);
+	STEP(t, c, CT_DIR_ORIG, RTE_TCP_SYN_FLAG, 6, CT_TIME_WAIT, CT_SYN_SENT);
+	ct_tcp_seen(t, c, CT_DIR_ORIG, RTE_TCP_SYN_FLAG, 0x80000000u);
+	CU_ASSERT_EQUAL(ct_tcp_end(t, c, CT_DIR_ORIG), 0x80000000u);
+	CU_ASSERT_EQUAL(ct_tcp_end(t, c, CT_DIR_REPLY), 0);
+
+	/* A new entry in a reused slot starts with no marks. */
+	ct_delete(t, c);
+	c = tcp_conn(t, 2, 10);
+	CU_ASSERT_EQUAL(ct_tcp_end(t, c, CT_DIR_ORIG), 0);
+	CU_ASSERT_EQUAL(ct_tcp_end(t, c, CT_DIR_REPLY), 0);
+	CU_ASSERT_EQUAL(check_table(t), 0);
+	free(t);
+}
+
 void
 test_udp_update(void)
 {

@@ -89,7 +89,8 @@ check_ipv4_meta(const struct pkt_meta *m, const struct pb_spec *s)
 	CU_ASSERT_EQUAL(m->icmp_type, s->proto == 1 ? s->icmp_type : 0);
 	CU_ASSERT_EQUAL(m->arp_op, 0);
 	CU_ASSERT_EQUAL(m->ttl, s->ttl);
-	CU_ASSERT_EQUAL(m->pad, 0);
+	CU_ASSERT_EQUAL(m->tcp_seq, s->proto == 6 ? s->tcp_seq : 0);
+	CU_ASSERT_EQUAL(m->tcp_hlen, s->proto == 6 ? l4_hdr_len(s) : 0);
 }
 
 void

@@ -23,6 +23,9 @@ test_tcp(void)
 	s.payload_len = 1400;
 	s.tcp_flags = 0x11;
 	check_good_ipv4(&s);
+	/* The sequence number, every byte distinct, in host order. */
+	s.tcp_seq = 0xfedcba98u;
+	check_good_ipv4(&s);
 }
 
 void

@@ -30,8 +30,10 @@
 #include "dataplane/app.h"
 #include "dataplane/conntrack.h"
 #include "dataplane/neigh.h"
+#include "dataplane/pkt.h"
 #include "dataplane/sync_rec.h"
 #include "dataplane/worker.h"
+#include "dataplane/xlate.h"
 #include "inproc.h"
 #include "test/lib/pktbuild.h"
 #include "unit.h"
@@ -820,6 +822,168 @@ test_ttl_drop_changes_nothing(void)
 }
 
 /*
+ * An RST closes a connection only with its sender's exact sequence number
+ * (the end of what that side has sent). One near it is forwarded with the
+ * state unchanged, for the endpoint to judge; a blind one, from either
+ * side, is dropped. Without the check, the first blind RST closed the
+ * connection.
+ */
+static void
+test_blind_rst_refused(void)
+{
+	uint64_t tx;
+	struct ct_conn *c;
+	struct pb_spec s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	s.tcp_seq = 1000;
+	pass(SIDE_CLIENT, &s, 1);
+	from_backend(&s, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	s.tcp_seq = 5000;
+	pass(SIDE_BACKEND, &s, 1);
+	from_client(&s, IP_VIP1, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG);
+	s.tcp_seq = 1001;
+	s.payload_len = 100;
+	pass(SIDE_CLIENT, &s, 1);
+	c = conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(c->state, CT_ESTABLISHED);
+	ASSERT_COUNTS(1, 3, 0);
+
+	from_client(&s, IP_VIP1, RTE_TCP_RST_FLAG);
+	s.tcp_seq = 0x80001101u;
+	pass(SIDE_CLIENT, &s, 1);
+	from_backend(&s, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
+	s.tcp_seq = 5001u + 2 * CT_RST_SLACK;
+	pass(SIDE_BACKEND, &s, 1);
+	CU_ASSERT_EQUAL(c->state, CT_ESTABLISHED);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_RST_OUT_OF_WINDOW], 2);
+	ASSERT_COUNTS(1, 3, 2);
+
+	/* Near but not exact: passed on, nothing closed. */
+	from_client(&s, IP_VIP1, RTE_TCP_RST_FLAG);
+	s.tcp_seq = 1050;
+	pass(SIDE_CLIENT, &s, 1);
+	CU_ASSERT_EQUAL(c->state, CT_ESTABLISHED);
+	CU_ASSERT_EQUAL(w->stats.rst_unconfirmed, 1);
+	ASSERT_COUNTS(1, 4, 2);
+
+	/* The backend's own reset carries its SND.NXT: the connection closes. */
+	from_backend(&s, RTE_TCP_RST_FLAG);
+	s.tcp_seq = 5001;
+	tx = w->stats.tx_packets;
+	pass(SIDE_BACKEND, &s, 1);
+	CU_ASSERT_EQUAL(w->stats.tx_packets, tx + 1);
+	CU_ASSERT_EQUAL(c->state, CT_CLOSE);
+	assert_mbufs_home();
+}
+
+/*
+ * A backend goes DOWN under policy reset (a new snapshot saying so): its
+ * connections are ended at the next pass, not when each next sends. The
+ * TCP client gets an RST from the VIP at the end of what the backend sent
+ * (its RCV.NXT); the entry waits in CLOSE so the client's next segment
+ * gets wk_reset's RST; a UDP flow is forgotten. A connection of a backend
+ * still up is untouched, and a second publication sends nothing again.
+ * Without the walk nothing is sent until the client sends.
+ */
+static void
+test_reset_policy_acts(void)
+{
+	struct snapshot *snap = (struct snapshot *)app.snap;
+	struct ct_conn *c, *u;
+	struct pkt_meta meta;
+	struct rte_mbuf *out;
+	struct pb_spec s;
+	uint8_t copy[PB_MAX_FRAME];
+	uint32_t id, len;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	s.tcp_seq = 1000;
+	pass(SIDE_CLIENT, &s, 1);
+	from_backend(&s, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	s.tcp_seq = 5000;
+	pass(SIDE_BACKEND, &s, 1);
+	from_client(&s, IP_VIP1, RTE_TCP_ACK_FLAG);
+	s.tcp_seq = 1001;
+	pass(SIDE_CLIENT, &s, 1);
+	from_backend(&s, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG);
+	s.tcp_seq = 5001;
+	s.payload_len = 200;
+	pass(SIDE_BACKEND, &s, 1);
+	pb_default(&s, IPPROTO_UDP);
+	memcpy(s.dst_mac, app.ports[SIDE_CLIENT].mac.addr_bytes, 6);
+	memcpy(s.src_mac, gw_mac, 6);
+	s.src_ip = IP_CLIENT;
+	s.src_port = CLIENT_PORT;
+	s.dst_ip = IP_VIP1;
+	s.dst_port = 53;
+	pass(SIDE_CLIENT, &s, 1);
+	c = conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT);
+	u = conn_of(IPPROTO_UDP, IP_VIP1, 53);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(u);
+	CU_ASSERT_EQUAL_FATAL(c->state, CT_ESTABLISHED);
+	ASSERT_COUNTS(2, 5, 0);
+
+	/* Another backend id DOWN: nothing of ours moves. */
+	id = RTE_MAX(c->backend_id, u->backend_id) + 1u;
+	snap->reset_ids[id >> 6] |= 1ull << (id & 63);
+	snap->any_reset = 1;
+	snap->gen++;
+	worker_pass_begin(w);
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(w->stats.resets_sent, 0);
+	CU_ASSERT_EQUAL(c->state, CT_ESTABLISHED);
+
+	snap->reset_ids[c->backend_id >> 6] |= 1ull << (c->backend_id & 63);
+	snap->reset_ids[u->backend_id >> 6] |= 1ull << (u->backend_id & 63);
+	snap->gen++;
+	worker_pass_begin(w);
+	CU_ASSERT_EQUAL_FATAL(w->tx[SIDE_CLIENT].n, 1);
+	out = w->tx[SIDE_CLIENT].m[0];
+	len = rte_pktmbuf_data_len(out);
+	CU_ASSERT_EQUAL_FATAL(pkt_parse(rte_pktmbuf_mtod(out, uint8_t *), len,
+					PKT_PARSE_VERIFY_IP_CSUM, &meta), PKT_KIND_IPV4);
+	CU_ASSERT_EQUAL(meta.src_ip, htonl(IP_VIP1));
+	CU_ASSERT_EQUAL(meta.dst_ip, htonl(IP_CLIENT));
+	CU_ASSERT_EQUAL(meta.src_port, htons(VIP_PORT));
+	CU_ASSERT_EQUAL(meta.dst_port, htons(CLIENT_PORT));
+	CU_ASSERT_EQUAL(meta.tcp_flags, RTE_TCP_RST_FLAG);
+	CU_ASSERT_EQUAL(meta.tcp_seq, 5201);
+	CU_ASSERT_EQUAL(memcmp(rte_pktmbuf_mtod(out, uint8_t *), gw_mac, 6), 0);
+	/* The TCP checksum as a full recomputation writes it. */
+	memcpy(copy, rte_pktmbuf_mtod(out, uint8_t *), len);
+	xlate_csum_full(copy, &meta);
+	CU_ASSERT_EQUAL(memcmp(copy, rte_pktmbuf_mtod(out, uint8_t *), len), 0);
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(w->stats.resets_sent, 1);
+	CU_ASSERT_EQUAL(w->stats.conns_reset, 2);
+	CU_ASSERT_EQUAL(c->state, CT_CLOSE);
+	CU_ASSERT_PTR_NULL(conn_of(IPPROTO_UDP, IP_VIP1, 53));
+
+	/* Published again: already closed, nothing sent twice. */
+	snap->gen++;
+	worker_pass_begin(w);
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(w->stats.resets_sent, 1);
+	/* The client's next segment is answered with wk_reset's RST. */
+	from_client(&s, IP_VIP1, RTE_TCP_ACK_FLAG);
+	s.tcp_seq = 1001;
+	s.tcp_ack = 5201;
+	pass(SIDE_CLIENT, &s, 1);
+	CU_ASSERT_EQUAL(w->stats.conns_reset, 3);
+	CU_ASSERT_PTR_NULL(conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT));
+
+	memset(snap->reset_ids, 0, sizeof(snap->reset_ids));
+	snap->any_reset = 0;
+	snap->gen++;
+	assert_mbufs_home();
+}
+
+/*
  * ARP that would poison the neighbour table: a broadcast or zero sender
  * MAC, a sender claiming the subnet's broadcast address, a sender
  * claiming a VIP or a port address. None is answered or learnt (no event
@@ -946,6 +1110,10 @@ unit_register(void)
 		  test_vip_not_held },
 		{ "a packet dropped for its TTL changes no connection, makes none",
 		  test_ttl_drop_changes_nothing },
+		{ "an RST closes only with its sender's exact sequence number; blind ones dropped",
+		  test_blind_rst_refused },
+		{ "policy reset: a backend gone DOWN has its clients reset at once",
+		  test_reset_policy_acts },
 		{ "ARP that would poison the neighbours is refused, counted, not learnt",
 		  test_arp_poison_refused },
 		{ "new connections only from hosts routed back out of their port; no smurf echo",
