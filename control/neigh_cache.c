@@ -61,3 +61,66 @@ nc_add(struct neigh_cache *c, uint32_t ip, uint8_t port, int *forgot_resolved)
 	e->port = port;
 	return e;
 }
+
+enum nc_verdict
+nc_learn(struct ctl_neigh *e, const struct rte_ether_addr *mac, int reply, uint64_t now)
+{
+	int answers = reply && e->requested_ms != 0 && now - e->requested_ms < NC_VERIFY_MS;
+	int same = e->resolved && rte_is_same_ether_addr(&e->mac, mac);
+
+	if (same) {
+		e->updated_ms = now;
+		if (e->verifying && answers) {
+			e->verifying = 0;
+			e->confirmed_ms = now;
+			return NC_CONFIRMED;
+		}
+		return NC_SAME;
+	}
+	if (!e->resolved || !e->wanted) {
+		e->mac = *mac;
+		e->resolved = 1;
+		e->updated_ms = now;
+		e->verifying = 0;
+		return NC_LEARNT;
+	}
+	/* One verification per address: a later claimant replaces the first
+	 * only by answering us (a frame sent unasked, as a gratuitous one is,
+	 * proves nothing and does not shorten the wait). */
+	if (e->verifying) {
+		if (answers) {
+			e->claim_mac = *mac;
+			e->claim_answered = 1;
+		}
+		return NC_HELD;
+	}
+	if (e->confirmed_ms != 0 && now - e->confirmed_ms < NC_HOLD_MS)
+		return NC_REFUSED;
+	e->claim_mac = *mac;
+	e->claim_answered = (uint8_t)answers;
+	e->verifying = 1;
+	e->probes = 0;
+	e->verify_ms = now;
+	return NC_VERIFY;
+}
+
+enum nc_step
+nc_verify_step(struct ctl_neigh *e, uint64_t now)
+{
+	if (!e->verifying)
+		return NC_WAIT;
+	if (now - e->verify_ms >= NC_VERIFY_MS) {
+		e->verifying = 0;
+		if (!e->claim_answered)
+			return NC_UNANSWERED;
+		e->mac = e->claim_mac;
+		e->updated_ms = now;
+		return NC_MOVED;
+	}
+	if (e->probes < NC_PROBES &&
+	    now - e->verify_ms >= (uint64_t)e->probes * NC_VERIFY_MS / NC_PROBES) {
+		e->probes++;
+		return NC_PROBE;
+	}
+	return NC_WAIT;
+}
