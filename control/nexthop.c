@@ -46,6 +46,9 @@
  * retry period is stale (the retry asks again) and is dropped. */
 #define CTL_ARP_HOLD 16
 #define CTL_ARP_HOLD_MS CTL_ARP_RETRY_MS
+/* A poisoner can repeat its claims as fast as it likes: one line a second
+ * says so, the counters say how often. */
+#define CTL_CONFLICT_LOG_MS 1000
 
 struct ctl_held_arp {
 	struct rte_mbuf *m;
@@ -63,6 +66,8 @@ struct nh_state {
 	uint64_t link_up_ms[SL_MAX_PORTS]; /* when each last came up */
 	struct ctl_held_arp held[SL_MAX_PORTS][CTL_ARP_HOLD]; /* oldest first */
 	uint8_t n_held[SL_MAX_PORTS];
+	uint64_t conflict_log_ms;
+	uint32_t conflicts_unlogged;
 };
 
 static struct nh_state *nhs;
@@ -245,6 +250,79 @@ arp_retry_ms(uint8_t port, uint64_t now)
 	return CTL_ARP_RETRY_MS;
 }
 
+/* A claim to n's address refused: counted, and said at most once a second. */
+static void
+conflict_refused(struct sl_app *app, const struct ctl_neigh *n, const struct rte_ether_addr *claim,
+		 const char *why, uint64_t now)
+{
+	char b[INET_ADDRSTRLEN];
+
+	sl_ctl_add(&app->neigh_conflicts, 1);
+	if (nhs->conflict_log_ms != 0 && now - nhs->conflict_log_ms < CTL_CONFLICT_LOG_MS) {
+		nhs->conflicts_unlogged++;
+		return;
+	}
+	SL_LOG(WARNING, ctl, "neighbour %s on port %s: claim by " RTE_ETHER_ADDR_PRT_FMT
+	       " refused, kept at " RTE_ETHER_ADDR_PRT_FMT " (%s); %u more since",
+	       cfg_ip_str(n->ip, b), app->cfg->ports[n->port].name, RTE_ETHER_ADDR_BYTES(claim),
+	       RTE_ETHER_ADDR_BYTES(&n->mac), why, nhs->conflicts_unlogged);
+	nhs->conflict_log_ms = now;
+	nhs->conflicts_unlogged = 0;
+}
+
+/* The verification of n's claim, one step (neigh_cache.h). */
+static void
+verify_step(struct sl_app *app, struct ctl_neigh *n, uint64_t now)
+{
+	struct rte_ether_addr old = n->mac;
+	char b[INET_ADDRSTRLEN];
+
+	switch (nc_verify_step(n, now)) {
+	case NC_PROBE:
+		if (nhs->link_up[n->port])
+			neigh_request(app, n, now);
+		break;
+	case NC_MOVED:
+		nhs->neigh_dirty = 1;
+		sl_ctl_add(&app->neigh_moves, 1);
+		SL_LOG(NOTICE, ctl, "neighbour %s on port %s moved from " RTE_ETHER_ADDR_PRT_FMT
+		       " to " RTE_ETHER_ADDR_PRT_FMT " (the old MAC silent for %u ms, the new one answered)",
+		       cfg_ip_str(n->ip, b), app->cfg->ports[n->port].name,
+		       RTE_ETHER_ADDR_BYTES(&old), RTE_ETHER_ADDR_BYTES(&n->mac), NC_VERIFY_MS);
+		break;
+	case NC_UNANSWERED:
+		conflict_refused(app, n, &n->claim_mac, "neither answered", now);
+		break;
+	case NC_WAIT:
+		break;
+	}
+}
+
+/* News that n is at mac: a wanted, resolved next hop is verified before it
+ * moves (neigh_cache.h); the rest learn at once. */
+static void
+neigh_learn(struct sl_app *app, struct ctl_neigh *n, const struct rte_ether_addr *mac,
+	    int reply, uint64_t now)
+{
+	switch (nc_learn(n, mac, reply, now)) {
+	case NC_LEARNT:
+		nhs->neigh_dirty = 1;
+		break;
+	case NC_VERIFY:
+		verify_step(app, n, now);
+		break;
+	case NC_REFUSED:
+		conflict_refused(app, n, mac, "it answered just now", now);
+		break;
+	case NC_CONFIRMED:
+		conflict_refused(app, n, &n->claim_mac, "it answered", now);
+		break;
+	case NC_SAME:
+	case NC_HELD:
+		break;
+	}
+}
+
 void
 nh_event(struct sl_app *app, const struct sl_event *ev, uint64_t now)
 {
@@ -252,15 +330,10 @@ nh_event(struct sl_app *app, const struct sl_event *ev, uint64_t now)
 
 	if (ev->port >= app->n_ports)
 		return;
-	if (ev->type == SL_EV_NEIGH_LEARN) {
+	if (ev->type == SL_EV_NEIGH_LEARN || ev->type == SL_EV_NEIGH_REPLY) {
 		n = neigh_add(ev->ip, ev->port);
-		if (n == NULL)
-			return;
-		if (!n->resolved || !rte_is_same_ether_addr(&n->mac, &ev->mac))
-			nhs->neigh_dirty = 1;
-		n->mac = ev->mac;
-		n->resolved = 1;
-		n->updated_ms = now;
+		if (n != NULL)
+			neigh_learn(app, n, &ev->mac, ev->type == SL_EV_NEIGH_REPLY, now);
 	} else if (ev->type == SL_EV_NEIGH_MISS) {
 		n = neigh_add(ev->ip, ev->port);
 		if (n == NULL || n->resolved || !nhs->link_up[ev->port])
@@ -325,6 +398,8 @@ neigh_scan(struct sl_app *app, uint64_t now)
 		struct ctl_neigh *n = &nhs->neigh[i];
 		uint64_t period = n->resolved ? CTL_ARP_REFRESH_MS : arp_retry_ms(n->port, now);
 
+		if (n->verifying)
+			verify_step(app, n, now);
 		/* Next hops not wanted are asked for only while traffic needs
 		 * them (miss events), so one nobody answers ages out of the
 		 * cache instead of being asked for forever. */

@@ -55,6 +55,7 @@ struct sl_load {
 enum sl_event_type {
 	SL_EV_NEIGH_LEARN = 1,       /* ip is at mac on port */
 	SL_EV_NEIGH_MISS = 2,        /* please resolve ip on port */
+	SL_EV_NEIGH_REPLY = 3,       /* ip answered an ARP request of ours from mac */
 };
 
 struct sl_event {

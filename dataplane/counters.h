@@ -52,6 +52,10 @@
 	  "ARP requests for next hops, sent") \
 	X(arp_requests_dropped, "sluice_arp_requests_total", "result=\"dropped\"", \
 	  "the same, dropped: no TX room within a retry period") \
+	X(neigh_conflicts, "sluice_neigh_conflicts_total", "result=\"refused\"", \
+	  "another MAC's claim to a wanted next hop, refused: its MAC answered, or neither did") \
+	X(neigh_moves, "sluice_neigh_conflicts_total", "result=\"moved\"", \
+	  "the same, followed: its MAC silent for a second, the claimant answered") \
 	X(exc_to_kernel, "sluice_exception_packets_total", "path=\"to_kernel\"", \
 	  "exception path: workers -> kernel") \
 	X(exc_to_port, "sluice_exception_packets_total", "path=\"to_port\"", \
@@ -76,6 +80,8 @@
 #define SL_CTL_FAMILIES(X) \
 	X("sluice_arp_requests_total", \
 	  "ARP requests for next hops: sent, or dropped for want of room.") \
+	X("sluice_neigh_conflicts_total", \
+	  "Claims to a wanted next hop's address by another MAC: refused, or followed after a verification.") \
 	X("sluice_exception_packets_total", \
 	  "Kernel exception path: to the kernel, from it to the ports, dropped.") \
 	X("sluice_sync_messages_total", \

@@ -198,14 +198,19 @@ wk_arp(struct worker *w, struct rte_mbuf *m, uint8_t in_port,
 		wk_drop(w, m, SL_DROP_ARP_LOCAL_SENDER);
 		return;
 	}
-	/* Learn senders on our own subnets only: one truth, no spoofed routes. */
+	local = snap_find_local(w->snap, meta->dst_ip);
+	/* Learn senders on our own subnets only: one truth, no spoofed routes.
+	 * A reply to the port's address goes up even when nothing is new: a
+	 * next hop's old MAC answering is what refuses another's claim to it
+	 * (control/neigh_cache.h). */
 	if (meta->src_ip != 0 && snap_route(w->snap, meta->src_ip, &rport, &nh) == 0 &&
 	    rport == in_port && nh == meta->src_ip) {
 		known = neigh_lookup(w->neigh, in_port, meta->src_ip);
-		if (known == NULL || !rte_is_same_ether_addr(known, &sha))
+		if (meta->arp_op == 2 && wk_is_port_addr(local, in_port))
+			wk_event(w, SL_EV_NEIGH_REPLY, in_port, meta->src_ip, &sha);
+		else if (known == NULL || !rte_is_same_ether_addr(known, &sha))
 			wk_event(w, SL_EV_NEIGH_LEARN, in_port, meta->src_ip, &sha);
 	}
-	local = snap_find_local(w->snap, meta->dst_ip);
 	if (meta->arp_op == 1 && snap_local_answered(local) && local->arp_port == in_port &&
 	    xlate_arp_reply(frame, meta, w->app->ports[in_port].mac.addr_bytes) == 0) {
 		w->stats.arp_replies++;

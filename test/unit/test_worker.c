@@ -1027,6 +1027,38 @@ test_arp_poison_refused(void)
 }
 
 /*
+ * The gateway's known MAC: another ARP frame from it is no news (no event),
+ * but its reply to the port's address goes up as one (SL_EV_NEIGH_REPLY):
+ * the control lcore refuses another MAC's claim by it.
+ */
+static void
+test_arp_reply_to_us_reported(void)
+{
+	struct pb_arp_spec a;
+	struct sl_event ev;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_EQUAL_FATAL(rte_ring_count(w->events), 0);
+	pb_arp_default(&a);
+	memcpy(a.src_mac, gw_mac, 6);
+	memcpy(a.sha, gw_mac, 6);
+	a.spa = IP_GW;
+	a.op = 1;
+	a.tpa = IP_VIP1;
+	arp_pass(SIDE_CLIENT, &a);
+	CU_ASSERT_EQUAL(rte_ring_count(w->events), 0);
+	a.op = 2;
+	a.tpa = 0xc6120001u;            /* the client port's own address */
+	arp_pass(SIDE_CLIENT, &a);
+	CU_ASSERT_EQUAL_FATAL(rte_ring_count(w->events), 1);
+	CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue_elem(w->events, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(ev.type, SL_EV_NEIGH_REPLY);
+	CU_ASSERT_EQUAL(ev.ip, htonl(IP_GW));
+	CU_ASSERT_EQUAL(memcmp(ev.mac.addr_bytes, gw_mac, 6), 0);
+	assert_mbufs_home();
+}
+
+/*
  * New connections only from hosts routed back out of their port: a SYN
  * from a backend's address arriving on the client side, and one from the
  * client subnet's broadcast address, make none; a ping from that
@@ -1116,6 +1148,8 @@ unit_register(void)
 		  test_reset_policy_acts },
 		{ "ARP that would poison the neighbours is refused, counted, not learnt",
 		  test_arp_poison_refused },
+		{ "an ARP reply to the port's address is reported, its MAC known or not",
+		  test_arp_reply_to_us_reported },
 		{ "new connections only from hosts routed back out of their port; no smurf echo",
 		  test_new_source_checked },
 		{ "a frame to another host's MAC is dropped unread", test_other_mac_dropped },
