@@ -216,34 +216,45 @@ kernel_to_port(struct sl_app *app, uint32_t p)
 	sl_ctl_add(&app->exc_dropped, (uint64_t)(n - sent));
 }
 
-/* Workers -> kernel. */
+/* Workers -> kernel: up to max packets of ring r. */
 static void
-worker_to_kernel(struct sl_app *app, uint32_t w)
+worker_to_kernel(struct sl_app *app, uint32_t w, struct rte_ring *r, unsigned int max)
 {
 	struct rte_mbuf *m[EXC_BURST];
-	unsigned int n, i;
+	unsigned int n, i, done = 0;
 
-	n = rte_ring_sc_dequeue_burst(app->workers[w]->exc, (void **)m, EXC_BURST, NULL);
-	for (i = 0; i < n; i++) {
-		uint8_t p = app->workers[w]->port_index[m[i]->port];
-		struct sl_port *sp = &app->ports[p];
+	do {
+		n = rte_ring_sc_dequeue_burst(r, (void **)m, RTE_MIN(max - done, (unsigned int)EXC_BURST), NULL);
+		for (i = 0; i < n; i++) {
+			uint8_t p = app->workers[w]->port_index[m[i]->port];
+			struct sl_port *sp = &app->ports[p];
 
-		if (!sp->has_tap || rte_eth_tx_burst(sp->tap_port_id, 0, &m[i], 1) != 1) {
-			rte_pktmbuf_free(m[i]);
-			sl_ctl_add(&app->exc_dropped, 1);
-		} else {
-			sl_ctl_add(&app->exc_to_kernel, 1);
+			if (!sp->has_tap || rte_eth_tx_burst(sp->tap_port_id, 0, &m[i], 1) != 1) {
+				rte_pktmbuf_free(m[i]);
+				sl_ctl_add(&app->exc_dropped, 1);
+			} else {
+				sl_ctl_add(&app->exc_to_kernel, 1);
+			}
 		}
-	}
+		done += n;
+	} while (n == (unsigned int)EXC_BURST && done < max);
 }
 
+/*
+ * Every worker's priority ring is emptied before any bulk one is touched,
+ * and bulk takes one burst per worker a pass: however much a flood queued,
+ * the control lcore's own packets wait behind EXC_BURST writes per worker
+ * at most, and its other duties (health checks, sync) keep their turn.
+ */
 void
 exc_poll(struct sl_app *app)
 {
 	uint32_t i;
 
 	for (i = 0; i < app->n_workers; i++)
-		worker_to_kernel(app, i);
+		worker_to_kernel(app, i, app->workers[i]->exc_prio, SL_EVENT_RING_SIZE);
+	for (i = 0; i < app->n_workers; i++)
+		worker_to_kernel(app, i, app->workers[i]->exc, EXC_BURST);
 	for (i = 0; i < app->n_ports; i++)
 		if (app->ports[i].has_tap)
 			kernel_to_port(app, i);

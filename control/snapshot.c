@@ -282,6 +282,35 @@ add_local(struct snapshot *s, const struct cfg *c, uint32_t ip, uint8_t kind,
 		s->locals[i].laddr_idx = laddr_idx;
 }
 
+static void
+peer_put(struct snapshot *s, uint32_t ip)
+{
+	uint32_t i = snap_svc_hash(ip, 0, 0) & s->peer_mask;
+
+	while (s->peers[i] != 0 && s->peers[i] != ip)
+		i = (i + 1) & s->peer_mask;
+	s->peers[i] = ip;
+}
+
+static int
+build_peers(struct snapshot *s, const struct cfg *c, char *err, size_t errlen)
+{
+	uint32_t i, j;
+
+	s->peer_mask = pow2_at_least((s->n_backends + c->sync.n_peers) * 2 + 2) - 1;
+	s->peers = calloc(s->peer_mask + 1, sizeof(*s->peers));
+	if (s->peers == NULL) {
+		snprintf(err, errlen, "out of memory for peer addresses");
+		return -1;
+	}
+	for (i = 0; i < s->n_services; i++)
+		for (j = 0; j < s->services[i].n_backends; j++)
+			peer_put(s, s->services[i].backends[j].ip);
+	for (i = 0; i < c->sync.n_peers; i++)
+		peer_put(s, c->sync.peers[i]);
+	return 0;
+}
+
 static int
 build_locals(struct snapshot *s, const struct cfg *c, char *err, size_t errlen)
 {
@@ -377,6 +406,7 @@ snap_rebuild_health(const struct cfg *c, uint32_t n_workers, uint64_t gen,
 	s->n_workers = n_workers;
 	s->timeouts = c->timeouts;
 	s->sync_mcast = c->sync.mcast;
+	s->sync_port = c->sync.on ? rte_cpu_to_be_16(c->sync.port) : 0;
 	s->lport_min = c->lport_min;
 	range = (uint32_t)c->lport_max - c->lport_min + 1;
 	s->lport_span = (uint16_t)(range / n_workers);
@@ -387,7 +417,7 @@ snap_rebuild_health(const struct cfg *c, uint32_t n_workers, uint64_t gen,
 	}
 	if (build_services(s, c, prev, busy, up, up_arg, err, errlen) != 0)
 		goto fail;
-	if (build_locals(s, c, err, errlen) != 0)
+	if (build_locals(s, c, err, errlen) != 0 || build_peers(s, c, err, errlen) != 0)
 		goto fail;
 	build_routes(s, c);
 	return s;
@@ -451,5 +481,6 @@ snap_free(struct snapshot *s)
 	free(s->services);
 	free(s->svc_index);
 	free(s->locals);
+	free(s->peers);
 	free(s);
 }

@@ -37,6 +37,8 @@
 	X(icmp_echo_replies, "sluice_icmp_echo_replies_total", "Pings answered.") \
 	X(events_lost, NULL, "Events the control lcore's ring had no room for.") \
 	X(to_kernel, NULL, "Packets handed to the kernel exception path.") \
+	X(to_kernel_prio, "sluice_exception_priority_packets_total", \
+	  "Of those, what the control lcore needs (probe replies, ARP, VRRP, sync, BGP).") \
 	X(sync_events, NULL, "Connection changes queued for session sync.") \
 	X(sync_events_lost, "sluice_sync_events_lost_total", \
 	  "Connection changes the session sync ring had no room for.") \

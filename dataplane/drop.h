@@ -50,6 +50,8 @@
 	X(ARP_BAD_SENDER,   "ARP from a broadcast, multicast or zero MAC, or for a network or broadcast address") \
 	X(ARP_LOCAL_SENDER, "ARP claiming one of this appliance's addresses (not learnt)") \
 	X(EXCEPTION_FULL,   "control ring full") \
+	X(EXCEPTION_LIMIT,  "for the kernel, over its source's or the overall rate limit") \
+	X(LOCAL_SRC,        "IPv4 source one of this appliance's addresses, from the wire") \
 	X(VIP_NOT_HELD,     "new connection to a VIP this appliance does not hold (HA)")
 
 enum sl_drop {

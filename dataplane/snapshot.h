@@ -82,6 +82,9 @@ struct snapshot {
 	struct snap_route routes[SL_MAX_PORTS * SL_MAX_PORT_ADDRS];
 	uint32_t gateway;            /* network order, 0 = none */
 	uint32_t sync_mcast;         /* session sync's group, network order: to the kernel */
+	uint16_t sync_port;          /* session sync's UDP port, network order; 0 = off */
+	uint32_t peer_mask;          /* open-addressing set of backend and sync peer addresses */
+	uint32_t *peers;             /* network order, 0 = empty slot */
 	uint8_t gateway_port;
 	uint32_t n_laddrs;
 	uint32_t laddrs[SL_MAX_LADDRS]; /* network order */
@@ -173,6 +176,27 @@ snap_find_service(const struct snapshot *s, uint32_t vip, uint16_t port,
 		if (svc->vip == vip && svc->port == port && svc->proto == proto)
 			return svc;
 		i = (i + 1) & s->svc_mask;
+	}
+}
+
+/*
+ * ip is a backend's or a session sync peer's address: what the control
+ * lcore's probes and sync talk to, so their answers to a port address are
+ * the control lcore's own (the exception path's priority ring).
+ */
+static inline int
+snap_is_peer(const struct snapshot *s, uint32_t ip)
+{
+	uint32_t i = snap_svc_hash(ip, 0, 0) & s->peer_mask;
+
+	if (s->peers == NULL)
+		return 0;
+	for (;;) {
+		if (s->peers[i] == 0)
+			return 0;
+		if (s->peers[i] == ip)
+			return 1;
+		i = (i + 1) & s->peer_mask;
 	}
 }
 

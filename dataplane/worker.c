@@ -153,15 +153,81 @@ wk_learn_source(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *met
 	wk_event(w, SL_EV_NEIGH_LEARN, in_port, nh, &eth->src_addr);
 }
 
-/* Not load-balanced, addressed to the port itself: the kernel's (TAP). */
+static inline void
+wk_bucket_refill(struct wk_bucket *b, uint32_t now, uint32_t rate, uint32_t burst)
+{
+	uint32_t elapsed = now - b->last_ms;
+
+	if (elapsed == 0)
+		return;
+	b->tokens = elapsed >= burst ? burst : RTE_MIN(burst, b->tokens + elapsed * rate);
+	b->last_ms = now;
+}
+
+int
+wk_exc_limit(struct worker *w, uint32_t src_ip, uint32_t now)
+{
+	struct wk_bucket *src = &w->exc_src[sl_mix32(src_ip) % WK_EXC_SOURCES];
+
+	wk_bucket_refill(src, now, WK_EXC_SRC_RATE, WK_EXC_SRC_BURST);
+	wk_bucket_refill(&w->exc_all, now, WK_EXC_ALL_RATE, WK_EXC_ALL_BURST);
+	if (src->tokens == 0 || w->exc_all.tokens == 0)
+		return -1;
+	src->tokens--;
+	w->exc_all.tokens--;
+	return 0;
+}
+
+/*
+ * What the control lcore itself waits for: answers to its health probes
+ * (from a backend), session sync, BGP. ARP replies and VRRP are its own too
+ * (their callers say so). Everything else for the kernel is a guest.
+ */
+static inline int
+wk_exc_priority(const struct worker *w, const struct pkt_meta *meta)
+{
+	if (snap_is_peer(w->snap, meta->src_ip))
+		return 1;
+	if (meta->proto == IPPROTO_UDP)
+		return w->snap->sync_port != 0 && meta->dst_port == w->snap->sync_port;
+	return meta->proto == IPPROTO_TCP &&
+	       (meta->src_port == RTE_BE16(179) || meta->dst_port == RTE_BE16(179));
+}
+
+/*
+ * Not load-balanced, addressed to the port itself: the kernel's (TAP). The
+ * control lcore's own traffic takes the priority ring, which a flood at the
+ * port's address cannot fill; the rest is limited per source and overall,
+ * so a flood costs the kernel and the control lcore a bounded rate.
+ * prio: the caller knows the packet is the control lcore's (ARP, VRRP).
+ */
 static int
-wk_to_kernel(struct worker *w, struct rte_mbuf *m, uint8_t in_port)
+wk_to_kernel(struct worker *w, struct rte_mbuf *m, uint8_t in_port,
+	     const struct pkt_meta *meta, int prio)
 {
 	if (!w->app->ports[in_port].has_tap)
 		return -1;
-	if (rte_ring_sp_enqueue(w->exc, m) != 0) {
-		wk_drop(w, m, SL_DROP_EXCEPTION_FULL);
+	/* No host on the wire sends from our addresses: the kernel would
+	 * answer itself (a SYN-ACK to its own address, a reset). */
+	if (unlikely(snap_find_local(w->snap, meta->src_ip) != NULL)) {
+		wk_drop(w, m, SL_DROP_LOCAL_SRC);
 		return 0;
+	}
+	if (prio || wk_exc_priority(w, meta)) {
+		if (rte_ring_sp_enqueue(w->exc_prio, m) != 0) {
+			wk_drop(w, m, SL_DROP_EXCEPTION_FULL);
+			return 0;
+		}
+		w->stats.to_kernel_prio++;
+	} else {
+		if (wk_exc_limit(w, meta->src_ip, w->now) != 0) {
+			wk_drop(w, m, SL_DROP_EXCEPTION_LIMIT);
+			return 0;
+		}
+		if (rte_ring_sp_enqueue(w->exc, m) != 0) {
+			wk_drop(w, m, SL_DROP_EXCEPTION_FULL);
+			return 0;
+		}
 	}
 	w->stats.to_kernel++;
 	return 0;
@@ -220,7 +286,7 @@ wk_arp(struct worker *w, struct rte_mbuf *m, uint8_t in_port,
 	/* A reply to the port's address may answer the kernel's own request:
 	 * the dataplane has learnt from it, the kernel gets it too. */
 	if (meta->arp_op == 2 && wk_is_port_addr(local, in_port) &&
-	    wk_to_kernel(w, m, in_port) == 0)
+	    wk_to_kernel(w, m, in_port, meta, 1) == 0)
 		return;
 	if (meta->arp_op == 2 || local != NULL) {
 		w->stats.arp_other++;
@@ -249,7 +315,7 @@ wk_icmp(struct worker *w, struct rte_mbuf *m, uint8_t in_port, struct pkt_meta *
 		return;
 	}
 	/* Echo replies and errors for the kernel's sockets (ICMP health checks). */
-	if (wk_is_port_addr(local, in_port) && wk_to_kernel(w, m, in_port) == 0)
+	if (wk_is_port_addr(local, in_port) && wk_to_kernel(w, m, in_port, meta, 0) == 0)
 		return;
 	wk_drop(w, m, SL_DROP_ICMP_UNHANDLED);
 }
@@ -263,7 +329,7 @@ wk_vrrp(struct worker *w, struct rte_mbuf *m, uint8_t in_port, const struct pkt_
 {
 	if ((snap_mcast_for_kernel(w->snap, meta->dst_ip) ||
 	     wk_is_port_addr(snap_find_local(w->snap, meta->dst_ip), in_port)) &&
-	    wk_to_kernel(w, m, in_port) == 0)
+	    wk_to_kernel(w, m, in_port, meta, 1) == 0)
 		return;
 	wk_drop(w, m, SL_DROP_UNSUPP_L4);
 }
@@ -314,6 +380,10 @@ wk_new_source_ok(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *me
 
 	if (unlikely(snap_subnet_edge(w->snap, meta->src_ip))) {
 		wk_drop(w, m, SL_DROP_BCAST_SRC);
+		return 0;
+	}
+	if (unlikely(snap_find_local(w->snap, meta->src_ip) != NULL)) {
+		wk_drop(w, m, SL_DROP_LOCAL_SRC);
 		return 0;
 	}
 	if (unlikely(snap_route(w->snap, meta->src_ip, &rport, &nh) != 0 ||
@@ -552,7 +622,7 @@ wk_l4(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 			return;
 		}
 		if (unlikely(svc == NULL && snap_mcast_for_kernel(w->snap, meta->dst_ip))) {
-			if (wk_to_kernel(w, m, w->port_index[m->port]) != 0)
+			if (wk_to_kernel(w, m, w->port_index[m->port], meta, 0) != 0)
 				wk_drop(w, m, SL_DROP_NOT_FOR_US);
 			return;
 		}
@@ -573,7 +643,7 @@ wk_l4(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 			uint8_t in_port = w->port_index[m->port];
 
 			if (wk_is_port_addr(snap_find_local(w->snap, meta->dst_ip), in_port) &&
-			    wk_to_kernel(w, m, in_port) == 0)
+			    wk_to_kernel(w, m, in_port, meta, 0) == 0)
 				return;
 			wk_drop(w, m, SL_DROP_NOT_FOR_US);
 			return;

@@ -67,6 +67,24 @@ struct wk_neigh_cache {
 	struct rte_ether_addr mac;
 };
 
+/*
+ * What the kernel gets beyond the control lcore's own traffic (the bulk
+ * exception ring) is rate-limited by token buckets: one per source, hashed
+ * (sources that share a slot share its budget; memory stays bounded under
+ * a flood of spoofed sources), and one over all of them. Rates are tokens
+ * per millisecond, per worker; why these figures: docs/reliability.md.
+ */
+#define WK_EXC_SOURCES 256
+#define WK_EXC_SRC_RATE 1           /* 1000 packets/s per source */
+#define WK_EXC_SRC_BURST 64
+#define WK_EXC_ALL_RATE 8           /* 8000 packets/s over all sources */
+#define WK_EXC_ALL_BURST 512
+
+struct wk_bucket {
+	uint32_t tokens;
+	uint32_t last_ms;            /* refilled up to here */
+};
+
 struct wk_txq {
 	uint16_t n;
 	struct rte_mbuf *m[WK_TX_BURST];
@@ -97,6 +115,9 @@ struct worker {
 	struct rte_ring *events;     /* to the control lcore */
 	struct rte_ring *mailbox;    /* from the API thread: struct mail * */
 	struct rte_ring *exc;        /* to the control lcore: packets for the kernel */
+	struct rte_ring *exc_prio;   /* the same, the control lcore's own: drained first */
+	struct wk_bucket exc_all;
+	struct wk_bucket exc_src[WK_EXC_SOURCES];
 	struct mail *job;            /* mail being worked through, its reference held */
 	/* Session sync (worker_sync.c); NULL when it is off. */
 	struct rte_ring *sync_out;   /* to the control lcore: struct sync_rec */
@@ -184,6 +205,13 @@ void worker_pass_end(struct worker *w);
  * (no-op if it has one). Context: main or control lcore, before the
  * snapshot naming idx is published; the worker never sees a half-made pool.
  */
+/*
+ * Exception path (worker.c). wk_exc_limit takes one token of the source's
+ * bucket and of the overall one at ms tick now; 0 when the packet may go,
+ * -1 when either is empty. Exposed for unit tests.
+ */
+int wk_exc_limit(struct worker *w, uint32_t src_ip, uint32_t now);
+
 int worker_lport_pool_init(struct worker *w, uint32_t idx, const struct snapshot *snap);
 
 /* Ports a worker may hand out for FULLNAT: [first, first + count). */

@@ -140,6 +140,14 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 			id, rte_strerror(rte_errno));
 		goto fail;
 	}
+	snprintf(name, sizeof(name), "sl_xp_%u", id);
+	w->exc_prio = rte_ring_create(name, SL_EVENT_RING_SIZE, socket,
+				      RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->exc_prio == NULL) {
+		SL_LOG(ERR, app, "worker %u: cannot create exception ring: %s",
+			id, rte_strerror(rte_errno));
+		goto fail;
+	}
 	snprintf(name, sizeof(name), "sl_mb_%u", id);
 	w->mailbox = rte_ring_create(name, 16, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->mailbox == NULL) {
@@ -200,6 +208,13 @@ worker_destroy(struct worker *w)
 		while (rte_ring_dequeue(w->exc, &m) == 0)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w->exc);
+	}
+	if (w->exc_prio != NULL) {
+		void *m;
+
+		while (rte_ring_dequeue(w->exc_prio, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->exc_prio);
 	}
 	for (i = 0; i < SL_MAX_LADDRS; i++) {
 		rte_free(w->lports[i].ring);

@@ -1120,6 +1120,115 @@ test_other_mac_dropped(void)
 	assert_mbufs_home();
 }
 
+/*
+ * The kernel's share of the traffic. With a TAP on both ports: a backend's
+ * answer to a port address (a health probe's) takes the priority ring, as
+ * BGP does; a guest's packets to the port address take the bulk ring until
+ * their source's bucket is empty, then are dropped and counted; a packet
+ * from one of our own addresses reaches neither ring, nor makes a
+ * connection through a VIP.
+ */
+#define IP_PORT_CLIENT 0xc6120001u  /* 198.18.0.1 */
+#define IP_PORT_BACKEND 0xc6120101u /* 198.18.1.1 */
+
+static unsigned int
+drain_ring(struct rte_ring *r)
+{
+	void *m;
+	unsigned int n = 0;
+
+	while (rte_ring_dequeue(r, &m) == 0) {
+		rte_pktmbuf_free(m);
+		n++;
+	}
+	return n;
+}
+
+static void
+test_exception_classified(void)
+{
+	struct pb_spec s[WK_EXC_SRC_BURST + 8];
+	unsigned int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	app.ports[SIDE_CLIENT].has_tap = 1;
+	app.ports[SIDE_BACKEND].has_tap = 1;
+	tcp_spec(&s[0], SIDE_BACKEND, IP_BACKEND, 8080, IP_PORT_BACKEND, 45000,
+		 RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	tcp_spec(&s[1], SIDE_CLIENT, IP_GW, 179, IP_PORT_CLIENT, 50179, RTE_TCP_ACK_FLAG);
+	pass(SIDE_BACKEND, &s[0], 1);
+	pass(SIDE_CLIENT, &s[1], 1);
+	CU_ASSERT_EQUAL(w->stats.to_kernel_prio, 2);
+	CU_ASSERT_EQUAL(rte_ring_count(w->exc_prio), 2);
+	CU_ASSERT_EQUAL(rte_ring_count(w->exc), 0);
+	/* A guest flooding the port address: one burst's worth, then the limit. */
+	for (i = 0; i < RTE_DIM(s); i++) {
+		pb_default(&s[i], IPPROTO_UDP);
+		memcpy(s[i].dst_mac, app.ports[SIDE_CLIENT].mac.addr_bytes, 6);
+		memcpy(s[i].src_mac, gw_mac, 6);
+		s[i].src_ip = IP_CLIENT;
+		s[i].dst_ip = IP_PORT_CLIENT;
+		s[i].src_port = (uint16_t)(20000 + i);
+		s[i].dst_port = 9;
+	}
+	worker_pass_begin(w);
+	for (i = 0; i < RTE_DIM(s); i += 8)
+		rx_burst(SIDE_CLIENT, &s[i], 8);
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(rte_ring_count(w->exc), WK_EXC_SRC_BURST);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_EXCEPTION_LIMIT], 8);
+	CU_ASSERT_EQUAL(w->stats.to_kernel, 2 + WK_EXC_SRC_BURST);
+	/* Another source still has its own budget. */
+	s[0].src_ip = IP_CLIENT + 1;
+	pass(SIDE_CLIENT, s, 1);
+	CU_ASSERT_EQUAL(rte_ring_count(w->exc), WK_EXC_SRC_BURST + 1);
+	/* Our own addresses as sources: to the port address, and to a VIP. */
+	tcp_spec(&s[0], SIDE_BACKEND, IP_PORT_CLIENT, 45000, IP_PORT_BACKEND, 22,
+		 RTE_TCP_SYN_FLAG);
+	tcp_spec(&s[1], SIDE_BACKEND, IP_PORT_BACKEND, 45001, IP_VIP1, VIP_PORT,
+		 RTE_TCP_SYN_FLAG);
+	tcp_spec(&s[2], SIDE_CLIENT, IP_VIP2, 45002, IP_PORT_CLIENT, 22, RTE_TCP_SYN_FLAG);
+	pass(SIDE_BACKEND, s, 2);
+	pass(SIDE_CLIENT, &s[2], 1);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_LOCAL_SRC], 3);
+	CU_ASSERT_EQUAL(w->stats.conns_created, 0);
+	CU_ASSERT_EQUAL(drain_ring(w->exc_prio), 2);
+	CU_ASSERT_EQUAL(drain_ring(w->exc), WK_EXC_SRC_BURST + 1);
+	app.ports[SIDE_CLIENT].has_tap = 0;
+	app.ports[SIDE_BACKEND].has_tap = 0;
+	assert_mbufs_home();
+}
+
+/*
+ * The limiter: a source's bucket refills at its rate up to its burst;
+ * sources past the overall bucket are refused even with tokens of their
+ * own, and the overall bucket refills too.
+ */
+static void
+test_exception_limiter(void)
+{
+	uint32_t i, ok = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	for (i = 0; i < WK_EXC_SRC_BURST * 2; i++)
+		ok += wk_exc_limit(w, 0x0a000001u, 1000) == 0;
+	CU_ASSERT_EQUAL(ok, WK_EXC_SRC_BURST);
+	CU_ASSERT_EQUAL(wk_exc_limit(w, 0x0a000001u, 1000), -1);
+	/* 3 ms later: three more tokens. */
+	for (i = 0, ok = 0; i < 10; i++)
+		ok += wk_exc_limit(w, 0x0a000001u, 1000 + 3) == 0;
+	CU_ASSERT_EQUAL(ok, 3 * WK_EXC_SRC_RATE);
+	/* Many sources, one packet each: the overall bucket is what stops them. */
+	for (i = 0, ok = 0; i < WK_EXC_ALL_BURST * 2; i++)
+		ok += wk_exc_limit(w, 0x0b000000u + i * 977, 1003) == 0;
+	CU_ASSERT(ok <= WK_EXC_ALL_BURST);
+	CU_ASSERT(ok >= WK_EXC_ALL_BURST - WK_EXC_SRC_BURST - 3);
+	CU_ASSERT_EQUAL(wk_exc_limit(w, 0x0c000001u, 1003), -1);
+	/* A second later every bucket is full again. */
+	CU_ASSERT_EQUAL(wk_exc_limit(w, 0x0a000001u, 2003), 0);
+	CU_ASSERT_EQUAL(wk_exc_limit(w, 0x0c000001u, 2003), 0);
+}
+
 int
 unit_register(void)
 {
@@ -1153,6 +1262,10 @@ unit_register(void)
 		{ "new connections only from hosts routed back out of their port; no smurf echo",
 		  test_new_source_checked },
 		{ "a frame to another host's MAC is dropped unread", test_other_mac_dropped },
+		{ "for the kernel: the control lcore's own first, guests limited, our sources never",
+		  test_exception_classified },
+		{ "the exception limiter: per source, overall, refilled in time",
+		  test_exception_limiter },
 	};
 
 	return unit_add_suite_once("worker", suite_init, suite_cleanup, setup, NULL, tests,
