@@ -38,12 +38,13 @@ prio0=$(stat to_kernel_prio)
 # flood_during NAME MODE SRC DST PORT: flood for FLOOD_S seconds while a
 # client makes new connections through the VIP; both must finish.
 flood_during() {
-	local name=$1 out=$IT_TMP/flood-$1.json r
+	local name=$1 out=$IT_TMP/flood-$1.json r k0
+	k0=$(stat exc_to_kernel)
 	ip netns exec "$SLC_NS_CLI" "$flood" "$2" "$3" "$4" "$5" "$FLOOD_S" >"$out" 2>&1 &
 	local pid=$!
 	r=$(slc_client http --url "$VIP_URL" --count 150 --timeout 2 --budget $((FLOOD_S + 20)))
 	wait $pid
-	echo "  $name flood: $(cat "$out")"
+	echo "  $name flood: $(cat "$out"); written to the kernel: $(($(stat exc_to_kernel) - k0))"
 	check_requests "$name flood: 150 new connections through the VIP" "$r" 150
 	for _ in $(seq 1 40); do [ "$(states)" = "up,up,up" ] && break; sleep 0.05; done
 	expect "$name flood: no backend went DOWN" "$(downs) DOWN transitions: $(grep 'health: web' "$SLC_LOG" | tail -n 3)" \
