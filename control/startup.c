@@ -87,6 +87,7 @@ setup_port(struct sl_app *app, uint32_t idx, const struct cfg *c, uint32_t n_wor
 	if (find_port(cp, &sp->port_id) != 0)
 		return -1;
 	snprintf(sp->name, sizeof(sp->name), "%s", cp->name);
+	sp->vlan = cp->vlan;
 	rc = rte_eth_dev_info_get(sp->port_id, &info);
 	if (rc != 0) {
 		SL_LOG(ERR, app, "port %s: cannot get device info: %s",

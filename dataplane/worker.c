@@ -74,6 +74,10 @@ wk_tx(struct worker *w, uint32_t port, struct rte_mbuf *m)
 {
 	struct wk_txq *q = &w->tx[port];
 
+	if (unlikely(sl_port_tag(&w->app->ports[port], m) != 0)) {
+		wk_drop(w, m, SL_DROP_VLAN_NO_ROOM);
+		return;
+	}
 	q->m[q->n++] = m;
 	if (unlikely(q->n == WK_TX_BURST))
 		wk_tx_flush(w, port);
@@ -636,6 +640,46 @@ wk_prefetch_replies(struct worker *w, const struct pkt_meta *meta,
 	}
 }
 
+/*
+ * The port's 802.1Q rule. An untagged port takes no tagged frame: one would
+ * be balanced and leave another port still tagged (VLAN hopping). A port
+ * with a vlan takes only frames of that VID, and the tag goes before the
+ * frame is read further, so the rest of the path, the kernel's TAP too,
+ * sees it untagged (wk_tx tags what leaves). The tag is in the frame, or
+ * in the mbuf when the driver stripped it (an af_packet kernel may; the
+ * PMD then sets RX_VLAN_STRIPPED, or puts it back in the frame). Drops
+ * and counts, or 1.
+ */
+static inline int
+wk_vlan_rx(struct worker *w, struct rte_mbuf *m, uint8_t in_port, struct pkt_meta *meta)
+{
+	uint16_t vid = w->app->ports[in_port].vlan;
+	int stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
+	enum sl_drop reason;
+
+	if (likely((vid | meta->has_vlan | stripped) == 0))
+		return 1;
+	if (stripped && meta->has_vlan)
+		reason = SL_DROP_VLAN_QINQ;
+	else if (vid == 0)
+		reason = SL_DROP_VLAN_ON_UNTAGGED;
+	else if ((!stripped && !meta->has_vlan) ||
+		 ((stripped ? m->vlan_tci : meta->vlan_tci) & RTE_VLAN_ID_MASK) != vid)
+		reason = SL_DROP_VLAN_WRONG_VID;
+	else
+		goto untag;
+	wk_drop(w, m, reason);
+	return 0;
+untag:
+	if (meta->has_vlan) {
+		(void)rte_vlan_strip(m);
+		meta->l2_len = (uint16_t)(meta->l2_len - sizeof(struct rte_vlan_hdr));
+		meta->has_vlan = 0;
+	}
+	m->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
+	return 1;
+}
+
 /* A unicast destination MAC that is not the port's own. */
 static inline int
 wk_other_mac(const struct worker *w, const struct rte_mbuf *m, uint8_t in_port)
@@ -688,6 +732,10 @@ wk_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, int steered)
 					 &meta[i]);
 			if (unlikely(kind < 0)) {
 				wk_drop(w, m, pkt_parse_reason(kind));
+				pkts[i] = NULL;
+				continue;
+			}
+			if (!steered && unlikely(!wk_vlan_rx(w, m, in_port, &meta[i]))) {
 				pkts[i] = NULL;
 				continue;
 			}

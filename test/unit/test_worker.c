@@ -131,6 +131,8 @@ setup(void)
 {
 	struct wk_params wp;
 
+	app.ports[SIDE_CLIENT].vlan = 0;
+	app.ports[SIDE_BACKEND].vlan = 0;
 	app_worker_params(cfg, &wp);
 	worker_destroy(app.workers[0]);
 	app.workers[0] = worker_create(&app, 0, lcore, &wp, app.snap);
@@ -173,10 +175,12 @@ from_backend(struct pb_spec *s, uint8_t flags)
 
 /*
  * Hand the worker one burst received on `side`, built from specs, within
- * the current pass. The worker consumes every mbuf (sent or freed).
+ * the current pass, with the driver's ol_flags and vlan_tci (a tag it
+ * stripped). The worker consumes every mbuf (sent or freed).
  */
 static void
-rx_burst(enum side side, const struct pb_spec *specs, unsigned int n)
+rx_burst_ol(enum side side, const struct pb_spec *specs, unsigned int n,
+	    uint64_t ol_flags, uint16_t vlan_tci)
 {
 	struct rte_mbuf *m[MAX_RX];
 	uint8_t frame[PB_MAX_FRAME];
@@ -191,9 +195,16 @@ rx_burst(enum side side, const struct pb_spec *specs, unsigned int n)
 		m[i]->data_len = (uint16_t)len;
 		m[i]->pkt_len = len;
 		m[i]->port = app.ports[side].port_id;
-		m[i]->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+		m[i]->ol_flags = ol_flags;
+		m[i]->vlan_tci = vlan_tci;
 	}
 	worker_process(w, m, (uint16_t)n);
+}
+
+static void
+rx_burst(enum side side, const struct pb_spec *specs, unsigned int n)
+{
+	rx_burst_ol(side, specs, n, RTE_MBUF_F_RX_IP_CKSUM_GOOD, 0);
 }
 
 /* One loop pass that receives a single burst. */
@@ -924,6 +935,163 @@ test_other_mac_dropped(void)
 	assert_mbufs_home();
 }
 
+/* A burst of one frame with its 802.1Q tag stripped into the mbuf, as
+ * af_packet's kernel may hand it over, in a pass of its own. */
+#define RX_STRIPPED (RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_VLAN | \
+		     RTE_MBUF_F_RX_VLAN_STRIPPED)
+
+static void
+pass_stripped(enum side side, const struct pb_spec *s, uint16_t tci)
+{
+	worker_pass_begin(w);
+	rx_burst_ol(side, s, 1, RX_STRIPPED, tci);
+	worker_pass_end(w);
+}
+
+/* The next frame in side's TX buffer is exactly the one s builds. */
+static void
+assert_tx_is(enum side side, uint16_t i, const struct pb_spec *s)
+{
+	uint8_t frame[PB_MAX_FRAME];
+	uint32_t len = pb_ipv4(frame, s);
+	struct rte_mbuf *out;
+
+	CU_ASSERT_FATAL(w->tx[side].n > i);
+	out = w->tx[side].m[i];
+	CU_ASSERT_EQUAL(rte_pktmbuf_pkt_len(out), len);
+	CU_ASSERT_EQUAL(rte_pktmbuf_data_len(out), len);
+	CU_ASSERT_EQUAL(memcmp(rte_pktmbuf_mtod(out, uint8_t *), frame, len), 0);
+}
+
+/*
+ * A port without a vlan refuses a tagged frame, whether the tag is in the
+ * frame or stripped into the mbuf: balanced, it would leave the backend
+ * port still tagged (VLAN hopping). ARP too. Untagged traffic still passes.
+ */
+static void
+test_vlan_untagged_port(void)
+{
+	struct pb_arp_spec a;
+	struct pb_spec s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	s.vlan = 1;
+	s.vlan_tci = 100;
+	pass(SIDE_CLIENT, &s, 1);
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	pass_stripped(SIDE_CLIENT, &s, 100);
+	pb_arp_default(&a);
+	memcpy(a.src_mac, gw_mac, 6);
+	memcpy(a.sha, gw_mac, 6);
+	a.op = 1;
+	a.spa = IP_GW;
+	a.tpa = IP_VIP1;
+	a.vlan = 1;
+	a.vlan_tci = 100;
+	arp_pass(SIDE_CLIENT, &a);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_VLAN_ON_UNTAGGED], 3);
+	CU_ASSERT_EQUAL(w->stats.arp_replies, 0);
+	ASSERT_COUNTS(0, 0, 3);
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	pass(SIDE_CLIENT, &s, 1);
+	ASSERT_COUNTS(1, 1, 3);
+	assert_mbufs_home();
+}
+
+/*
+ * A port with a vlan takes only frames of its VID (in the frame or
+ * stripped into the mbuf; the priority bits are not the VID's), refuses
+ * untagged ones, other VIDs and a tag behind its tag; what it takes is
+ * untagged before it is read, and every frame out of a port with a vlan
+ * carries that port's tag: forwarded both ways, and an ARP reply.
+ */
+static void
+test_vlan_port(void)
+{
+	struct pb_spec s, want;
+	struct pb_arp_spec a;
+	struct rte_mbuf *out;
+	const uint8_t *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	app.ports[SIDE_CLIENT].vlan = 100;
+	app.ports[SIDE_BACKEND].vlan = 200;
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	pass(SIDE_CLIENT, &s, 1);
+	s.vlan = 1;
+	s.vlan_tci = 101;
+	pass(SIDE_CLIENT, &s, 1);
+	s.vlan = 0;
+	pass_stripped(SIDE_CLIENT, &s, 101);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_VLAN_WRONG_VID], 3);
+	s.vlan = 1;
+	s.vlan_tci = 100;
+	pass_stripped(SIDE_CLIENT, &s, 100);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_VLAN_QINQ], 1);
+	ASSERT_COUNTS(0, 0, 4);
+
+	/* VID 100 with priority 5: taken, and out to the backend in VLAN 200. */
+	s.vlan_tci = 0xa064;
+	want = s;
+	memcpy(want.dst_mac, backend_mac, 6);
+	memcpy(want.src_mac, app.ports[SIDE_BACKEND].mac.addr_bytes, 6);
+	want.dst_ip = IP_BACKEND;
+	want.dst_port = BACKEND_PORT;
+	want.ttl = (uint8_t)(s.ttl - 1);
+	want.vlan_tci = 200;
+	worker_pass_begin(w);
+	rx_burst(SIDE_CLIENT, &s, 1);
+	assert_tx_is(SIDE_BACKEND, 0, &want);
+	worker_pass_end(w);
+
+	/* The backend's answer, its tag stripped by the driver: to the client
+	 * in VLAN 100. */
+	from_backend(&s, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	want = s;
+	memcpy(want.dst_mac, gw_mac, 6);
+	memcpy(want.src_mac, app.ports[SIDE_CLIENT].mac.addr_bytes, 6);
+	want.src_ip = IP_VIP1;
+	want.src_port = VIP_PORT;
+	want.ttl = (uint8_t)(s.ttl - 1);
+	want.vlan = 1;
+	want.vlan_tci = 100;
+	worker_pass_begin(w);
+	rx_burst_ol(SIDE_BACKEND, &s, 1, RX_STRIPPED, 200);
+	assert_tx_is(SIDE_CLIENT, 0, &want);
+	worker_pass_end(w);
+
+	/* An ARP reply the worker makes leaves tagged too. */
+	pb_arp_default(&a);
+	memcpy(a.src_mac, gw_mac, 6);
+	memcpy(a.sha, gw_mac, 6);
+	a.op = 1;
+	a.spa = IP_GW;
+	a.tpa = IP_VIP1;
+	a.vlan = 1;
+	a.vlan_tci = 100;
+	out = rte_pktmbuf_alloc(app.ports[SIDE_CLIENT].pool);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	out->data_len = (uint16_t)pb_arp(rte_pktmbuf_mtod(out, uint8_t *), &a);
+	out->pkt_len = out->data_len;
+	out->port = app.ports[SIDE_CLIENT].port_id;
+	worker_pass_begin(w);
+	worker_process(w, &out, 1);
+	CU_ASSERT_EQUAL_FATAL(w->tx[SIDE_CLIENT].n, 1);
+	f = rte_pktmbuf_mtod(w->tx[SIDE_CLIENT].m[0], const uint8_t *);
+	CU_ASSERT_EQUAL(f[12], 0x81);
+	CU_ASSERT_EQUAL(f[13], 0x00);
+	CU_ASSERT_EQUAL(f[14], 0x00);
+	CU_ASSERT_EQUAL(f[15], 100);
+	CU_ASSERT_EQUAL(f[16], 0x08);
+	CU_ASSERT_EQUAL(f[17], 0x06);
+	CU_ASSERT_EQUAL(rte_pktmbuf_data_len(w->tx[SIDE_CLIENT].m[0]), 18 + 28);
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(w->stats.arp_replies, 1);
+	ASSERT_COUNTS(1, 3, 4);
+	assert_mbufs_home();
+}
+
 int
 unit_register(void)
 {
@@ -951,6 +1119,10 @@ unit_register(void)
 		{ "new connections only from hosts routed back out of their port; no smurf echo",
 		  test_new_source_checked },
 		{ "a frame to another host's MAC is dropped unread", test_other_mac_dropped },
+		{ "a port without a vlan refuses tagged frames (VLAN hopping)",
+		  test_vlan_untagged_port },
+		{ "a port with a vlan takes its VID only, untags it, tags what leaves",
+		  test_vlan_port },
 	};
 
 	return unit_add_suite_once("worker", suite_init, suite_cleanup, setup, NULL, tests,
