@@ -36,6 +36,7 @@ struct sl_port {
 	uint8_t has_tap;             /* kernel exception interface exists */
 	uint16_t tap_port_id;
 	uint16_t vlan;               /* 802.1Q VID of every frame on the wire, 0 = untagged */
+	uint16_t mtu;                /* largest IPv4 packet sent; UINT16_MAX = unknown */
 	char tap_name[16];
 	int socket;
 	struct rte_ether_addr mac;

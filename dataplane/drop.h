@@ -46,6 +46,9 @@
 	X(NO_ROUTE,         "no route to destination") \
 	X(NEIGH_MISS,       "next-hop MAC unresolved") \
 	X(TTL_EXCEEDED,     "TTL expired") \
+	X(FRAG_NEEDED,      "DF packet larger than the egress MTU (answered: ICMP fragmentation needed)") \
+	X(FRAG_NEEDED_LIMITED, "DF packet larger than the egress MTU, unanswered (rate limit, or no room)") \
+	X(TOO_BIG,          "packet without DF larger than the egress MTU (not fragmented)") \
 	X(STEER_FULL,       "hand-off ring to owning worker full") \
 	X(TX_FULL,          "TX queue full") \
 	X(ICMP_UNHANDLED,   "ICMP not echo request to a local address") \

@@ -439,6 +439,60 @@ wk_reset(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta,
 	wk_tx(w, w->port_index[m->port], m);
 }
 
+/* Fragmentation-needed answers: a burst of WK_FRAG_BURST, then one a ms. */
+#define WK_FRAG_BURST 50
+
+static inline int
+wk_frag_token(struct worker *w)
+{
+	uint32_t elapsed = w->now - w->frag_tokens_ms;
+
+	w->frag_tokens_ms = w->now;
+	w->frag_tokens = elapsed >= WK_FRAG_BURST ? WK_FRAG_BURST :
+			 RTE_MIN(w->frag_tokens + elapsed, (uint32_t)WK_FRAG_BURST);
+	if (w->frag_tokens == 0)
+		return 0;
+	w->frag_tokens--;
+	return 1;
+}
+
+/*
+ * Larger than the egress port's MTU: it would vanish on the link, and
+ * Sluice does not fragment. Without DF it is dropped (TOO_BIG); with DF its
+ * source is told, as a router tells it (ICMP fragmentation needed with the
+ * port's MTU, RFC 1191, from the service's VIP, quoting the packet as it
+ * arrived), so path MTU discovery works through the appliance. The
+ * answers are rate-limited per worker: a flood of large packets with
+ * spoofed sources must not turn the appliance into a reflector.
+ */
+static void
+wk_too_big(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta,
+	   uint32_t vip, uint16_t mtu)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
+	uint8_t *nf;
+	uint32_t len;
+
+	if (!(ip[6] & 0x40)) {
+		wk_drop(w, m, SL_DROP_TOO_BIG);
+		return;
+	}
+	if (!wk_frag_token(w)) {
+		wk_drop(w, m, SL_DROP_FRAG_NEEDED_LIMITED);
+		return;
+	}
+	nf = (uint8_t *)rte_pktmbuf_prepend(m, REFUSE_ICMP_HEADROOM);
+	if (nf == NULL) {
+		wk_drop(w, m, SL_DROP_FRAG_NEEDED_LIMITED);
+		return;
+	}
+	len = refuse_frag_needed(nf, meta, vip, mtu);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	w->stats.drops[SL_DROP_FRAG_NEEDED]++;
+	wk_tx(w, w->port_index[m->port], m);
+}
+
 static void
 wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 	   struct ct_conn *c, enum ct_dir dir)
@@ -461,6 +515,19 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		wk_drop(w, m, SL_DROP_TTL_EXCEEDED);
 		return;
 	}
+	/* Selected, not branched on: the direction is random packet to packet. */
+	ct_reply_tuple(c, w->ct_laddrs, &reply);
+	other = dir == CT_DIR_ORIG ? &reply : &c->orig;
+	/* The way out is known before the connection moves: a packet with no
+	 * route, or too large for it, is dropped and changes nothing. */
+	if (snap_route(w->snap, other->src_ip, &port, &nh) != 0) {
+		wk_drop(w, m, SL_DROP_NO_ROUTE);
+		return;
+	}
+	if (unlikely((uint32_t)meta->l3_len + meta->l4_len > w->app->ports[port].mtu)) {
+		wk_too_big(w, m, meta, c->orig.dst_ip, w->app->ports[port].mtu);
+		return;
+	}
 	prev = (uint8_t)ct_update(w->ct, c, dir, meta->tcp_flags, w->now);
 	if (ct_state_is_active(prev) != ct_state_is_active(c->state)) {
 		wk_count_state(w, c, prev, -1);
@@ -468,18 +535,11 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 	}
 	if (unlikely(w->sync_out != NULL))
 		wk_sync_seen(w, c, prev);
-	/* Selected, not branched on: the direction is random packet to packet. */
-	ct_reply_tuple(c, w->ct_laddrs, &reply);
-	other = dir == CT_DIR_ORIG ? &reply : &c->orig;
 
 	if ((c->flags & CT_F_MODE_MASK) != SVC_MODE_DR &&
 	    xlate_l3l4(frame, meta, other->dst_ip, other->src_ip, other->dst_port,
 		       other->src_port, 1) != 0) {
 		wk_drop(w, m, SL_DROP_TTL_EXCEEDED);
-		return;
-	}
-	if (snap_route(w->snap, other->src_ip, &port, &nh) != 0) {
-		wk_drop(w, m, SL_DROP_NO_ROUTE);
 		return;
 	}
 	mac = neigh_lookup(w->neigh, port, nh);

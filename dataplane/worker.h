@@ -105,6 +105,8 @@ struct worker {
 	uint32_t now;                /* ms tick of this pass */
 	uint32_t burst_new;          /* connections made since the bulk lookup */
 	uint32_t burst_del;          /* connections deleted since the bulk lookup */
+	uint32_t frag_tokens;        /* fragmentation-needed answers left (wk_too_big) */
+	uint32_t frag_tokens_ms;     /* the tick they were counted at */
 	const struct snapshot *snap; /* valid during a pass */
 	uint64_t snap_gen;           /* generation whose settings are applied */
 	const struct neigh_table *neigh;

@@ -30,6 +30,7 @@
 #include "dataplane/app.h"
 #include "dataplane/conntrack.h"
 #include "dataplane/neigh.h"
+#include "dataplane/pkt.h"
 #include "dataplane/sync_rec.h"
 #include "dataplane/worker.h"
 #include "inproc.h"
@@ -82,6 +83,7 @@ static const uint8_t backend_mac[6] = { 0x02, 0x00, 0x00, 0x01, 0x00, 0x0b };
 enum side { SIDE_CLIENT = 0, SIDE_BACKEND = 1 };  /* = app port index */
 
 static struct sl_app app;
+static uint16_t port_mtu[2];    /* as app_init() found them */
 static struct cfg *cfg;
 static unsigned int lcore;
 static struct worker *w;
@@ -110,6 +112,8 @@ suite_init(void)
 	if (inproc_start("test_worker", config_text, 1, 64, &app, &cfg) != 0)
 		return -1;
 	lcore = inproc_lcore();
+	port_mtu[SIDE_CLIENT] = app.ports[SIDE_CLIENT].mtu;
+	port_mtu[SIDE_BACKEND] = app.ports[SIDE_BACKEND].mtu;
 	if (publish_neighbours() != 0) {
 		inproc_stop(&app, &cfg);
 		return -1;
@@ -133,6 +137,8 @@ setup(void)
 
 	app.ports[SIDE_CLIENT].vlan = 0;
 	app.ports[SIDE_BACKEND].vlan = 0;
+	app.ports[SIDE_CLIENT].mtu = port_mtu[SIDE_CLIENT];
+	app.ports[SIDE_BACKEND].mtu = port_mtu[SIDE_BACKEND];
 	app_worker_params(cfg, &wp);
 	worker_destroy(app.workers[0]);
 	app.workers[0] = worker_create(&app, 0, lcore, &wp, app.snap);
@@ -1092,6 +1098,116 @@ test_vlan_port(void)
 	assert_mbufs_home();
 }
 
+/* A DNS query of payload bytes from the client (DF, as pb_default). */
+static void
+big_udp(struct pb_spec *s, uint16_t payload)
+{
+	pb_default(s, IPPROTO_UDP);
+	memcpy(s->dst_mac, app.ports[SIDE_CLIENT].mac.addr_bytes, 6);
+	memcpy(s->src_mac, gw_mac, 6);
+	s->src_ip = IP_CLIENT;
+	s->src_port = CLIENT_PORT;
+	s->dst_ip = IP_VIP1;
+	s->dst_port = DNS_PORT;
+	s->payload_len = payload;
+}
+
+/*
+ * A packet larger than the egress port's MTU: with DF its source gets
+ * ICMP fragmentation needed (code 4, the port's MTU, from the VIP, quoting
+ * the packet as it came), at most a burst of 50 per worker at once; without
+ * DF it is dropped (Sluice does not fragment). Neither moves a connection.
+ */
+static void
+test_too_big(void)
+{
+	struct pb_spec s[MAX_RX];
+	struct pkt_meta r;
+	struct rte_mbuf *out;
+	const uint8_t *f;
+	struct ct_conn *c;
+	unsigned int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_EQUAL_FATAL(port_mtu[SIDE_BACKEND], 1500);  /* the device's */
+	app.ports[SIDE_BACKEND].mtu = 1000;
+	for (i = 0; i < MAX_RX; i++)
+		big_udp(&s[i], 1000 - 28 + 1);
+	/* 64 in one tick: 50 answered, the rest counted as limited. */
+	worker_pass_begin(w);
+	for (i = 0; i < 8; i++)
+		rx_burst(SIDE_CLIENT, s, MAX_RX);
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_FRAG_NEEDED], 50);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_FRAG_NEEDED_LIMITED], 14);
+	CU_ASSERT_EQUAL(w->stats.tx_packets, 50);
+
+	/* What one looks like. */
+	setup();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	app.ports[SIDE_BACKEND].mtu = 1000;
+	worker_pass_begin(w);
+	rx_burst(SIDE_CLIENT, s, 1);
+	CU_ASSERT_EQUAL_FATAL(w->tx[SIDE_CLIENT].n, 1);
+	CU_ASSERT_EQUAL(w->tx[SIDE_BACKEND].n, 0);
+	out = w->tx[SIDE_CLIENT].m[0];
+	f = rte_pktmbuf_mtod(out, const uint8_t *);
+	CU_ASSERT_EQUAL_FATAL(pkt_parse(f, rte_pktmbuf_data_len(out), PKT_PARSE_VERIFY_IP_CSUM, &r),
+			      PKT_KIND_IPV4);
+	CU_ASSERT_EQUAL(rte_pktmbuf_data_len(out), 14 + 20 + 8 + 20 + 8);
+	CU_ASSERT_EQUAL(r.icmp_type, 3);
+	CU_ASSERT_EQUAL(f[35], 4);
+	CU_ASSERT_EQUAL(f[40] << 8 | f[41], 1000);
+	CU_ASSERT_EQUAL(r.src_ip, htonl(IP_VIP1));
+	CU_ASSERT_EQUAL(r.dst_ip, htonl(IP_CLIENT));
+	CU_ASSERT(memcmp(f, gw_mac, 6) == 0);
+	/* The quote: the datagram to the VIP, untranslated. */
+	CU_ASSERT_EQUAL(f[42 + 16] << 24 | f[42 + 17] << 16 | f[42 + 18] << 8 | f[42 + 19],
+			IP_VIP1);
+	CU_ASSERT_EQUAL(f[42 + 22] << 8 | f[42 + 23], DNS_PORT);
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_FRAG_NEEDED], 1);
+
+	/* Without DF: dropped, counted. One that fits passes. */
+	s[0].frag = 0;
+	pass(SIDE_CLIENT, s, 1);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_TOO_BIG], 1);
+	big_udp(&s[0], 1000 - 28);
+	pass(SIDE_CLIENT, s, 1);
+	CU_ASSERT_EQUAL(w->stats.tx_packets, 2);
+	CU_ASSERT_EQUAL(w->tx[SIDE_BACKEND].n, 0);
+
+	/* TCP both ways: a FIN too large for the client's port leaves the
+	 * connection ESTABLISHED; the backend is told, from the VIP. */
+	from_client(s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	pass(SIDE_CLIENT, s, 1);
+	from_backend(s, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	pass(SIDE_BACKEND, s, 1);
+	from_client(s, IP_VIP1, RTE_TCP_ACK_FLAG);
+	pass(SIDE_CLIENT, s, 1);
+	c = conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(c->state, CT_ESTABLISHED);
+	app.ports[SIDE_CLIENT].mtu = 576;
+	from_backend(s, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG);
+	s[0].payload_len = 600;
+	worker_pass_begin(w);
+	rx_burst(SIDE_BACKEND, s, 1);
+	CU_ASSERT_EQUAL_FATAL(w->tx[SIDE_BACKEND].n, 1);
+	out = w->tx[SIDE_BACKEND].m[0];
+	f = rte_pktmbuf_mtod(out, const uint8_t *);
+	CU_ASSERT_EQUAL_FATAL(pkt_parse(f, rte_pktmbuf_data_len(out), PKT_PARSE_VERIFY_IP_CSUM, &r),
+			      PKT_KIND_IPV4);
+	CU_ASSERT_EQUAL(f[35], 4);
+	CU_ASSERT_EQUAL(f[40] << 8 | f[41], 576);
+	CU_ASSERT_EQUAL(r.src_ip, htonl(IP_VIP1));
+	CU_ASSERT_EQUAL(r.dst_ip, htonl(IP_BACKEND));
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(c->state, CT_ESTABLISHED);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_FRAG_NEEDED], 2);
+	assert_mbufs_home();
+}
+
 int
 unit_register(void)
 {
@@ -1123,6 +1239,8 @@ unit_register(void)
 		  test_vlan_untagged_port },
 		{ "a port with a vlan takes its VID only, untags it, tags what leaves",
 		  test_vlan_port },
+		{ "too large for the egress MTU: fragmentation needed (DF, limited) or dropped",
+		  test_too_big },
 	};
 
 	return unit_add_suite_once("worker", suite_init, suite_cleanup, setup, NULL, tests,
