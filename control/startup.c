@@ -44,18 +44,22 @@ is_af_packet(const char *dev)
 	return strncmp(dev, "net_af_packet", 13) == 0 || strncmp(dev, "eth_af_packet", 13) == 0;
 }
 
-/* The af_packet ring slot an MTU-sized frame needs, a multiple of 16. */
+/*
+ * The af_packet ring slot an MTU-sized frame needs, in KiB: the PMD finds
+ * slot i at i * framesz, so a block (whole pages) must hold a whole number
+ * of slots, and a KiB multiple keeps that block within 4 slots.
+ */
 static uint32_t
 afp_framesz(uint16_t mtu)
 {
-	return RTE_ALIGN_CEIL((uint32_t)mtu + FRAME_OVERHEAD + AFP_SLOT_HDR, 16u);
+	return RTE_ALIGN_CEIL((uint32_t)mtu + FRAME_OVERHEAD + AFP_SLOT_HDR, 1024u);
 }
 
 /*
  * The device string to probe: as written, but an af_packet port whose mtu
- * does not fit the PMD's default ring slot gets framesz (and a blocksz of
- * whole pages holding it) from it; the PMD would cut every larger frame to
- * the slot. A framesz the operator wrote stays.
+ * does not fit the PMD's default ring slot gets framesz (and the smallest
+ * blocksz of whole pages and whole slots) from it; the PMD would cut every
+ * larger frame to the slot. A framesz the operator wrote stays.
  */
 static void
 probe_args(const struct cfg_port *cp, char *args, size_t len)
@@ -69,7 +73,10 @@ probe_args(const struct cfg_port *cp, char *args, size_t len)
 	fs = afp_framesz(cp->mtu);
 	if (fs <= AFP_DEFAULT_FRAMESZ || strstr(cp->device, "blocksz=") != NULL)
 		return;
-	bs = RTE_ALIGN_CEIL(fs, (uint32_t)(page > 0 ? page : 4096));
+	if (page <= 0)
+		page = 4096;
+	for (bs = fs; bs % (uint32_t)page != 0; bs += fs)
+		;
 	snprintf(args, len, "%s,framesz=%u,blocksz=%u", cp->device, fs, bs);
 }
 

@@ -69,15 +69,23 @@ wk_tx_flush(struct worker *w, uint32_t port)
 	q->n = 0;
 }
 
+/* Out of line: most ports have no vlan, and wk_tx is inlined everywhere. */
+static __rte_noinline int
+wk_tx_tag(struct worker *w, uint32_t port, struct rte_mbuf *m)
+{
+	if (sl_port_tag(&w->app->ports[port], m) == 0)
+		return 0;
+	wk_drop(w, m, SL_DROP_VLAN_NO_ROOM);
+	return -1;
+}
+
 static inline void
 wk_tx(struct worker *w, uint32_t port, struct rte_mbuf *m)
 {
 	struct wk_txq *q = &w->tx[port];
 
-	if (unlikely(sl_port_tag(&w->app->ports[port], m) != 0)) {
-		wk_drop(w, m, SL_DROP_VLAN_NO_ROOM);
+	if (unlikely(w->app->ports[port].vlan != 0) && wk_tx_tag(w, port, m) != 0)
 		return;
-	}
 	q->m[q->n++] = m;
 	if (unlikely(q->n == WK_TX_BURST))
 		wk_tx_flush(w, port);
@@ -465,7 +473,7 @@ wk_frag_token(struct worker *w)
  * answers are rate-limited per worker: a flood of large packets with
  * spoofed sources must not turn the appliance into a reflector.
  */
-static void
+static __rte_noinline void
 wk_too_big(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta,
 	   uint32_t vip, uint16_t mtu)
 {
@@ -708,17 +716,14 @@ wk_prefetch_replies(struct worker *w, const struct pkt_meta *meta,
  * sees it untagged (wk_tx tags what leaves). The tag is in the frame, or
  * in the mbuf when the driver stripped it (an af_packet kernel may; the
  * PMD then sets RX_VLAN_STRIPPED, or puts it back in the frame). Drops
- * and counts, or 1.
+ * and counts, or 1. Out of line: wk_vlan_rx is the common case's test.
  */
-static inline int
-wk_vlan_rx(struct worker *w, struct rte_mbuf *m, uint8_t in_port, struct pkt_meta *meta)
+static __rte_noinline int
+wk_vlan_check(struct worker *w, struct rte_mbuf *m, uint16_t vid, int stripped,
+	      struct pkt_meta *meta)
 {
-	uint16_t vid = w->app->ports[in_port].vlan;
-	int stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
 	enum sl_drop reason;
 
-	if (likely((vid | meta->has_vlan | stripped) == 0))
-		return 1;
 	if (stripped && meta->has_vlan)
 		reason = SL_DROP_VLAN_QINQ;
 	else if (vid == 0)
@@ -738,6 +743,17 @@ untag:
 	}
 	m->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
 	return 1;
+}
+
+static inline int
+wk_vlan_rx(struct worker *w, struct rte_mbuf *m, uint8_t in_port, struct pkt_meta *meta)
+{
+	uint16_t vid = w->app->ports[in_port].vlan;
+	int stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
+
+	if (likely((vid | meta->has_vlan | stripped) == 0))
+		return 1;
+	return wk_vlan_check(w, m, vid, stripped, meta);
 }
 
 /* A unicast destination MAC that is not the port's own. */
