@@ -105,8 +105,6 @@ struct worker {
 	uint32_t now;                /* ms tick of this pass */
 	uint32_t burst_new;          /* connections made since the bulk lookup */
 	uint32_t burst_del;          /* connections deleted since the bulk lookup */
-	uint32_t frag_tokens;        /* fragmentation-needed answers left (wk_too_big) */
-	uint32_t frag_tokens_ms;     /* the tick they were counted at */
 	const struct snapshot *snap; /* valid during a pass */
 	uint64_t snap_gen;           /* generation whose settings are applied */
 	const struct neigh_table *neigh;
@@ -121,6 +119,8 @@ struct worker {
 	struct wk_txq tx[SL_MAX_PORTS];
 	struct wk_neigh_cache neigh_cache[WK_NEIGH_CACHE];
 	struct neigh_miss_filter neigh_miss; /* misses reported recently */
+	uint32_t frag_tokens;        /* fragmentation-needed answers left (wk_too_big) */
+	uint32_t frag_tokens_ms;     /* the tick they were counted at */
 	struct wk_lport_pool lports[SL_MAX_LADDRS];
 	struct sched_cursor cursors[SL_MAX_SERVICES];
 } __rte_cache_aligned;
