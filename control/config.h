@@ -83,6 +83,7 @@ struct cfg_port {
 	uint32_t n_addrs;
 	uint32_t gateway;         /* network order, 0 = none */
 	uint16_t mtu;             /* 0 = leave the port's default */
+	uint16_t vlan;            /* 802.1Q VID on the wire, 1..4094; 0 = untagged */
 	uint16_t rx_desc;
 	uint16_t tx_desc;
 	int line;

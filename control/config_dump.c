@@ -99,6 +99,8 @@ dump_port(FILE *f, const struct cfg_port *p, int last)
 		fprintf(f, "    gateway = \"%s\";\n", cfg_ip_str(p->gateway, b));
 	if (p->mtu != 0)
 		fprintf(f, "    mtu = %u;\n", p->mtu);
+	if (p->vlan != 0)
+		fprintf(f, "    vlan = %u;\n", p->vlan);
 	fprintf(f, "    rx_desc = %u;\n    tx_desc = %u;\n  }%s\n", p->rx_desc, p->tx_desc,
 		last ? "" : ",");
 }
@@ -358,6 +360,7 @@ port_equal(const struct cfg_port *a, const struct cfg_port *b)
 
 	if (strcmp(a->name, b->name) != 0 || strcmp(a->device, b->device) != 0 ||
 	    a->n_addrs != b->n_addrs || a->gateway != b->gateway || a->mtu != b->mtu ||
+	    a->vlan != b->vlan ||
 	    a->rx_desc != b->rx_desc || a->tx_desc != b->tx_desc)
 		return 0;
 	for (i = 0; i < a->n_addrs; i++)

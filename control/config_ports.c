@@ -1,5 +1,5 @@
 /*
- * ports = ( { name; device; addresses; gateway; mtu; rx_desc; tx_desc; }, ... ):
+ * ports = ( { name; device; addresses; gateway; mtu; vlan; rx_desc; tx_desc; }, ... ):
  * the data ports, 1..SL_MAX_PORTS, in port index order. DPDK configures
  * them once, at start-up, so the whole list needs a restart. Rules between
  * ports (names, devices, addresses, the one gateway) are checked once all
@@ -21,6 +21,7 @@
 #define CFG_MAX_DESC 16384
 #define CFG_MIN_MTU 68
 #define CFG_MAX_MTU 9000
+#define CFG_MAX_VID 4094          /* 0 and 4095 are reserved (802.1Q) */
 
 /* A device string fit to hand to DPDK as devargs. */
 static int
@@ -43,7 +44,7 @@ parse_device(struct cfg_ctx *x, const struct cfg_key *k, const config_setting_t 
 	return GOT_VALUE;
 }
 
-enum { KEY_NAME, KEY_DEVICE, KEY_GATEWAY, KEY_MTU, KEY_RX_DESC, KEY_TX_DESC };
+enum { KEY_NAME, KEY_DEVICE, KEY_GATEWAY, KEY_MTU, KEY_VLAN, KEY_RX_DESC, KEY_TX_DESC };
 
 #define DESC_KEY(key, field) \
 	{ .name = key, .type = CFG_KEY_INT, .flags = CFG_KEY_POW2, \
@@ -65,6 +66,9 @@ static const struct cfg_key keys[] = {
 	[KEY_MTU] = { .name = "mtu", .type = CFG_KEY_INT, .flags = CFG_KEY_OR_ZERO,
 		      .off = offsetof(struct cfg_port, mtu), .size = 2, .min = CFG_MIN_MTU,
 		      .max = CFG_MAX_MTU, .def = 0, .zero = "port default" },
+	[KEY_VLAN] = { .name = "vlan", .type = CFG_KEY_INT, .flags = CFG_KEY_OR_ZERO,
+		       .off = offsetof(struct cfg_port, vlan), .size = 2, .min = 1,
+		       .max = CFG_MAX_VID, .def = 0, .zero = "untagged" },
 	[KEY_RX_DESC] = DESC_KEY("rx_desc", rx_desc),
 	[KEY_TX_DESC] = DESC_KEY("tx_desc", tx_desc),
 };
@@ -114,6 +118,7 @@ parse_port(struct cfg_ctx *x, const config_setting_t *ps, struct cfg_port *p)
 	parse_addresses(x, ps, p);
 	cfg_get_key(x, ps, &keys[KEY_GATEWAY], p);
 	cfg_get_key(x, ps, &keys[KEY_MTU], p);
+	cfg_get_key(x, ps, &keys[KEY_VLAN], p);
 	cfg_get_key(x, ps, &keys[KEY_RX_DESC], p);
 	cfg_get_key(x, ps, &keys[KEY_TX_DESC], p);
 }

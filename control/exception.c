@@ -189,10 +189,20 @@ uint16_t
 exc_port_tx(struct sl_app *app, uint32_t p, struct rte_mbuf **m, uint16_t n)
 {
 	struct sl_port *sp = &app->ports[p];
-	uint16_t i;
+	uint16_t i, k, sent;
 
-	if (sp->tx_queue_ctl != SL_TXQ_VIA_WORKER)
-		return rte_eth_tx_burst(sp->port_id, sp->tx_queue_ctl, m, n);
+	/* Worker 0 tags what it sends for the control lcore (wk_tx). */
+	if (sp->tx_queue_ctl != SL_TXQ_VIA_WORKER) {
+		for (k = 0; k < n && sl_port_tag(sp, m[k]) == 0; k++)
+			;
+		sent = rte_eth_tx_burst(sp->port_id, sp->tx_queue_ctl, m, k);
+		/* What stays the caller's goes back untagged: it may come again. */
+		for (i = sent; i < k && sp->vlan != 0; i++) {
+			(void)rte_vlan_strip(m[i]);
+			m[i]->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
+		}
+		return sent;
+	}
 	for (i = 0; i < n; i++)
 		m[i]->port = sp->port_id;
 	return (uint16_t)rte_ring_sp_enqueue_burst(app->ctl_tx, (void **)m, n, NULL);

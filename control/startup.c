@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -28,11 +29,63 @@
 #include "snapshot.h"
 #include "startup.h"
 
+/* A frame of an MTU-sized packet: Ethernet, an 802.1Q tag, and the CRC
+ * some drivers leave in the buffer. */
+#define FRAME_OVERHEAD (RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN)
+/* What af_packet's ring puts before each frame in its slot: the kernel's
+ * tpacket2 header and sockaddr_ll, aligned (TPACKET_ALIGN(52 + 16)). */
+#define AFP_SLOT_HDR 80
+/* The af_packet PMD's slot size when devargs name none. */
+#define AFP_DEFAULT_FRAMESZ 2048
+
+static int
+is_af_packet(const char *dev)
+{
+	return strncmp(dev, "net_af_packet", 13) == 0 || strncmp(dev, "eth_af_packet", 13) == 0;
+}
+
+/*
+ * The af_packet ring slot an MTU-sized frame needs, in KiB: the PMD finds
+ * slot i at i * framesz, so a block (whole pages) must hold a whole number
+ * of slots, and a KiB multiple keeps that block within 4 slots.
+ */
+static uint32_t
+afp_framesz(uint16_t mtu)
+{
+	return RTE_ALIGN_CEIL((uint32_t)mtu + FRAME_OVERHEAD + AFP_SLOT_HDR, 1024u);
+}
+
+/*
+ * The device string to probe: as written, but an af_packet port whose mtu
+ * does not fit the PMD's default ring slot gets framesz (and the smallest
+ * blocksz of whole pages and whole slots) from it; the PMD would cut every
+ * larger frame to the slot. A framesz the operator wrote stays.
+ */
+static void
+probe_args(const struct cfg_port *cp, char *args, size_t len)
+{
+	uint32_t fs, bs;
+	long page = sysconf(_SC_PAGESIZE);
+
+	snprintf(args, len, "%s", cp->device);
+	if (!is_af_packet(cp->device) || cp->mtu == 0 || strstr(cp->device, "framesz=") != NULL)
+		return;
+	fs = afp_framesz(cp->mtu);
+	if (fs <= AFP_DEFAULT_FRAMESZ || strstr(cp->device, "blocksz=") != NULL)
+		return;
+	if (page <= 0)
+		page = 4096;
+	for (bs = fs; bs % (uint32_t)page != 0; bs += fs)
+		;
+	snprintf(args, len, "%s,framesz=%u,blocksz=%u", cp->device, fs, bs);
+}
+
 /* Probe a vdev if needed and return its port id, or -1 with a message. */
 static int
 find_port(const struct cfg_port *cp, uint16_t *port_id)
 {
 	char name[CFG_DEV_LEN];
+	char args[CFG_DEV_LEN + 48];
 	char *comma;
 	int rc;
 
@@ -42,7 +95,8 @@ find_port(const struct cfg_port *cp, uint16_t *port_id)
 		*comma = '\0';
 	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
 		return 0;
-	rc = rte_dev_probe(cp->device);
+	probe_args(cp, args, sizeof(args));
+	rc = rte_dev_probe(args);
 	if (rc != 0) {
 		SL_LOG(ERR, app, "port %s: cannot probe device '%s': %s",
 			cp->name, cp->device, rte_strerror(-rc));
@@ -81,12 +135,13 @@ setup_port(struct sl_app *app, uint32_t idx, const struct cfg *c, uint32_t n_wor
 	struct rte_eth_dev_info info;
 	uint16_t q, rxd = cp->rx_desc, txd = cp->tx_desc;
 	char pool_name[RTE_MEMPOOL_NAMESIZE];
-	uint32_t n_mbufs, n_txq;
+	uint32_t n_mbufs, n_txq, room;
 	int rc, socket;
 
 	if (find_port(cp, &sp->port_id) != 0)
 		return -1;
 	snprintf(sp->name, sizeof(sp->name), "%s", cp->name);
+	sp->vlan = cp->vlan;
 	rc = rte_eth_dev_info_get(sp->port_id, &info);
 	if (rc != 0) {
 		SL_LOG(ERR, app, "port %s: cannot get device info: %s",
@@ -112,8 +167,15 @@ setup_port(struct sl_app *app, uint32_t idx, const struct cfg *c, uint32_t n_wor
 
 	n_mbufs = mbufs_for_port(c, cp, n_workers);
 	snprintf(pool_name, sizeof(pool_name), "sl_pool_%u", idx);
+	/* Workers read a packet as one segment: an mbuf holds a whole frame
+	 * of the port's MTU (af_packet: its ring slot). */
+	room = RTE_MBUF_DEFAULT_BUF_SIZE;
+	if (cp->mtu != 0)
+		room = RTE_MAX(room, RTE_PKTMBUF_HEADROOM +
+			       (is_af_packet(cp->device) ? afp_framesz(cp->mtu) :
+				(uint32_t)cp->mtu + FRAME_OVERHEAD));
 	sp->pool = rte_pktmbuf_pool_create(pool_name, n_mbufs, 256, 0,
-					   RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+					   (uint16_t)room, socket);
 	if (sp->pool == NULL) {
 		SL_LOG(ERR, app, "port %s: cannot allocate %u mbufs on NUMA socket %d: %s;"
 			" give EAL more memory (-m, --socket-mem, hugepages) or lower rx_desc/tx_desc",
@@ -127,7 +189,12 @@ setup_port(struct sl_app *app, uint32_t idx, const struct cfg *c, uint32_t n_wor
 		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
 	}
-	if (cp->mtu != 0)
+	/* DPDK 22.11's af_packet PMD reports a 1518-byte largest frame, so
+	 * ethdev would refuse a larger MTU; its ring slot (probe_args) is what
+	 * bounds its frames, and the interface's own MTU is the kernel's. */
+	if (cp->mtu != 0 && (!is_af_packet(cp->device) ||
+			     (uint32_t)cp->mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN <=
+			     info.max_rx_pktlen))
 		conf.rxmode.mtu = cp->mtu;
 	/* Let the NIC verify IPv4 header checksums when it can; workers then
 	 * trust its verdict instead of summing the header. Rewrites keep their
@@ -165,6 +232,11 @@ setup_port(struct sl_app *app, uint32_t idx, const struct cfg *c, uint32_t n_wor
 			return -1;
 		}
 	}
+	/* The largest packet a worker sends out of it: larger ones are
+	 * answered or dropped (wk_too_big), not lost on the link. */
+	sp->mtu = cp->mtu;
+	if (sp->mtu == 0 && rte_eth_dev_get_mtu(sp->port_id, &sp->mtu) != 0)
+		sp->mtu = UINT16_MAX;
 	rc = rte_eth_macaddr_get(sp->port_id, &sp->mac);
 	if (rc != 0) {
 		SL_LOG(ERR, app, "port %s: MAC address: %s", cp->name,

@@ -11,7 +11,9 @@
 
 #include <stdint.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_ether.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -33,6 +35,8 @@ struct sl_port {
 	uint8_t started;
 	uint8_t has_tap;             /* kernel exception interface exists */
 	uint16_t tap_port_id;
+	uint16_t vlan;               /* 802.1Q VID of every frame on the wire, 0 = untagged */
+	uint16_t mtu;                /* largest IPv4 packet sent; UINT16_MAX = unknown */
 	char tap_name[16];
 	int socket;
 	struct rte_ether_addr mac;
@@ -96,6 +100,21 @@ static inline void
 sl_ctl_add(uint64_t *c, uint64_t n)
 {
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+/*
+ * Tag m for port p when p has a vlan: every frame sent out of it carries
+ * the tag, whoever built it (a worker, the control lcore, the kernel behind
+ * the TAP). 0, or -ENOSPC when m has no headroom for it.
+ * Context: the lcore that owns m, before it is sent.
+ */
+static inline int
+sl_port_tag(const struct sl_port *p, struct rte_mbuf *m)
+{
+	if (likely(p->vlan == 0))
+		return 0;
+	m->vlan_tci = p->vlan;
+	return rte_vlan_insert(&m);
 }
 
 static inline uint64_t

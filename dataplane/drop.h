@@ -13,6 +13,10 @@
 	X(BAD_SRC_MAC,      "source MAC broadcast, multicast or zero") \
 	X(OTHER_MAC,        "unicast frame to another host's MAC (a promiscuous port)") \
 	X(TRUNC_VLAN,       "truncated 802.1Q tag") \
+	X(VLAN_QINQ,        "802.1ad (QinQ) or stacked VLAN tags") \
+	X(VLAN_ON_UNTAGGED, "802.1Q-tagged frame on a port with no vlan") \
+	X(VLAN_WRONG_VID,   "frame on a vlan port without that port's VID") \
+	X(VLAN_NO_ROOM,     "no headroom for the egress port's VLAN tag") \
 	X(UNSUPP_ETHERTYPE, "unsupported ethertype") \
 	X(TRUNC_ARP,        "truncated ARP") \
 	X(BAD_ARP,          "ARP not Ethernet/IPv4") \
@@ -43,6 +47,9 @@
 	X(NO_ROUTE,         "no route to destination") \
 	X(NEIGH_MISS,       "next-hop MAC unresolved") \
 	X(TTL_EXCEEDED,     "TTL expired") \
+	X(FRAG_NEEDED,      "DF packet larger than the egress MTU (answered: ICMP fragmentation needed)") \
+	X(FRAG_NEEDED_LIMITED, "DF packet larger than the egress MTU, unanswered (rate limit, or no room)") \
+	X(TOO_BIG,          "packet without DF larger than the egress MTU (not fragmented)") \
 	X(STEER_FULL,       "hand-off ring to owning worker full") \
 	X(TX_FULL,          "TX queue full") \
 	X(ICMP_UNHANDLED,   "ICMP not echo request to a local address") \

@@ -28,6 +28,7 @@
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_ARP 0x0806
 #define ETHERTYPE_VLAN 0x8100
+#define ETHERTYPE_QINQ 0x88a8
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -210,6 +211,10 @@ pkt_parse(const uint8_t *frame, uint32_t len, unsigned int flags, struct pkt_met
 		type = rd_be16(frame + 16);
 		l2_len += VLAN_HLEN;
 	}
+	/* A port carries one tag at most: a tag behind the port's (double
+	 * tagging) would hop into the VLAN it names once the outer one goes. */
+	if (unlikely(type == ETHERTYPE_QINQ || type == ETHERTYPE_VLAN))
+		return pkt_parse_fail(SL_DROP_VLAN_QINQ);
 	m->l2_len = (uint16_t)l2_len;
 
 	if (likely(type == ETHERTYPE_IPV4))

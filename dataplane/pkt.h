@@ -53,8 +53,9 @@ struct pkt_meta {
  * Parse an Ethernet frame of len bytes.
  * Returns the enum pkt_kind (> 0) on success, or pkt_parse_fail(reason)
  * (negative); pkt_parse_reason() recovers the reason.
- * Accepts: Ethernet II, one 802.1Q tag, ARP (Ethernet/IPv4, 28 bytes),
- * IPv4 with options, TCP (data offset >= 5, within the packet), UDP (length
+ * Accepts: Ethernet II, one 802.1Q tag (the worker checks it against the
+ * port's vlan; 802.1ad or a second tag is VLAN_QINQ), ARP (Ethernet/IPv4,
+ * 28 bytes), IPv4 with options, TCP (data offset >= 5, within the packet), UDP (length
  * consistent with the IP length), ICMP (>= 8 bytes), VRRP (proto set, no
  * ports: only ever handed to the kernel). IPv4 fragments and other
  * L4 protocols are reported as drops. Trailing Ethernet padding past the IPv4

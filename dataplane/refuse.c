@@ -106,15 +106,16 @@ refuse_tcp_seg(uint8_t *frame, const struct refuse_seg *s)
 	return REFUSE_SEG_LEN;
 }
 
-uint32_t
-refuse_udp_unreachable(uint8_t *nf, const struct pkt_meta *m)
+static uint32_t
+icmp_error(uint8_t *nf, const struct pkt_meta *m, uint32_t src_ip, uint8_t code,
+	   uint16_t mtu)
 {
 	const uint8_t *frame = nf + REFUSE_ICMP_HEADROOM;
 	uint32_t quoted = m->l3_len + 8u;
 	uint8_t *ip, *icmp;
 	struct pkt_meta out;
 
-	/* The datagram's IP header + 8 bytes stay where they are; the L2
+	/* The packet's IP header + 8 bytes stay where they are; the L2
 	 * header and the new IP and ICMP headers go in front of them. */
 	memmove(nf, frame, m->l2_len);
 	swap_macs(nf);
@@ -127,11 +128,12 @@ refuse_udp_unreachable(uint8_t *nf, const struct pkt_meta *m)
 	sl_st16(ip + 6, be16(0x4000));
 	ip[8] = REPLY_TTL;
 	ip[9] = IPPROTO_ICMP;
-	sl_st32(ip + 12, m->dst_ip);
+	sl_st32(ip + 12, src_ip);
 	sl_st32(ip + 16, m->src_ip);
 	icmp[0] = 3;
-	icmp[1] = 3;
-	sl_st32(icmp + 4, 0);
+	icmp[1] = code;
+	sl_st16(icmp + 4, 0);
+	sl_st16(icmp + 6, be16(mtu));
 	memset(&out, 0, sizeof(out));
 	out.l2_len = m->l2_len;
 	out.l3_len = 20;
@@ -140,4 +142,16 @@ refuse_udp_unreachable(uint8_t *nf, const struct pkt_meta *m)
 	out.kind = PKT_KIND_IPV4;
 	xlate_csum_full(nf, &out);
 	return m->l2_len + 28u + quoted;
+}
+
+uint32_t
+refuse_udp_unreachable(uint8_t *nf, const struct pkt_meta *m)
+{
+	return icmp_error(nf, m, m->dst_ip, 3, 0);
+}
+
+uint32_t
+refuse_frag_needed(uint8_t *nf, const struct pkt_meta *m, uint32_t src_ip, uint16_t mtu)
+{
+	return icmp_error(nf, m, src_ip, 4, mtu);
 }

@@ -2,7 +2,8 @@
  * Refusals: when a service has no backend to give (all DOWN or drained), a
  * new connection is answered at once instead of left to time out: a TCP
  * SYN gets a RST, a UDP datagram an ICMP port unreachable, both from the
- * VIP, as a host without that service would answer.
+ * VIP, as a host without that service would answer. A packet too large for
+ * its next hop, with DF, gets ICMP fragmentation needed, as a router's.
  * The answer is built in the received frame's buffer. Threading: pure.
  */
 #ifndef SLUICE_REFUSE_H
@@ -30,6 +31,15 @@ uint32_t refuse_tcp_rst(uint8_t *frame, const struct pkt_meta *m);
  * Returns the new frame's length.
  */
 uint32_t refuse_udp_unreachable(uint8_t *nf, const struct pkt_meta *m);
+
+/*
+ * The same for a packet too large for the next hop with DF set: ICMP
+ * destination-unreachable code 4 (fragmentation needed) carrying mtu, the
+ * next hop's MTU (RFC 1191), from src_ip (network order: an address of
+ * this appliance) to the packet's source, which then learns the path MTU.
+ */
+uint32_t refuse_frag_needed(uint8_t *nf, const struct pkt_meta *m, uint32_t src_ip,
+			    uint16_t mtu);
 
 /*
  * A TCP segment this appliance sends of its own accord (no packet to

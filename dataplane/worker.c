@@ -69,11 +69,23 @@ wk_tx_flush(struct worker *w, uint32_t port)
 	q->n = 0;
 }
 
+/* Out of line: most ports have no vlan, and wk_tx is inlined everywhere. */
+static __rte_noinline int
+wk_tx_tag(struct worker *w, uint32_t port, struct rte_mbuf *m)
+{
+	if (sl_port_tag(&w->app->ports[port], m) == 0)
+		return 0;
+	wk_drop(w, m, SL_DROP_VLAN_NO_ROOM);
+	return -1;
+}
+
 static inline void
 wk_tx(struct worker *w, uint32_t port, struct rte_mbuf *m)
 {
 	struct wk_txq *q = &w->tx[port];
 
+	if (unlikely(w->app->ports[port].vlan != 0) && wk_tx_tag(w, port, m) != 0)
+		return;
 	q->m[q->n++] = m;
 	if (unlikely(q->n == WK_TX_BURST))
 		wk_tx_flush(w, port);
@@ -524,6 +536,60 @@ wk_reset(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta,
 	wk_tx(w, w->port_index[m->port], m);
 }
 
+/* Fragmentation-needed answers: a burst of WK_FRAG_BURST, then one a ms. */
+#define WK_FRAG_BURST 50
+
+static inline int
+wk_frag_token(struct worker *w)
+{
+	uint32_t elapsed = w->now - w->frag_tokens_ms;
+
+	w->frag_tokens_ms = w->now;
+	w->frag_tokens = elapsed >= WK_FRAG_BURST ? WK_FRAG_BURST :
+			 RTE_MIN(w->frag_tokens + elapsed, (uint32_t)WK_FRAG_BURST);
+	if (w->frag_tokens == 0)
+		return 0;
+	w->frag_tokens--;
+	return 1;
+}
+
+/*
+ * Larger than the egress port's MTU: it would vanish on the link, and
+ * Sluice does not fragment. Without DF it is dropped (TOO_BIG); with DF its
+ * source is told, as a router tells it (ICMP fragmentation needed with the
+ * port's MTU, RFC 1191, from the service's VIP, quoting the packet as it
+ * arrived), so path MTU discovery works through the appliance. The
+ * answers are rate-limited per worker: a flood of large packets with
+ * spoofed sources must not turn the appliance into a reflector.
+ */
+static __rte_noinline void
+wk_too_big(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta,
+	   uint32_t vip, uint16_t mtu)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
+	uint8_t *nf;
+	uint32_t len;
+
+	if (!(ip[6] & 0x40)) {
+		wk_drop(w, m, SL_DROP_TOO_BIG);
+		return;
+	}
+	if (!wk_frag_token(w)) {
+		wk_drop(w, m, SL_DROP_FRAG_NEEDED_LIMITED);
+		return;
+	}
+	nf = (uint8_t *)rte_pktmbuf_prepend(m, REFUSE_ICMP_HEADROOM);
+	if (nf == NULL) {
+		wk_drop(w, m, SL_DROP_FRAG_NEEDED_LIMITED);
+		return;
+	}
+	len = refuse_frag_needed(nf, meta, vip, mtu);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	w->stats.drops[SL_DROP_FRAG_NEEDED]++;
+	wk_tx(w, w->port_index[m->port], m);
+}
+
 static void
 wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 	   struct ct_conn *c, enum ct_dir dir)
@@ -544,6 +610,19 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 	 * layer 2 and leaves the TTL alone. */
 	if (unlikely(meta->ttl <= 1) && (c->flags & CT_F_MODE_MASK) != SVC_MODE_DR) {
 		wk_drop(w, m, SL_DROP_TTL_EXCEEDED);
+		return;
+	}
+	/* Selected, not branched on: the direction is random packet to packet. */
+	ct_reply_tuple(c, w->ct_laddrs, &reply);
+	other = dir == CT_DIR_ORIG ? &reply : &c->orig;
+	/* The way out is known before the connection moves: a packet with no
+	 * route, or too large for it, is dropped and changes nothing. */
+	if (snap_route(w->snap, other->src_ip, &port, &nh) != 0) {
+		wk_drop(w, m, SL_DROP_NO_ROUTE);
+		return;
+	}
+	if (unlikely((uint32_t)meta->l3_len + meta->l4_len > w->app->ports[port].mtu)) {
+		wk_too_big(w, m, meta, c->orig.dst_ip, w->app->ports[port].mtu);
 		return;
 	}
 	fl = meta->tcp_flags;
@@ -571,18 +650,11 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 	}
 	if (unlikely(w->sync_out != NULL))
 		wk_sync_seen(w, c, prev);
-	/* Selected, not branched on: the direction is random packet to packet. */
-	ct_reply_tuple(c, w->ct_laddrs, &reply);
-	other = dir == CT_DIR_ORIG ? &reply : &c->orig;
 
 	if ((c->flags & CT_F_MODE_MASK) != SVC_MODE_DR &&
 	    xlate_l3l4(frame, meta, other->dst_ip, other->src_ip, other->dst_port,
 		       other->src_port, 1) != 0) {
 		wk_drop(w, m, SL_DROP_TTL_EXCEEDED);
-		return;
-	}
-	if (snap_route(w->snap, other->src_ip, &port, &nh) != 0) {
-		wk_drop(w, m, SL_DROP_NO_ROUTE);
 		return;
 	}
 	mac = wk_neigh_mac(w, port, nh);
@@ -737,6 +809,54 @@ wk_prefetch_replies(struct worker *w, const struct pkt_meta *meta,
 	}
 }
 
+/*
+ * The port's 802.1Q rule. An untagged port takes no tagged frame: one would
+ * be balanced and leave another port still tagged (VLAN hopping). A port
+ * with a vlan takes only frames of that VID, and the tag goes before the
+ * frame is read further, so the rest of the path, the kernel's TAP too,
+ * sees it untagged (wk_tx tags what leaves). The tag is in the frame, or
+ * in the mbuf when the driver stripped it (an af_packet kernel may; the
+ * PMD then sets RX_VLAN_STRIPPED, or puts it back in the frame). Drops
+ * and counts, or 1. Out of line: wk_vlan_rx is the common case's test.
+ */
+static __rte_noinline int
+wk_vlan_check(struct worker *w, struct rte_mbuf *m, uint16_t vid, int stripped,
+	      struct pkt_meta *meta)
+{
+	enum sl_drop reason;
+
+	if (stripped && meta->has_vlan)
+		reason = SL_DROP_VLAN_QINQ;
+	else if (vid == 0)
+		reason = SL_DROP_VLAN_ON_UNTAGGED;
+	else if ((!stripped && !meta->has_vlan) ||
+		 ((stripped ? m->vlan_tci : meta->vlan_tci) & RTE_VLAN_ID_MASK) != vid)
+		reason = SL_DROP_VLAN_WRONG_VID;
+	else
+		goto untag;
+	wk_drop(w, m, reason);
+	return 0;
+untag:
+	if (meta->has_vlan) {
+		(void)rte_vlan_strip(m);
+		meta->l2_len = (uint16_t)(meta->l2_len - sizeof(struct rte_vlan_hdr));
+		meta->has_vlan = 0;
+	}
+	m->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
+	return 1;
+}
+
+static inline int
+wk_vlan_rx(struct worker *w, struct rte_mbuf *m, uint8_t in_port, struct pkt_meta *meta)
+{
+	uint16_t vid = w->app->ports[in_port].vlan;
+	int stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
+
+	if (likely((vid | meta->has_vlan | stripped) == 0))
+		return 1;
+	return wk_vlan_check(w, m, vid, stripped, meta);
+}
+
 /* A unicast destination MAC that is not the port's own. */
 static inline int
 wk_other_mac(const struct worker *w, const struct rte_mbuf *m, uint8_t in_port)
@@ -789,6 +909,10 @@ wk_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n, int steered)
 					 &meta[i]);
 			if (unlikely(kind < 0)) {
 				wk_drop(w, m, pkt_parse_reason(kind));
+				pkts[i] = NULL;
+				continue;
+			}
+			if (!steered && unlikely(!wk_vlan_rx(w, m, in_port, &meta[i]))) {
 				pkts[i] = NULL;
 				continue;
 			}

@@ -147,6 +147,8 @@ struct worker {
 	struct wk_txq tx[SL_MAX_PORTS];
 	struct wk_neigh_cache neigh_cache[WK_NEIGH_CACHE];
 	struct neigh_miss_filter neigh_miss; /* misses reported recently */
+	uint32_t frag_tokens;        /* fragmentation-needed answers left (wk_too_big) */
+	uint32_t frag_tokens_ms;     /* the tick they were counted at */
 	struct wk_lport_pool lports[SL_MAX_LADDRS];
 	struct sched_cursor cursors[SL_MAX_SERVICES];
 } __rte_cache_aligned;

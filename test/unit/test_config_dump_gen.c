@@ -323,6 +323,8 @@ gen_ports(struct gen *g, uint32_t n, uint32_t gw_port)
 			break;
 		}
 		if (rnd(g, 2))
+			put_u(g, "vlan", range(g, 0, 4094));
+		if (rnd(g, 2))
 			put_u(g, "rx_desc", 1u << range(g, 6, 14));
 		if (rnd(g, 2))
 			put_u(g, "tx_desc", 1u << range(g, 6, 14));

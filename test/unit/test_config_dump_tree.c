@@ -57,7 +57,7 @@ test_tree_files(void)
 	"api: { socket = \"/run/x.sock\"; };\n" \
 	"stats: { prometheus = \"127.0.0.1:9273\"; };\n" \
 	"ports = ( { name = \"p\"; device = \"net_null0\"; addresses = [ \"198.18.0.1/24\" ];\n" \
-	"  gateway = \"198.18.0.254\"; mtu = 1500; } );\n" \
+	"  gateway = \"198.18.0.254\"; mtu = 1500; vlan = 7; } );\n" \
 	"services = ( { name = \"web\"; vip = \"198.18.0.10\"; port = 80; forward = \"fullnat\";\n" \
 	"  local_addresses = [ \"198.18.0.20\" ];\n" \
 	"  health: { type = \"http\"; path = \"/h\"; body = \"ok\"; };\n" \
@@ -91,6 +91,7 @@ static void mut_pprefix(struct cfg *c) { c->ports[0].addrs[0].prefix++; }
 static void mut_pn_addrs(struct cfg *c) { c->ports[0].n_addrs--; }
 static void mut_pgw(struct cfg *c) { c->ports[0].gateway ^= 1u << 24; }
 static void mut_pmtu(struct cfg *c) { c->ports[0].mtu++; }
+static void mut_pvlan(struct cfg *c) { c->ports[0].vlan++; }
 static void mut_prx(struct cfg *c) { c->ports[0].rx_desc *= 2; }
 static void mut_ptx(struct cfg *c) { c->ports[0].tx_desc *= 2; }
 static void mut_n_svcs(struct cfg *c) { c->n_services--; }
@@ -139,7 +140,7 @@ test_equal_sees_every_field(void)
 		mut_burst, mut_idle, mut_mbufs, mut_cap, mut_timeout, mut_budget, mut_lmin,
 		mut_lmax, mut_load, mut_socket, mut_mode, mut_prom_ip, mut_prom_port,
 		mut_n_ports, mut_pname, mut_pdev, mut_paddr, mut_pprefix, mut_pn_addrs,
-		mut_pgw, mut_pmtu, mut_prx, mut_ptx, mut_n_svcs, mut_n_total, mut_sname,
+		mut_pgw, mut_pmtu, mut_pvlan, mut_prx, mut_ptx, mut_n_svcs, mut_n_total, mut_sname,
 		mut_svip, mut_sport, mut_sproto, mut_smode, mut_ssched, mut_smh, mut_sladdr,
 		mut_sn_laddrs, mut_sdown, mut_sn_bes, mut_hint, mut_htmo, mut_hset, mut_hport,
 		mut_hstatus, mut_htype, mut_hrise, mut_hfall, mut_hpath, mut_hbody, mut_bip,

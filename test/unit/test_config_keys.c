@@ -651,6 +651,7 @@ test_restart_ports(void)
 		const char *key;
 	} changes[] = {
 		{ "mtu = 1500;", "ports[1].mtu" },
+		{ "vlan = 100;", "ports[1].vlan" },
 		{ "rx_desc = 512;", "ports[1].rx_desc" },
 		{ "tx_desc = 2048;", "ports[1].tx_desc" },
 		{ "gateway = \"198.18.1.254\";", "ports[1].gateway" },

@@ -191,7 +191,7 @@ test_all_values(void)
 		"    addresses = [ \"198.18.0.1/24\", \"198.19.0.1/16\" ];\n"
 		"    gateway = \"198.18.0.254\"; mtu = 9000; rx_desc = 64; tx_desc = 16384; },\n"
 		"  { name = \"down\"; device = \"0000:3b:00.1\"; addresses = [ \"198.18.1.1/25\" ];\n"
-		"    mtu = 68; }\n"
+		"    mtu = 68; vlan = 4094; }\n"
 		");\n"
 		"services = (\n"
 		"  { name = \"a\"; vip = \"198.18.0.10\"; port = 65535; protocol = \"udp\";\n"
@@ -235,6 +235,7 @@ test_all_values(void)
 	CU_ASSERT_EQUAL(p->addrs[1].prefix, 16);
 	CU_ASSERT_EQUAL(p->gateway, ip("198.18.0.254"));
 	CU_ASSERT_EQUAL(p->mtu, 9000);
+	CU_ASSERT_EQUAL(p->vlan, 0);
 	CU_ASSERT_EQUAL(p->rx_desc, 64);
 	CU_ASSERT_EQUAL(p->tx_desc, 16384);
 	CU_ASSERT_EQUAL(p->line, 11);
@@ -242,6 +243,7 @@ test_all_values(void)
 	CU_ASSERT_STRING_EQUAL(p->name, "down");
 	CU_ASSERT_EQUAL(p->addrs[0].prefix, 25);
 	CU_ASSERT_EQUAL(p->mtu, 68);
+	CU_ASSERT_EQUAL(p->vlan, 4094);
 
 	CU_ASSERT_EQUAL_FATAL(g_cfg->n_services, 6);
 	CU_ASSERT_EQUAL(g_cfg->n_backends_total, 3);

@@ -125,6 +125,15 @@ test_ranges_ports(void)
 	EXPECT_ONE(PORT1("mtu = -1;"),
 		   "t.conf:2: ports[0].mtu: -1 out of range 68..9000 (or 0: port default)");
 	EXPECT_OK(PORT1("mtu = 0;"));
+	EXPECT_ONE(PORT1("vlan = 4095;"),
+		   "t.conf:2: ports[0].vlan: 4095 out of range 1..4094 (or 0: untagged)");
+	EXPECT_ONE(PORT1("vlan = -1;"),
+		   "t.conf:2: ports[0].vlan: -1 out of range 1..4094 (or 0: untagged)");
+	EXPECT_ONE(PORT1("vlan = \"100\";"),
+		   "t.conf:2: ports[0].vlan: expected an integer, not a string");
+	EXPECT_OK(PORT1("vlan = 0;"));
+	EXPECT_OK(PORT1("vlan = 1;"));
+	EXPECT_OK(PORT1("vlan = 4094;"));
 	EXPECT_ONE(PORT1("rx_desc = 32;"),
 		   "t.conf:2: ports[0].rx_desc: 32 out of range 64..16384");
 	EXPECT_ONE(PORT1("tx_desc = 32768;"),

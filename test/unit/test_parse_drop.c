@@ -8,7 +8,7 @@
 void
 test_drop_eth_vlan(void)
 {
-	static const uint16_t types[] = { 0x86dd, 0x88a8, 0x9100, 0x0000, 0x0805,
+	static const uint16_t types[] = { 0x86dd, 0x9100, 0x0000, 0x0805,
 					  0x0801, 0x08ff, 0xffff, 0x0008 };
 	uint8_t buf[PB_MAX_FRAME];
 	struct pb_spec s;
@@ -22,6 +22,9 @@ test_drop_eth_vlan(void)
 		put16(buf + 12, types[i]);
 		ASSERT_DROP(buf, len, 0, UNSUPP_ETHERTYPE);
 	}
+	/* 802.1ad (QinQ) outside: refused as such, whatever it carries. */
+	put16(buf + 12, 0x88a8);
+	ASSERT_DROP(buf, len, 0, VLAN_QINQ);
 
 	s.vlan = 1;
 	len = pb_ipv4(buf, &s);
@@ -31,9 +34,12 @@ test_drop_eth_vlan(void)
 		put16(buf + 16, types[i]);
 		ASSERT_DROP(buf, len, 0, UNSUPP_ETHERTYPE);
 	}
-	/* Only one tag: a second 802.1Q inside is not parsed. */
+	/* Only one tag: a second one inside (double tagging, a hop into the
+	 * VLAN it names) is refused. */
 	put16(buf + 16, 0x8100);
-	ASSERT_DROP(buf, len, 0, UNSUPP_ETHERTYPE);
+	ASSERT_DROP(buf, len, 0, VLAN_QINQ);
+	put16(buf + 16, 0x88a8);
+	ASSERT_DROP(buf, len, 0, VLAN_QINQ);
 }
 
 void
@@ -404,6 +410,7 @@ parse_can_return(enum sl_drop r)
 	switch (r) {
 	case SL_DROP_TRUNC_ETH:
 	case SL_DROP_TRUNC_VLAN:
+	case SL_DROP_VLAN_QINQ:
 	case SL_DROP_UNSUPP_ETHERTYPE:
 	case SL_DROP_TRUNC_ARP:
 	case SL_DROP_BAD_ARP:
@@ -578,5 +585,5 @@ test_fuzz(void)
 	for (i = 0; i < SL_DROP__COUNT; i++)
 		distinct += seen_reason[i] != 0;
 	/* The mutations reach every reason the parser has. */
-	CU_ASSERT_EQUAL(distinct, 20);
+	CU_ASSERT_EQUAL(distinct, 21);
 }

@@ -1,6 +1,7 @@
 /*
  * Refusals: the RST and the ICMP port unreachable a service with no
- * backend answers with, checked byte by byte and by an independent
+ * backend answers with, and the fragmentation needed a DF packet too
+ * large for its next hop gets, checked byte by byte and by an independent
  * checksum implementation (pktbuild).
  */
 #include <netinet/in.h>
@@ -123,6 +124,53 @@ test_unreachable(void)
 	check_unreach(1, 12, 40);
 }
 
+/* Fragmentation needed for a DF TCP segment: code 4, the next hop's MTU,
+ * from the address given, the segment's header and first 8 bytes. */
+static void
+check_frag_needed(int vlan, uint8_t ip_opt, uint16_t payload, uint16_t mtu)
+{
+	uint8_t mem[PB_MAX_FRAME + 64], orig[PB_MAX_FRAME];
+	uint8_t *buf = mem + 64, *nf = buf - REFUSE_ICMP_HEADROOM;
+	const uint32_t vip = htonl(0xc612000au);
+	struct pb_spec s;
+	struct pkt_meta m, r;
+	uint32_t len, out_len, l3, quoted;
+
+	pb_default(&s, IPPROTO_TCP);
+	s.vlan = vlan;
+	s.ip_opt_len = ip_opt;
+	s.payload_len = payload;
+	len = pb_ipv4(buf, &s);
+	memcpy(orig, buf, len);
+	l3 = pb_l3_off(&s);
+	CU_ASSERT_FATAL(pkt_parse(buf, len, 0, &m) == PKT_KIND_IPV4);
+	quoted = m.l3_len + 8u;
+	out_len = refuse_frag_needed(nf, &m, vip, mtu);
+	CU_ASSERT_EQUAL(out_len, m.l2_len + 28u + quoted);
+	CU_ASSERT(pb_csums_ok(nf, out_len));
+	CU_ASSERT_FATAL(pkt_parse(nf, out_len, PKT_PARSE_VERIFY_IP_CSUM, &r) == PKT_KIND_IPV4);
+	CU_ASSERT_EQUAL(r.proto, IPPROTO_ICMP);
+	CU_ASSERT_EQUAL(r.icmp_type, 3);
+	CU_ASSERT_EQUAL(nf[m.l2_len + 21], 4);
+	CU_ASSERT_EQUAL(nf[m.l2_len + 24], 0);
+	CU_ASSERT_EQUAL(nf[m.l2_len + 25], 0);
+	CU_ASSERT_EQUAL(nf[m.l2_len + 26], mtu >> 8);
+	CU_ASSERT_EQUAL(nf[m.l2_len + 27], mtu & 0xff);
+	CU_ASSERT_EQUAL(r.src_ip, vip);
+	CU_ASSERT_EQUAL(r.dst_ip, m.src_ip);
+	CU_ASSERT(memcmp(nf, orig + 6, 6) == 0);
+	CU_ASSERT(memcmp(nf + 6, orig, 6) == 0);
+	CU_ASSERT(memcmp(nf + m.l2_len + 28, orig + l3, quoted) == 0);
+}
+
+static void
+test_frag_needed(void)
+{
+	check_frag_needed(0, 0, 1460, 1400);
+	check_frag_needed(0, 0, 1400, 576);
+	check_frag_needed(1, 12, 1000, 1006);
+}
+
 int
 unit_register(void)
 {
@@ -130,6 +178,7 @@ unit_register(void)
 		{ "SYN answered by RST|ACK", test_rst_syn },
 		{ "other segments answered by RST", test_rst_other },
 		{ "UDP answered by ICMP port unreachable", test_unreachable },
+		{ "DF too large answered by ICMP fragmentation needed", test_frag_needed },
 	};
 
 	return unit_add_suite("refuse", NULL, NULL, tests, UNIT_DIM(tests));

@@ -84,6 +84,7 @@ static const uint8_t backend_mac[6] = { 0x02, 0x00, 0x00, 0x01, 0x00, 0x0b };
 enum side { SIDE_CLIENT = 0, SIDE_BACKEND = 1 };  /* = app port index */
 
 static struct sl_app app;
+static uint16_t port_mtu[2];    /* as app_init() found them */
 static struct cfg *cfg;
 static unsigned int lcore;
 static struct worker *w;
@@ -112,6 +113,8 @@ suite_init(void)
 	if (inproc_start("test_worker", config_text, 1, 64, &app, &cfg) != 0)
 		return -1;
 	lcore = inproc_lcore();
+	port_mtu[SIDE_CLIENT] = app.ports[SIDE_CLIENT].mtu;
+	port_mtu[SIDE_BACKEND] = app.ports[SIDE_BACKEND].mtu;
 	if (publish_neighbours() != 0) {
 		inproc_stop(&app, &cfg);
 		return -1;
@@ -133,6 +136,10 @@ setup(void)
 {
 	struct wk_params wp;
 
+	app.ports[SIDE_CLIENT].vlan = 0;
+	app.ports[SIDE_BACKEND].vlan = 0;
+	app.ports[SIDE_CLIENT].mtu = port_mtu[SIDE_CLIENT];
+	app.ports[SIDE_BACKEND].mtu = port_mtu[SIDE_BACKEND];
 	app_worker_params(cfg, &wp);
 	worker_destroy(app.workers[0]);
 	app.workers[0] = worker_create(&app, 0, lcore, &wp, app.snap);
@@ -175,10 +182,12 @@ from_backend(struct pb_spec *s, uint8_t flags)
 
 /*
  * Hand the worker one burst received on `side`, built from specs, within
- * the current pass. The worker consumes every mbuf (sent or freed).
+ * the current pass, with the driver's ol_flags and vlan_tci (a tag it
+ * stripped). The worker consumes every mbuf (sent or freed).
  */
 static void
-rx_burst(enum side side, const struct pb_spec *specs, unsigned int n)
+rx_burst_ol(enum side side, const struct pb_spec *specs, unsigned int n,
+	    uint64_t ol_flags, uint16_t vlan_tci)
 {
 	struct rte_mbuf *m[MAX_RX];
 	uint8_t frame[PB_MAX_FRAME];
@@ -193,9 +202,16 @@ rx_burst(enum side side, const struct pb_spec *specs, unsigned int n)
 		m[i]->data_len = (uint16_t)len;
 		m[i]->pkt_len = len;
 		m[i]->port = app.ports[side].port_id;
-		m[i]->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+		m[i]->ol_flags = ol_flags;
+		m[i]->vlan_tci = vlan_tci;
 	}
 	worker_process(w, m, (uint16_t)n);
+}
+
+static void
+rx_burst(enum side side, const struct pb_spec *specs, unsigned int n)
+{
+	rx_burst_ol(side, specs, n, RTE_MBUF_F_RX_IP_CKSUM_GOOD, 0);
 }
 
 /* One loop pass that receives a single burst. */
@@ -1229,6 +1245,272 @@ test_exception_limiter(void)
 	CU_ASSERT_EQUAL(wk_exc_limit(w, 0x0c000001u, 2003), 0);
 }
 
+/* A burst of one frame with its 802.1Q tag stripped into the mbuf, as
+ * af_packet's kernel may hand it over, in a pass of its own. */
+#define RX_STRIPPED (RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_VLAN | \
+		     RTE_MBUF_F_RX_VLAN_STRIPPED)
+
+static void
+pass_stripped(enum side side, const struct pb_spec *s, uint16_t tci)
+{
+	worker_pass_begin(w);
+	rx_burst_ol(side, s, 1, RX_STRIPPED, tci);
+	worker_pass_end(w);
+}
+
+/* The next frame in side's TX buffer is exactly the one s builds. */
+static void
+assert_tx_is(enum side side, uint16_t i, const struct pb_spec *s)
+{
+	uint8_t frame[PB_MAX_FRAME];
+	uint32_t len = pb_ipv4(frame, s);
+	struct rte_mbuf *out;
+
+	CU_ASSERT_FATAL(w->tx[side].n > i);
+	out = w->tx[side].m[i];
+	CU_ASSERT_EQUAL(rte_pktmbuf_pkt_len(out), len);
+	CU_ASSERT_EQUAL(rte_pktmbuf_data_len(out), len);
+	CU_ASSERT_EQUAL(memcmp(rte_pktmbuf_mtod(out, uint8_t *), frame, len), 0);
+}
+
+/*
+ * A port without a vlan refuses a tagged frame, whether the tag is in the
+ * frame or stripped into the mbuf: balanced, it would leave the backend
+ * port still tagged (VLAN hopping). ARP too. Untagged traffic still passes.
+ */
+static void
+test_vlan_untagged_port(void)
+{
+	struct pb_arp_spec a;
+	struct pb_spec s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	s.vlan = 1;
+	s.vlan_tci = 100;
+	pass(SIDE_CLIENT, &s, 1);
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	pass_stripped(SIDE_CLIENT, &s, 100);
+	pb_arp_default(&a);
+	memcpy(a.src_mac, gw_mac, 6);
+	memcpy(a.sha, gw_mac, 6);
+	a.op = 1;
+	a.spa = IP_GW;
+	a.tpa = IP_VIP1;
+	a.vlan = 1;
+	a.vlan_tci = 100;
+	arp_pass(SIDE_CLIENT, &a);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_VLAN_ON_UNTAGGED], 3);
+	CU_ASSERT_EQUAL(w->stats.arp_replies, 0);
+	ASSERT_COUNTS(0, 0, 3);
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	pass(SIDE_CLIENT, &s, 1);
+	ASSERT_COUNTS(1, 1, 3);
+	assert_mbufs_home();
+}
+
+/*
+ * A port with a vlan takes only frames of its VID (in the frame or
+ * stripped into the mbuf; the priority bits are not the VID's), refuses
+ * untagged ones, other VIDs and a tag behind its tag; what it takes is
+ * untagged before it is read, and every frame out of a port with a vlan
+ * carries that port's tag: forwarded both ways, and an ARP reply.
+ */
+static void
+test_vlan_port(void)
+{
+	struct pb_spec s, want;
+	struct pb_arp_spec a;
+	struct rte_mbuf *out;
+	const uint8_t *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	app.ports[SIDE_CLIENT].vlan = 100;
+	app.ports[SIDE_BACKEND].vlan = 200;
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	pass(SIDE_CLIENT, &s, 1);
+	s.vlan = 1;
+	s.vlan_tci = 101;
+	pass(SIDE_CLIENT, &s, 1);
+	s.vlan = 0;
+	pass_stripped(SIDE_CLIENT, &s, 101);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_VLAN_WRONG_VID], 3);
+	s.vlan = 1;
+	s.vlan_tci = 100;
+	pass_stripped(SIDE_CLIENT, &s, 100);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_VLAN_QINQ], 1);
+	ASSERT_COUNTS(0, 0, 4);
+
+	/* VID 100 with priority 5: taken, and out to the backend in VLAN 200. */
+	s.vlan_tci = 0xa064;
+	want = s;
+	memcpy(want.dst_mac, backend_mac, 6);
+	memcpy(want.src_mac, app.ports[SIDE_BACKEND].mac.addr_bytes, 6);
+	want.dst_ip = IP_BACKEND;
+	want.dst_port = BACKEND_PORT;
+	want.ttl = (uint8_t)(s.ttl - 1);
+	want.vlan_tci = 200;
+	worker_pass_begin(w);
+	rx_burst(SIDE_CLIENT, &s, 1);
+	assert_tx_is(SIDE_BACKEND, 0, &want);
+	worker_pass_end(w);
+
+	/* The backend's answer, its tag stripped by the driver: to the client
+	 * in VLAN 100. */
+	from_backend(&s, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	want = s;
+	memcpy(want.dst_mac, gw_mac, 6);
+	memcpy(want.src_mac, app.ports[SIDE_CLIENT].mac.addr_bytes, 6);
+	want.src_ip = IP_VIP1;
+	want.src_port = VIP_PORT;
+	want.ttl = (uint8_t)(s.ttl - 1);
+	want.vlan = 1;
+	want.vlan_tci = 100;
+	worker_pass_begin(w);
+	rx_burst_ol(SIDE_BACKEND, &s, 1, RX_STRIPPED, 200);
+	assert_tx_is(SIDE_CLIENT, 0, &want);
+	worker_pass_end(w);
+
+	/* An ARP reply the worker makes leaves tagged too. */
+	pb_arp_default(&a);
+	memcpy(a.src_mac, gw_mac, 6);
+	memcpy(a.sha, gw_mac, 6);
+	a.op = 1;
+	a.spa = IP_GW;
+	a.tpa = IP_VIP1;
+	a.vlan = 1;
+	a.vlan_tci = 100;
+	out = rte_pktmbuf_alloc(app.ports[SIDE_CLIENT].pool);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	out->data_len = (uint16_t)pb_arp(rte_pktmbuf_mtod(out, uint8_t *), &a);
+	out->pkt_len = out->data_len;
+	out->port = app.ports[SIDE_CLIENT].port_id;
+	worker_pass_begin(w);
+	worker_process(w, &out, 1);
+	CU_ASSERT_EQUAL_FATAL(w->tx[SIDE_CLIENT].n, 1);
+	f = rte_pktmbuf_mtod(w->tx[SIDE_CLIENT].m[0], const uint8_t *);
+	CU_ASSERT_EQUAL(f[12], 0x81);
+	CU_ASSERT_EQUAL(f[13], 0x00);
+	CU_ASSERT_EQUAL(f[14], 0x00);
+	CU_ASSERT_EQUAL(f[15], 100);
+	CU_ASSERT_EQUAL(f[16], 0x08);
+	CU_ASSERT_EQUAL(f[17], 0x06);
+	CU_ASSERT_EQUAL(rte_pktmbuf_data_len(w->tx[SIDE_CLIENT].m[0]), 18 + 28);
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(w->stats.arp_replies, 1);
+	ASSERT_COUNTS(1, 3, 4);
+	assert_mbufs_home();
+}
+
+/* A DNS query of payload bytes from the client (DF, as pb_default). */
+static void
+big_udp(struct pb_spec *s, uint16_t payload)
+{
+	pb_default(s, IPPROTO_UDP);
+	memcpy(s->dst_mac, app.ports[SIDE_CLIENT].mac.addr_bytes, 6);
+	memcpy(s->src_mac, gw_mac, 6);
+	s->src_ip = IP_CLIENT;
+	s->src_port = CLIENT_PORT;
+	s->dst_ip = IP_VIP1;
+	s->dst_port = DNS_PORT;
+	s->payload_len = payload;
+}
+
+/*
+ * A packet larger than the egress port's MTU: with DF its source gets
+ * ICMP fragmentation needed (code 4, the port's MTU, from the VIP, quoting
+ * the packet as it came), at most a burst of 50 per worker at once; without
+ * DF it is dropped (Sluice does not fragment). Neither moves a connection.
+ */
+static void
+test_too_big(void)
+{
+	struct pb_spec s[MAX_RX];
+	struct pkt_meta r;
+	struct rte_mbuf *out;
+	const uint8_t *f;
+	struct ct_conn *c;
+	unsigned int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_EQUAL_FATAL(port_mtu[SIDE_BACKEND], 1500);  /* the device's */
+	app.ports[SIDE_BACKEND].mtu = 1000;
+	for (i = 0; i < MAX_RX; i++)
+		big_udp(&s[i], 1000 - 28 + 1);
+	/* 64 in one tick: 50 answered, the rest counted as limited. */
+	worker_pass_begin(w);
+	for (i = 0; i < 8; i++)
+		rx_burst(SIDE_CLIENT, s, MAX_RX);
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_FRAG_NEEDED], 50);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_FRAG_NEEDED_LIMITED], 14);
+	CU_ASSERT_EQUAL(w->stats.tx_packets, 50);
+
+	/* What one looks like. */
+	setup();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	app.ports[SIDE_BACKEND].mtu = 1000;
+	worker_pass_begin(w);
+	rx_burst(SIDE_CLIENT, s, 1);
+	CU_ASSERT_EQUAL_FATAL(w->tx[SIDE_CLIENT].n, 1);
+	CU_ASSERT_EQUAL(w->tx[SIDE_BACKEND].n, 0);
+	out = w->tx[SIDE_CLIENT].m[0];
+	f = rte_pktmbuf_mtod(out, const uint8_t *);
+	CU_ASSERT_EQUAL_FATAL(pkt_parse(f, rte_pktmbuf_data_len(out), PKT_PARSE_VERIFY_IP_CSUM, &r),
+			      PKT_KIND_IPV4);
+	CU_ASSERT_EQUAL(rte_pktmbuf_data_len(out), 14 + 20 + 8 + 20 + 8);
+	CU_ASSERT_EQUAL(r.icmp_type, 3);
+	CU_ASSERT_EQUAL(f[35], 4);
+	CU_ASSERT_EQUAL(f[40] << 8 | f[41], 1000);
+	CU_ASSERT_EQUAL(r.src_ip, htonl(IP_VIP1));
+	CU_ASSERT_EQUAL(r.dst_ip, htonl(IP_CLIENT));
+	CU_ASSERT(memcmp(f, gw_mac, 6) == 0);
+	/* The quote: the datagram to the VIP, untranslated. */
+	CU_ASSERT(memcmp(f + 42 + 16, &(uint32_t){ htonl(IP_VIP1) }, 4) == 0);
+	CU_ASSERT_EQUAL(f[42 + 22] << 8 | f[42 + 23], DNS_PORT);
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_FRAG_NEEDED], 1);
+
+	/* Without DF: dropped, counted. One that fits passes. */
+	s[0].frag = 0;
+	pass(SIDE_CLIENT, s, 1);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_TOO_BIG], 1);
+	big_udp(&s[0], 1000 - 28);
+	pass(SIDE_CLIENT, s, 1);
+	CU_ASSERT_EQUAL(w->stats.tx_packets, 2);
+	CU_ASSERT_EQUAL(w->tx[SIDE_BACKEND].n, 0);
+
+	/* TCP both ways: a FIN too large for the client's port leaves the
+	 * connection ESTABLISHED; the backend is told, from the VIP. */
+	from_client(s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	pass(SIDE_CLIENT, s, 1);
+	from_backend(s, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	pass(SIDE_BACKEND, s, 1);
+	from_client(s, IP_VIP1, RTE_TCP_ACK_FLAG);
+	pass(SIDE_CLIENT, s, 1);
+	c = conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(c->state, CT_ESTABLISHED);
+	app.ports[SIDE_CLIENT].mtu = 576;
+	from_backend(s, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG);
+	s[0].payload_len = 600;
+	worker_pass_begin(w);
+	rx_burst(SIDE_BACKEND, s, 1);
+	CU_ASSERT_EQUAL_FATAL(w->tx[SIDE_BACKEND].n, 1);
+	out = w->tx[SIDE_BACKEND].m[0];
+	f = rte_pktmbuf_mtod(out, const uint8_t *);
+	CU_ASSERT_EQUAL_FATAL(pkt_parse(f, rte_pktmbuf_data_len(out), PKT_PARSE_VERIFY_IP_CSUM, &r),
+			      PKT_KIND_IPV4);
+	CU_ASSERT_EQUAL(f[35], 4);
+	CU_ASSERT_EQUAL(f[40] << 8 | f[41], 576);
+	CU_ASSERT_EQUAL(r.src_ip, htonl(IP_VIP1));
+	CU_ASSERT_EQUAL(r.dst_ip, htonl(IP_BACKEND));
+	worker_pass_end(w);
+	CU_ASSERT_EQUAL(c->state, CT_ESTABLISHED);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_FRAG_NEEDED], 2);
+	assert_mbufs_home();
+}
+
 int
 unit_register(void)
 {
@@ -1266,6 +1548,12 @@ unit_register(void)
 		  test_exception_classified },
 		{ "the exception limiter: per source, overall, refilled in time",
 		  test_exception_limiter },
+		{ "a port without a vlan refuses tagged frames (VLAN hopping)",
+		  test_vlan_untagged_port },
+		{ "a port with a vlan takes its VID only, untags it, tags what leaves",
+		  test_vlan_port },
+		{ "too large for the egress MTU: fragmentation needed (DF, limited) or dropped",
+		  test_too_big },
 	};
 
 	return unit_add_suite_once("worker", suite_init, suite_cleanup, setup, NULL, tests,
