@@ -1,5 +1,6 @@
 /*
- * Header parser: one pass over Ethernet, ARP or IPv4, and TCP/UDP/ICMP.
+ * Header parser: one pass over Ethernet, ARP or IPv4, and TCP/UDP/ICMP;
+ * and, asked for ICMP errors only, the packet such an error quotes.
  *
  * Frames come from the NIC at any alignment a driver chooses (2-byte at
  * best), so fields are read byte-wise or with memcpy, never through casted
@@ -235,8 +236,8 @@ pkt_parse_icmp_err(const uint8_t *frame, const struct pkt_meta *m, struct pkt_ic
 	e->proto = ip[9];
 	if (e->proto != IPPROTO_TCP && e->proto != IPPROTO_UDP)
 		return 0;
-	/* A later fragment carries no ports; a connection sends none, and a
-	 * quote of fewer than 8 bytes past the header has no ports to match. */
+	/* A later fragment carries no ports (and the appliance sends no
+	 * fragments); nor does a quote of fewer than 8 bytes past the header. */
 	if ((rd_be16(ip + 6) & IP_OFFSET_MASK) != 0 ||
 	    avail - hlen < ICMP_QUOTE_L4 || rd_be16(ip + 2) < hlen + ICMP_QUOTE_L4)
 		return pkt_parse_fail(SL_DROP_ICMP_ERR_BAD);
