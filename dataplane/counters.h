@@ -35,6 +35,8 @@
 	X(arp_replies, "sluice_arp_replies_total", "ARP requests answered.") \
 	X(arp_other, NULL, "ARP replies and requests only learned from.") \
 	X(icmp_echo_replies, "sluice_icmp_echo_replies_total", "Pings answered.") \
+	X(icmp_errors_relayed, "sluice_icmp_errors_relayed_total", \
+	  "ICMP errors about a connection relayed, translated, to its other side.") \
 	X(events_lost, NULL, "Events the control lcore's ring had no room for.") \
 	X(to_kernel, NULL, "Packets handed to the kernel exception path.") \
 	X(to_kernel_prio, "sluice_exception_priority_packets_total", \

@@ -53,6 +53,8 @@
 	X(STEER_FULL,       "hand-off ring to owning worker full") \
 	X(TX_FULL,          "TX queue full") \
 	X(ICMP_UNHANDLED,   "ICMP not echo request to a local address") \
+	X(ICMP_ERR_BAD,     "ICMP error quoting a truncated or malformed packet") \
+	X(ICMP_ERR_CSUM,    "ICMP error checksum wrong") \
 	X(ARP_IGNORED,      "ARP not for a local address") \
 	X(ARP_BAD_SENDER,   "ARP from a broadcast, multicast or zero MAC, or for a network or broadcast address") \
 	X(ARP_LOCAL_SENDER, "ARP claiming one of this appliance's addresses (not learnt)") \

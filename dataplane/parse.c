@@ -1,5 +1,6 @@
 /*
- * Header parser: one pass over Ethernet, ARP or IPv4, and TCP/UDP/ICMP.
+ * Header parser: one pass over Ethernet, ARP or IPv4, and TCP/UDP/ICMP;
+ * and, asked for ICMP errors only, the packet such an error quotes.
  *
  * Frames come from the NIC at any alignment a driver chooses (2-byte at
  * best), so fields are read byte-wise or with memcpy, never through casted
@@ -36,6 +37,8 @@
 
 #define ICMP_ECHO_REPLY 0
 #define ICMP_ECHO_REQUEST 8
+/* An error quotes at least a header and 8 bytes past it (RFC 792). */
+#define ICMP_QUOTE_L4 8
 
 /* Ethernet/IPv4 ARP: htype 1 and ptype 0x0800, then hlen 6 and plen 4. */
 #define ARP_HTYPE_PTYPE 0x00010800u
@@ -43,6 +46,7 @@
 
 /* MF flag and fragment offset; DF and the reserved bit do not fragment. */
 #define IP_FRAG_MASK 0x3fff
+#define IP_OFFSET_MASK 0x1fff
 
 static inline uint16_t
 rd_be16(const uint8_t *p)
@@ -222,4 +226,34 @@ pkt_parse(const uint8_t *frame, uint32_t len, unsigned int flags, struct pkt_met
 	if (type == ETHERTYPE_ARP)
 		return parse_arp(frame + l2_len, len - l2_len, m);
 	return pkt_parse_fail(SL_DROP_UNSUPP_ETHERTYPE);
+}
+
+int
+pkt_parse_icmp_err(const uint8_t *frame, const struct pkt_meta *m, struct pkt_icmp_err *e)
+{
+	const uint8_t *ip = frame + m->l2_len + m->l3_len + ICMP_HLEN;
+	uint32_t avail = m->l4_len - ICMP_HLEN, hlen;
+
+	/* pkt_parse() saw the ICMP header, so l4_len >= ICMP_HLEN. */
+	if (avail < IP_HLEN_MIN || (ip[0] >> 4) != 4)
+		return pkt_parse_fail(SL_DROP_ICMP_ERR_BAD);
+	hlen = (uint32_t)(ip[0] & 0xf) * 4;
+	if (hlen < IP_HLEN_MIN || hlen > avail || rd_be16(ip + 2) < hlen)
+		return pkt_parse_fail(SL_DROP_ICMP_ERR_BAD);
+	e->proto = ip[9];
+	if (e->proto != IPPROTO_TCP && e->proto != IPPROTO_UDP)
+		return 0;
+	/* A later fragment carries no ports (and the appliance sends no
+	 * fragments); nor does a quote of fewer than 8 bytes past the header. */
+	if ((rd_be16(ip + 6) & IP_OFFSET_MASK) != 0 ||
+	    avail - hlen < ICMP_QUOTE_L4 || rd_be16(ip + 2) < hlen + ICMP_QUOTE_L4)
+		return pkt_parse_fail(SL_DROP_ICMP_ERR_BAD);
+	e->src_ip = sl_ld32(ip + 12);
+	e->dst_ip = sl_ld32(ip + 16);
+	e->src_port = sl_ld16(ip + hlen);
+	e->dst_port = sl_ld16(ip + hlen + 2);
+	e->ip_off = (uint16_t)(ip - frame);
+	e->l3_len = (uint16_t)hlen;
+	e->l4_len = (uint16_t)(avail - hlen);
+	return 1;
 }

@@ -50,6 +50,47 @@ struct pkt_meta {
 };
 
 /*
+ * The packet an ICMP error (destination unreachable, time exceeded,
+ * parameter problem) quotes: its IPv4 header and the first 8 bytes of its
+ * TCP or UDP header, which hold both ports (RFC 792, RFC 1812 4.3.2.3).
+ * Addresses and ports in network order, as in struct pkt_meta.
+ */
+struct pkt_icmp_err {
+	uint32_t src_ip;
+	uint32_t dst_ip;
+	uint16_t src_port;
+	uint16_t dst_port;
+	uint16_t ip_off;     /* quoted IPv4 header, from the frame's start */
+	uint16_t l3_len;     /* its length incl. options */
+	uint16_t l4_len;     /* quoted bytes from its L4 header on (>= 8) */
+	uint8_t proto;       /* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t pad;
+};
+
+/* ICMP types whose message quotes the packet it is about. */
+#define PKT_ICMP_UNREACH 3
+#define PKT_ICMP_TIME_EXCEEDED 11
+#define PKT_ICMP_PARAM_PROBLEM 12
+
+static inline int
+pkt_icmp_is_error(uint8_t type)
+{
+	return type == PKT_ICMP_UNREACH || type == PKT_ICMP_TIME_EXCEEDED ||
+	       type == PKT_ICMP_PARAM_PROBLEM;
+}
+
+/*
+ * Read the packet the ICMP error in frame (parsed into m, m->icmp_type an
+ * error type) quotes. Returns 1 and fills e when it quotes TCP or UDP; 0
+ * when it quotes another protocol (an ICMP probe of the kernel's: no
+ * connection can match); or pkt_parse_fail(SL_DROP_ICMP_ERR_BAD) when the
+ * quote is truncated or malformed. The ICMP checksum is the caller's to
+ * check. Only ever called for ICMP errors, off the fast path.
+ * Context: any thread; reads only the frame's bytes m describes.
+ */
+int pkt_parse_icmp_err(const uint8_t *frame, const struct pkt_meta *m, struct pkt_icmp_err *e);
+
+/*
  * Parse an Ethernet frame of len bytes.
  * Returns the enum pkt_kind (> 0) on success, or pkt_parse_fail(reason)
  * (negative); pkt_parse_reason() recovers the reason.

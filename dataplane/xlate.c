@@ -182,6 +182,58 @@ xlate_l3l4(uint8_t *frame, struct pkt_meta *m, uint32_t src_ip,
 	return 0;
 }
 
+int
+xlate_icmp_error(uint8_t *frame, struct pkt_meta *m, struct pkt_icmp_err *e,
+		 uint32_t src_ip, uint32_t dst_ip, uint32_t q_src_ip, uint16_t q_src_port,
+		 uint32_t q_dst_ip, uint16_t q_dst_port, int dec_ttl)
+{
+	uint8_t *qip = frame + e->ip_off;
+	uint8_t *ql4 = qip + e->l3_len;
+	uint8_t *icmp = frame + m->l2_len + m->l3_len;
+	uint32_t addr_delta, l4_delta;
+	uint16_t csum;
+
+	if (xlate_l3l4(frame, m, src_ip, dst_ip, 0, 0, dec_ttl) != 0)
+		return -1;
+	addr_delta = csum_delta32(e->src_ip, q_src_ip) + csum_delta32(e->dst_ip, q_dst_ip);
+	l4_delta = addr_delta + csum_delta16(e->src_port, q_src_port) +
+		   csum_delta16(e->dst_port, q_dst_port);
+	sl_st32(qip + IP_OFF_SRC, q_src_ip);
+	sl_st32(qip + IP_OFF_DST, q_dst_ip);
+	sl_st16(qip + IP_OFF_CSUM, csum_apply(sl_ld16(qip + IP_OFF_CSUM), addr_delta));
+	sl_st16(ql4, q_src_port);
+	sl_st16(ql4 + 2, q_dst_port);
+	/*
+	 * The quote's own checksum covers a segment the quote may not hold,
+	 * so no receiver can verify it; kept consistent all the same, the
+	 * quote is byte for byte what the receiver sent (but the TTL).
+	 */
+	if (e->proto == IPPROTO_TCP && e->l4_len >= TCP_OFF_CSUM + 2) {
+		sl_st16(ql4 + TCP_OFF_CSUM, csum_apply(sl_ld16(ql4 + TCP_OFF_CSUM), l4_delta));
+	} else if (e->proto == IPPROTO_UDP) {
+		csum = sl_ld16(ql4 + UDP_OFF_CSUM);
+		if (csum != 0) {
+			csum = csum_apply(csum, l4_delta);
+			sl_st16(ql4 + UDP_OFF_CSUM, csum ? csum : 0xffff);
+		}
+	}
+	/* Every word of the quote may have moved: one sum over the message
+	 * (an error is rare and short) rather than a delta per word. */
+	sl_st16(icmp + ICMP_OFF_CSUM, 0);
+	sl_st16(icmp + ICMP_OFF_CSUM, (uint16_t)~csum_fold(csum_add_bytes(0, icmp, m->l4_len)));
+	e->src_ip = q_src_ip;
+	e->dst_ip = q_dst_ip;
+	e->src_port = q_src_port;
+	e->dst_port = q_dst_port;
+	return 0;
+}
+
+uint16_t
+xlate_csum_bytes(const uint8_t *p, uint32_t n)
+{
+	return (uint16_t)~csum_fold(csum_add_bytes(0, p, n));
+}
+
 void
 xlate_set_macs(uint8_t *frame, const uint8_t *src_mac, const uint8_t *dst_mac)
 {

@@ -38,6 +38,26 @@ int xlate_l3l4(uint8_t *frame, struct pkt_meta *m, uint32_t src_ip,
 	       uint32_t dst_ip, uint16_t src_port, uint16_t dst_port,
 	       int dec_ttl);
 
+/*
+ * Relay an ICMP error (parsed into m, its quote into e) about a connection:
+ * the outer header gets src_ip and dst_ip (TTL decremented when
+ * dec_ttl != 0), the quoted header q_src/q_dst addresses and ports, as the
+ * packet its receiver sent looked before the appliance translated it. The
+ * quoted IPv4 checksum and, when the quote holds it, the quoted TCP/UDP
+ * checksum (pseudo header and ports) are updated incrementally, so the
+ * quote matches that packet's bytes; the ICMP checksum is recomputed over
+ * the whole message. The rest (the next-hop MTU of a frag-needed) is kept:
+ * no rewrite changes a packet's length. m and e are updated to match.
+ * Returns 0, or -1 when TTL would reach zero (frame, m and e untouched).
+ */
+int xlate_icmp_error(uint8_t *frame, struct pkt_meta *m, struct pkt_icmp_err *e,
+		     uint32_t src_ip, uint32_t dst_ip, uint32_t q_src_ip, uint16_t q_src_port,
+		     uint32_t q_dst_ip, uint16_t q_dst_port, int dec_ttl);
+
+/* Internet checksum of p[0..n): 0 when bytes that carry their own checksum
+ * (an ICMP message) are intact. */
+uint16_t xlate_csum_bytes(const uint8_t *p, uint32_t n);
+
 /* Set Ethernet source and destination MAC (6 bytes each). */
 void xlate_set_macs(uint8_t *frame, const uint8_t *src_mac, const uint8_t *dst_mac);
 

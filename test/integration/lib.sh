@@ -276,5 +276,39 @@ spread_text() {
 # Counter snapshot helpers: stats_get FILE writes /sluice/stats to FILE.
 stats_get() { slc_tel /sluice/stats >"$1" || fatal "telemetry /sluice/stats failed"; }
 
+# check_pmtu_relayed DST: the client sends the VIP "fragmentation needed"
+# about replies of the UDP service (icmp_err.py, a router on its path as it
+# were); each reaches the backend that sent the reply, translated, and that
+# backend's kernel learns the path MTU towards DST (the client for nat, the
+# local address for fullnat), as `ip route get` shows. Several flows, so
+# the errors land on both workers, owners or not.
+check_pmtu_relayed() {
+	local dst=$1 mtu=1400 r b n got i seen
+	for b in "${SLC_BACKENDS[@]}"; do
+		if topo_in "slc-$b" ip route get "$dst" | grep -q " mtu "; then
+			fail "pmtu: $b starts with no path MTU to $dst" "$(topo_in "slc-$b" ip route get "$dst")"
+			return
+		fi
+	done
+	r=$(ip netns exec "$SLC_NS_CLI" "$SLC_PY" "$SLC_IT_DIR/icmp_err.py" --vip "$SLC_VIP" \
+		--port "$SLC_UDP_PORT" --count 12 --mtu "$mtu") || { fail "pmtu: icmp_err.py" "$r"; return; }
+	n=$(jget "$r" '.flows | length')
+	expect "pmtu: $n flows answered, frag-needed sent for each" "$r" [ "$n" = 12 ]
+	for b in $(jget "$r" '[.flows[].backend] | unique | join(" ")'); do
+		seen=""
+		for i in $(seq 1 50); do
+			if topo_in "slc-$b" ip route get "$dst" | grep -q " mtu $mtu "; then
+				seen=1
+				break
+			fi
+			sleep 0.1
+		done
+		expect "pmtu: $b learnt mtu $mtu towards $dst" "$(topo_in "slc-$b" ip route get "$dst")" \
+			[ -n "$seen" ]
+	done
+	got=$(slc_tel /sluice/stats | jq '.icmp_errors_relayed // 0')
+	expect "pmtu: $got ICMP errors relayed" "relayed $got, sent $n" [ "$got" -ge "$n" ]
+}
+
 # Value of a link counter in a namespace ("" = root).
 link_stat() { topo_in "$1" cat "/sys/class/net/$2/statistics/$3"; }

@@ -29,6 +29,10 @@ r=$(slc_client udp --host "$SLC_VIP" --port "$SLC_UDP_PORT" --count 100 --weight
 check_requests "udp rr, 100 datagrams" "$r" 100 0.10
 check_peers "udp, FULLNAT local address" "$r" "$SLC_LOCAL_IP"
 
+# Frag-needed about replies, sent to the VIP, reaches the backends from the
+# local address: they learn the path MTU to it.
+check_pmtu_relayed "$SLC_LOCAL_IP"
+
 it_sluice_stop "fullnat run"
 
 # Weighted least-connections after a restart: the same spread from counts.

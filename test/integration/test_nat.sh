@@ -57,6 +57,10 @@ st=$(slc_tel /sluice/stats) || fatal "telemetry /sluice/stats failed" stats
 n=$(jget "$st" '.steered // 0')
 expect "steered $n packets to the owning worker" "steered = $n" [ "$n" -gt 0 ]
 
+# Frag-needed about replies, sent to the VIP, teaches the backends the path
+# MTU to the client.
+check_pmtu_relayed "$SLC_CLIENT_IP"
+
 # Scheduled connections per backend are visible.
 bk=$(slc_tel /sluice/backends) || fatal "telemetry /sluice/backends failed" backends
 # Entries {"0": {"service": "web", "scheduled": n, ...}, ...}.

@@ -147,6 +147,7 @@ unit_register(void)
 	    !CU_add_test(suite, "ethernet padding", test_eth_padding) ||
 	    !CU_add_test(suite, "ttl and DF accepted", test_ttl_and_df) ||
 	    !CU_add_test(suite, "ip checksum", test_ip_csum) ||
+	    !CU_add_test(suite, "icmp error: the quoted packet", test_icmp_quote) ||
 	    !CU_add_test(suite, "drop: ethernet and vlan", test_drop_eth_vlan) ||
 	    !CU_add_test(suite, "drop: arp", test_drop_arp) ||
 	    !CU_add_test(suite, "drop: ip header", test_drop_ip_header) ||

@@ -46,6 +46,7 @@ void test_ip_options(void);
 void test_eth_padding(void);
 void test_ttl_and_df(void);
 void test_ip_csum(void);
+void test_icmp_quote(void);
 
 /* test_parse_drop.c */
 void test_drop_eth_vlan(void);

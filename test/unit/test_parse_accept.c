@@ -224,3 +224,85 @@ test_ip_csum(void)
 	buf[25] = 0xfe;
 	ASSERT_DROP(buf, len, PKT_PARSE_VERIFY_IP_CSUM, BAD_IP_CSUM);
 }
+
+/* An ICMP error frame quoting the first qlen bytes of the IPv4 packet of q. */
+static uint32_t
+icmp_err_of(uint8_t *frame, const struct pb_spec *q, uint32_t qlen, struct pkt_meta *m)
+{
+	uint8_t inner[PB_MAX_FRAME];
+	struct pb_spec s;
+	uint32_t len, l3 = pb_l3_off(q);
+
+	len = pb_ipv4(inner, q);
+	if (qlen > len - l3)
+		qlen = len - l3;
+	pb_default(&s, 1);
+	s.icmp_type = 3;
+	s.icmp_code = 4;
+	s.payload_len = (uint16_t)qlen;
+	len = pb_ipv4(frame, &s);
+	memcpy(frame + pb_l4_off(&s) + 8, inner + l3, qlen);
+	CU_ASSERT_EQUAL_FATAL(parse_exact(frame, len, 0, m), PKT_KIND_IPV4);
+	return pb_l4_off(&s) + 8;
+}
+
+/*
+ * The packet an ICMP error quotes: addresses, ports and offsets past IPv4
+ * options; 8 bytes past the header suffice; a first fragment has its
+ * ports, a later one none; a quote of ICMP is no connection's; cut inside
+ * the header or the ports, or lengths that cannot be, it is malformed.
+ */
+void
+test_icmp_quote(void)
+{
+	uint8_t frame[PB_MAX_FRAME];
+	struct pkt_icmp_err e;
+	struct pkt_meta m;
+	struct pb_spec q;
+	uint32_t off;
+
+	pb_default(&q, 6);
+	q.ip_opt_len = 4;
+	off = icmp_err_of(frame, &q, 1000, &m);
+	CU_ASSERT_EQUAL_FATAL(pkt_parse_icmp_err(frame, &m, &e), 1);
+	CU_ASSERT_EQUAL(e.proto, 6);
+	CU_ASSERT_EQUAL(e.src_ip, htonl(q.src_ip));
+	CU_ASSERT_EQUAL(e.dst_ip, htonl(q.dst_ip));
+	CU_ASSERT_EQUAL(e.src_port, htons(q.src_port));
+	CU_ASSERT_EQUAL(e.dst_port, htons(q.dst_port));
+	CU_ASSERT_EQUAL(e.ip_off, off);
+	CU_ASSERT_EQUAL(e.l3_len, 24);
+	CU_ASSERT_EQUAL(e.l4_len, 20 + 13);
+
+	pb_default(&q, 17);
+	icmp_err_of(frame, &q, 28, &m);
+	CU_ASSERT_EQUAL(pkt_parse_icmp_err(frame, &m, &e), 1);
+	CU_ASSERT_EQUAL(e.l4_len, 8);
+	icmp_err_of(frame, &q, 27, &m);
+	CU_ASSERT_EQUAL(pkt_parse_icmp_err(frame, &m, &e), pkt_parse_fail(SL_DROP_ICMP_ERR_BAD));
+	icmp_err_of(frame, &q, 19, &m);
+	CU_ASSERT_EQUAL(pkt_parse_icmp_err(frame, &m, &e), pkt_parse_fail(SL_DROP_ICMP_ERR_BAD));
+
+	q.frag = 0x2000;                /* MF, offset 0: the first fragment */
+	icmp_err_of(frame, &q, 28, &m);
+	CU_ASSERT_EQUAL(pkt_parse_icmp_err(frame, &m, &e), 1);
+	q.frag = 0x0010;                /* a later fragment */
+	icmp_err_of(frame, &q, 28, &m);
+	CU_ASSERT_EQUAL(pkt_parse_icmp_err(frame, &m, &e), pkt_parse_fail(SL_DROP_ICMP_ERR_BAD));
+	q.frag = 0x4000;
+
+	off = icmp_err_of(frame, &q, 28, &m);
+	frame[off] = 0x44;              /* header length 16 */
+	CU_ASSERT_EQUAL(pkt_parse_icmp_err(frame, &m, &e), pkt_parse_fail(SL_DROP_ICMP_ERR_BAD));
+	frame[off] = 0x4f;              /* 60 bytes: past the quote */
+	CU_ASSERT_EQUAL(pkt_parse_icmp_err(frame, &m, &e), pkt_parse_fail(SL_DROP_ICMP_ERR_BAD));
+	frame[off] = 0x65;              /* version 6 */
+	CU_ASSERT_EQUAL(pkt_parse_icmp_err(frame, &m, &e), pkt_parse_fail(SL_DROP_ICMP_ERR_BAD));
+	frame[off] = 0x45;
+	put16(frame + off + 2, 27);     /* total length shorter than header + 8 */
+	CU_ASSERT_EQUAL(pkt_parse_icmp_err(frame, &m, &e), pkt_parse_fail(SL_DROP_ICMP_ERR_BAD));
+
+	pb_default(&q, 1);              /* the kernel's ping: no connection */
+	icmp_err_of(frame, &q, 28, &m);
+	CU_ASSERT_EQUAL(pkt_parse_icmp_err(frame, &m, &e), 0);
+}

@@ -36,22 +36,9 @@
 #include "dataplane/xlate.h"
 #include "inproc.h"
 #include "test/lib/pktbuild.h"
+#include "test_worker.h"
 #include "unit.h"
 
-/* Addresses and ports, host order. The client sits behind port 0's gateway,
- * so its SYN teaches the worker no neighbour (no event, no learning). */
-#define IP_GW 0xc61200feu       /* 198.18.0.254 */
-#define IP_VIP1 0xc612000au     /* 198.18.0.10 */
-#define IP_VIP2 0xc612000bu     /* 198.18.0.11 */
-#define IP_BACKEND 0xc612010bu  /* 198.18.1.11 */
-#define IP_CLIENT 0x0a000001u   /* 10.0.0.1 */
-#define VIP_PORT 80
-#define DNS_PORT 53
-#define BACKEND_PORT 8080
-#define BACKEND_DNS_PORT 5353
-#define CLIENT_PORT 40000
-
-#define MAX_RX 8
 
 /*
  * Two TCP services with the same single backend (one client endpoint can
@@ -75,19 +62,23 @@ static const char config_text[] =
 	"    backends = ( { address = \"198.18.1.11\"; port = 8080; } ); },\n"
 	"  { name = \"dns\"; vip = \"198.18.0.10\"; port = 53; protocol = \"udp\";\n"
 	"    scheduler = \"rr\"; forward = \"nat\";\n"
-	"    backends = ( { address = \"198.18.1.11\"; port = 5353; } ); }\n"
+	"    backends = ( { address = \"198.18.1.11\"; port = 5353; } ); },\n"
+	"  { name = \"fweb\"; vip = \"198.18.0.12\"; port = 80; protocol = \"tcp\";\n"
+	"    scheduler = \"rr\"; forward = \"fullnat\"; local_addresses = [ \"198.18.1.2\" ];\n"
+	"    backends = ( { address = \"198.18.1.11\"; port = 8080; } ); },\n"
+	"  { name = \"dweb\"; vip = \"198.18.0.13\"; port = 80; protocol = \"tcp\";\n"
+	"    scheduler = \"rr\"; forward = \"dr\";\n"
+	"    backends = ( { address = \"198.18.1.11\"; } ); }\n"
 	");\n";
 
-static const uint8_t gw_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xfe, 0x01 };
-static const uint8_t backend_mac[6] = { 0x02, 0x00, 0x00, 0x01, 0x00, 0x0b };
+const uint8_t gw_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xfe, 0x01 };
+const uint8_t backend_mac[6] = { 0x02, 0x00, 0x00, 0x01, 0x00, 0x0b };
 
-enum side { SIDE_CLIENT = 0, SIDE_BACKEND = 1 };  /* = app port index */
-
-static struct sl_app app;
+struct sl_app app;
 static uint16_t port_mtu[2];    /* as app_init() found them */
 static struct cfg *cfg;
 static unsigned int lcore;
-static struct worker *w;
+struct worker *w;
 
 /* Set-up */
 
@@ -151,7 +142,7 @@ setup(void)
 /* Frames */
 
 /* A TCP segment with no payload arriving on `side` from its neighbour. */
-static void
+void
 tcp_spec(struct pb_spec *s, enum side side, uint32_t src, uint16_t sport, uint32_t dst,
 	 uint16_t dport, uint8_t flags)
 {
@@ -167,7 +158,7 @@ tcp_spec(struct pb_spec *s, enum side side, uint32_t src, uint16_t sport, uint32
 }
 
 /* The client's endpoint to vip:80. */
-static void
+void
 from_client(struct pb_spec *s, uint32_t vip, uint8_t flags)
 {
 	tcp_spec(s, SIDE_CLIENT, IP_CLIENT, CLIENT_PORT, vip, VIP_PORT, flags);
@@ -178,6 +169,17 @@ static void
 from_backend(struct pb_spec *s, uint8_t flags)
 {
 	tcp_spec(s, SIDE_BACKEND, IP_BACKEND, BACKEND_PORT, IP_CLIENT, CLIENT_PORT, flags);
+}
+
+/* An mbuf as `side`'s port receives the frame. */
+static void
+fill_rx(struct rte_mbuf *m, enum side side, const uint8_t *frame, uint32_t len)
+{
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame, len);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	m->port = app.ports[side].port_id;
+	m->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD;
 }
 
 /*
@@ -198,10 +200,7 @@ rx_burst_ol(enum side side, const struct pb_spec *specs, unsigned int n,
 	CU_ASSERT_FATAL(rte_pktmbuf_alloc_bulk(app.ports[side].pool, m, n) == 0);
 	for (i = 0; i < n; i++) {
 		len = pb_ipv4(frame, &specs[i]);
-		memcpy(rte_pktmbuf_mtod(m[i], uint8_t *), frame, len);
-		m[i]->data_len = (uint16_t)len;
-		m[i]->pkt_len = len;
-		m[i]->port = app.ports[side].port_id;
+		fill_rx(m[i], side, frame, len);
 		m[i]->ol_flags = ol_flags;
 		m[i]->vlan_tci = vlan_tci;
 	}
@@ -214,8 +213,18 @@ rx_burst(enum side side, const struct pb_spec *specs, unsigned int n)
 	rx_burst_ol(side, specs, n, RTE_MBUF_F_RX_IP_CKSUM_GOOD, 0);
 }
 
+void
+rx_frame(enum side side, const uint8_t *frame, uint32_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(app.ports[side].pool);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	fill_rx(m, side, frame, len);
+	worker_process(w, &m, 1);
+}
+
 /* One loop pass that receives a single burst. */
-static void
+void
 pass(enum side side, const struct pb_spec *specs, unsigned int n)
 {
 	worker_pass_begin(w);
@@ -225,7 +234,7 @@ pass(enum side side, const struct pb_spec *specs, unsigned int n)
 
 /* Checks */
 
-static uint64_t
+uint64_t
 drops_total(void)
 {
 	uint64_t n = 0;
@@ -236,16 +245,8 @@ drops_total(void)
 	return n;
 }
 
-/* The worker's totals since it was made; a macro, so a failure names the
- * test's line. */
-#define ASSERT_COUNTS(created, tx, drops) do { \
-	CU_ASSERT_EQUAL(w->stats.conns_created, (created)); \
-	CU_ASSERT_EQUAL(w->stats.tx_packets, (tx)); \
-	CU_ASSERT_EQUAL(drops_total(), (drops)); \
-} while (0)
-
 /* The connection whose orig tuple is client:port -> vip:vport, or NULL. */
-static struct ct_conn *
+struct ct_conn *
 conn_of(uint8_t proto, uint32_t vip, uint16_t vport)
 {
 	struct ct_tuple key = {
@@ -271,7 +272,7 @@ svc_id_of(uint32_t vip, uint16_t vport, uint8_t proto)
 }
 
 /* Every mbuf is back in its pool (per-lcore caches included). */
-static void
+void
 assert_mbufs_home(void)
 {
 	uint32_t p;
@@ -1554,6 +1555,15 @@ unit_register(void)
 		  test_vlan_port },
 		{ "too large for the egress MTU: fragmentation needed (DF, limited) or dropped",
 		  test_too_big },
+		{ "nat: a client-side ICMP error reaches the backend, translated",
+		  test_icmp_nat_client_side },
+		{ "nat: a backend-side ICMP error reaches the client from the VIP",
+		  test_icmp_nat_backend_side },
+		{ "fullnat: ICMP errors relayed both ways, from the local address and the VIP",
+		  test_icmp_fullnat },
+		{ "dr: a client-side ICMP error reaches the backend unchanged", test_icmp_dr },
+		{ "ICMP errors quoting no connection, or badly, are dropped and counted",
+		  test_icmp_err_refused },
 	};
 
 	return unit_add_suite_once("worker", suite_init, suite_cleanup, setup, NULL, tests,
