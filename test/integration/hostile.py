@@ -13,6 +13,11 @@ port (AF_PACKET, root), for test_hostile.sh.
              --count N [--seed S]
       N RSTs with random sequence numbers (fixed seed), spoofing one side
       of a live connection: a blind reset attack. Prints {"sent": N}.
+  hostile.py unreach --iface IF --dst-mac MAC --from A --src SRC:PORT
+             --dst DST:PORT
+      From A to SRC, an ICMP port unreachable quoting the TCP segment
+      SRC:PORT -> DST:PORT, as a router on the path would send (a forged
+      one must not end the connection). Prints {"sent": 1}.
 
 Standard library only; frames are built with garbage.py's helpers.
 """
@@ -25,7 +30,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from garbage import (ETH_ARP, ETH_IP, PROTO_ICMP, PROTO_TCP, PROTO_UDP,  # noqa: E402
+from garbage import (ETH_ARP, ETH_IP, ETH_VLAN, PROTO_ICMP, PROTO_TCP, PROTO_UDP,  # noqa: E402
                      arp, csum, ipv4, mac_bytes, udp)
 
 TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK, TCP_URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
@@ -85,6 +90,12 @@ def frames(a):
         ("echo request from the subnet's broadcast address (smurf)", "drop_bcast_src",
          l2(ETH_IP, ipv4(a.subnet_bcast, a.vip, PROTO_ICMP, icmp_echo()))),
         ("SYN from a backend's address on the client side", "drop_rpf", syn(a.foreign_src)),
+        ("SYN from the port's own address", "drop_local_src", syn(a.port_ip)),
+        ("UDP to the port's address from the VIP", "drop_local_src",
+         l2(ETH_IP, ipv4(a.vip, a.port_ip, PROTO_UDP, udp(40201, 9, b"hostile")))),
+        ("802.1Q-tagged SYN on a port with no vlan (VLAN hopping)", "drop_vlan_on_untagged",
+         l2(ETH_VLAN, struct.pack("!HH", 5, ETH_IP) +
+            ipv4(a.src_ip, a.vip, PROTO_TCP, tcp_seg(a.src_ip, a.vip, 40106, a.tcp_port, TCP_SYN)))),
         ("SYN with TTL 1", "drop_ttl_exceeded", syn(a.src_ip, sport=40105, ttl=1)),
         ("ARP from a broadcast sender MAC", "drop_arp_bad_sender",
          l2(ETH_ARP, arp(b"\xff" * 6, a.src_ip, a.vip))),
@@ -113,7 +124,8 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     fp = sub.add_parser("frames")
     rp = sub.add_parser("rst")
-    for q in (fp, rp):
+    up = sub.add_parser("unreach")
+    for q in (fp, rp, up):
         q.add_argument("--iface", default="eth0")
         q.add_argument("--dst-mac", required=True, help="the Sluice port's MAC")
         q.add_argument("--src-mac", help="default: the interface's own MAC")
@@ -129,12 +141,27 @@ def main():
     rp.add_argument("--dst", required=True, metavar="IP:PORT")
     rp.add_argument("--count", type=int, default=100)
     rp.add_argument("--seed", type=int, default=5961)
+    up.add_argument("--from", dest="frm", required=True, metavar="IP")
+    up.add_argument("--src", required=True, metavar="IP:PORT")
+    up.add_argument("--dst", required=True, metavar="IP:PORT")
     a = p.parse_args()
     if not a.src_mac:
         a.src_mac = own_mac(a.iface)
 
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((a.iface, 0))
+    if a.cmd == "unreach":
+        (src, sport), (dst, dport) = endpoint(a.src), endpoint(a.dst)
+        quoted = ipv4(src, dst, PROTO_TCP, b"")[:20]
+        quoted = quoted[:2] + struct.pack("!H", 40) + quoted[4:10] + b"\0\0" + quoted[12:]
+        quoted = quoted[:10] + struct.pack("!H", csum(quoted)) + quoted[12:]
+        quoted += struct.pack("!HHI", sport, dport, 12345)
+        body = struct.pack("!BBHI", 3, 3, 0, 0) + quoted
+        body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+        eth = mac_bytes(a.dst_mac) + mac_bytes(a.src_mac) + struct.pack("!H", ETH_IP)
+        s.send(eth + ipv4(a.frm, src, PROTO_ICMP, body))
+        print(json.dumps({"sent": 1}))
+        return 0
     if a.cmd == "rst":
         (src, sport), (dst, dport) = endpoint(a.src), endpoint(a.dst)
         rng = random.Random(a.seed)

@@ -3,8 +3,14 @@
 # refused, each under its own counter, makes no connection, and normal
 # traffic keeps flowing (docs/reliability.md, "Refused from the wire").
 #  1. frames from the client segment, one refusal each (hostile.py frames);
-#  2. a blind reset attack on a live connection, from both sides: the
-#     connection stays ESTABLISHED and answers on the same socket.
+#  2. a blind reset attack on a live connection, from both sides, and a
+#     forged ICMP port unreachable about it: the connection stays
+#     ESTABLISHED and answers on the same socket.
+# The rest of issue 12's list needs a topology or a kernel of its own and
+# has its own test: a flood at the exception path (test_exc_flood), a
+# forged claim to a backend's MAC (test_neigh), PMTU and jumbo frames
+# (test_mtu; ICMP errors relayed: test_nat, test_fullnat), tagged ports
+# (test_vlan), resets when a backend goes DOWN (test_health).
 source "$(dirname "$0")/lib.sh"
 it_init test_hostile
 it_topology nat
@@ -107,6 +113,19 @@ passed=$(counter_delta rst_unconfirmed "$before" "$after")
 expect "blind RSTs: all 400 judged, most dropped" "dropped $dropped, passed unconfirmed $passed" \
 	[ $((dropped + passed)) -ge 400 ] && [ "$dropped" -ge 360 ]
 expect "blind RSTs: the connection is still established" "state $(conn_field state)" \
+	[ "$(conn_field state)" = ESTABLISHED ]
+
+# A forged "port unreachable" about the connection, as from a router on
+# the client's path: relayed to the backend (whose stack judges it), the
+# connection's state untouched.
+relayed=$(jq .icmp_errors_relayed "$after")
+ip netns exec "$SLC_NS_CLI" "$SLC_PY" "$SLC_IT_DIR/hostile.py" unreach --iface eth0 \
+	--dst-mac "$(topo_mac "" "$SLC_PORT0")" --from "$SLC_CLIENT_IP" --src "$SLC_VIP:80" \
+	--dst "$client" >/dev/null || fatal "hostile.py unreach failed"
+slc_tel wait /sluice/stats --cond "icmp_errors_relayed >= $((relayed + 1))" --deadline 5 >/dev/null 2>&1
+got=$(jget "$(slc_tel /sluice/stats)" .icmp_errors_relayed)
+expect "forged port unreachable: relayed, once" "icmp_errors_relayed $relayed -> $got" [ "$got" = $((relayed + 1)) ]
+expect "forged port unreachable: the connection is still established" "state $(conn_field state)" \
 	[ "$(conn_field state)" = ESTABLISHED ]
 touch "$go"
 wait $rst_pid
