@@ -793,7 +793,8 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 	ct_reply_tuple(c, w->ct_laddrs, &reply);
 	other = dir == CT_DIR_ORIG ? &reply : &c->orig;
 	/* The way out is known before the connection moves: a packet with no
-	 * route, or too large for it, is dropped and changes nothing. */
+	 * route, too large for it, or to a next hop not resolved is dropped
+	 * and changes nothing. */
 	if (snap_route(w->snap, other->src_ip, &port, &nh) != 0) {
 		wk_drop(w, m, SL_DROP_NO_ROUTE);
 		return;
@@ -802,6 +803,9 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		wk_too_big(w, m, meta, c->orig.dst_ip, w->app->ports[port].mtu);
 		return;
 	}
+	mac = wk_neigh_mac_or_drop(w, m, port, nh);
+	if (unlikely(mac == NULL))
+		return;
 	fl = meta->tcp_flags;
 	if (unlikely(fl & RTE_TCP_RST_FLAG)) {
 		enum ct_rst_verdict v = ct_rst_check(w->ct, c, dir, meta->tcp_seq);
@@ -834,9 +838,6 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 		wk_drop(w, m, SL_DROP_TTL_EXCEEDED);
 		return;
 	}
-	mac = wk_neigh_mac_or_drop(w, m, port, nh);
-	if (unlikely(mac == NULL))
-		return;
 	xlate_set_macs(frame, w->app->ports[port].mac.addr_bytes, mac->addr_bytes);
 	w->be_traffic[c->backend_id].packets++;
 	w->be_traffic[c->backend_id].bytes += rte_pktmbuf_pkt_len(m);

@@ -1001,6 +1001,41 @@ test_reset_policy_acts(void)
 }
 
 /*
+ * A segment dropped because its next hop is not resolved moves nothing
+ * either: the backend's FIN, with the client side's gateway unknown for a
+ * moment, leaves the connection established. With the lookup after the
+ * state machine (as before), the connection went to FIN_WAIT.
+ */
+static void
+test_neigh_miss_changes_nothing(void)
+{
+	struct neigh_table *known = app.neigh;
+	struct ct_conn *c;
+	struct pb_spec s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
+	pass(SIDE_CLIENT, &s, 1);
+	from_backend(&s, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	pass(SIDE_BACKEND, &s, 1);
+	from_client(&s, IP_VIP1, RTE_TCP_ACK_FLAG);
+	pass(SIDE_CLIENT, &s, 1);
+	c = conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(c->state, CT_ESTABLISHED);
+
+	app.neigh = neigh_table_build(NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app.neigh);
+	from_backend(&s, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG);
+	pass(SIDE_BACKEND, &s, 1);
+	neigh_table_free(app.neigh);
+	app.neigh = known;
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_NEIGH_MISS], 1);
+	CU_ASSERT_EQUAL(c->state, CT_ESTABLISHED);
+	assert_mbufs_home();
+}
+
+/*
  * ARP that would poison the neighbour table: a broadcast or zero sender
  * MAC, a sender claiming the subnet's broadcast address, a sender
  * claiming a VIP or a port address. None is answered or learnt (no event
@@ -1538,6 +1573,8 @@ unit_register(void)
 		  test_blind_rst_refused },
 		{ "policy reset: a backend gone DOWN has its clients reset at once",
 		  test_reset_policy_acts },
+		{ "a packet dropped for an unresolved next hop changes no connection",
+		  test_neigh_miss_changes_nothing },
 		{ "ARP that would poison the neighbours is refused, counted, not learnt",
 		  test_arp_poison_refused },
 		{ "an ARP reply to the port's address is reported, its MAC known or not",
