@@ -487,12 +487,17 @@ wk_icmp(struct worker *w, struct rte_mbuf *m, uint8_t in_port, struct pkt_meta *
 	int steered)
 {
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
-
 	const struct snap_local *local = snap_find_local(w->snap, meta->dst_ip);
 
 	/* No echo to a subnet's broadcast address: not a smurf reflector. */
 	if (unlikely(snap_subnet_edge(w->snap, meta->src_ip))) {
 		wk_drop(w, m, SL_DROP_BCAST_SRC);
+		return;
+	}
+	/* Nor to one of our own addresses: the answer would be ours to
+	 * ourselves, looping through whatever routes it back. */
+	if (unlikely(snap_find_local(w->snap, meta->src_ip) != NULL)) {
+		wk_drop(w, m, SL_DROP_LOCAL_SRC);
 		return;
 	}
 	if (pkt_icmp_is_error(meta->icmp_type) && wk_icmp_error(w, m, meta, steered) == 0)

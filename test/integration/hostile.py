@@ -91,6 +91,8 @@ def frames(a):
          l2(ETH_IP, ipv4(a.subnet_bcast, a.vip, PROTO_ICMP, icmp_echo()))),
         ("SYN from a backend's address on the client side", "drop_rpf", syn(a.foreign_src)),
         ("SYN from the port's own address", "drop_local_src", syn(a.port_ip)),
+        ("echo request to the VIP from the port's address", "drop_local_src",
+         l2(ETH_IP, ipv4(a.port_ip, a.vip, PROTO_ICMP, icmp_echo()))),
         ("UDP to the port's address from the VIP", "drop_local_src",
          l2(ETH_IP, ipv4(a.vip, a.port_ip, PROTO_UDP, udp(40201, 9, b"hostile")))),
         ("802.1Q-tagged SYN on a port with no vlan (VLAN hopping)", "drop_vlan_on_untagged",

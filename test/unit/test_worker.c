@@ -1129,11 +1129,15 @@ test_new_source_checked(void)
 	s.dst_ip = IP_VIP1;
 	pass(SIDE_CLIENT, &s, 1);
 	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_BCAST_SRC], 2);
+	/* An echo request from our own port address: not answered either. */
+	s.src_ip = 0xc6120001u;
+	pass(SIDE_CLIENT, &s, 1);
+	CU_ASSERT_EQUAL(w->stats.drops[SL_DROP_LOCAL_SRC], 1);
 	CU_ASSERT_EQUAL(w->stats.icmp_echo_replies, 0);
-	ASSERT_COUNTS(0, 0, 3);
+	ASSERT_COUNTS(0, 0, 4);
 	from_client(&s, IP_VIP1, RTE_TCP_SYN_FLAG);
 	pass(SIDE_CLIENT, &s, 1);
-	ASSERT_COUNTS(1, 1, 3);
+	ASSERT_COUNTS(1, 1, 4);
 	assert_mbufs_home();
 }
 
