@@ -552,41 +552,11 @@ ct_update(struct ct_table *t, struct ct_conn *c, enum ct_dir dir,
 	return (enum ct_state)prev;
 }
 
-/*
- * Sequence numbers are compared in 32-bit serial arithmetic (RFC 1982): a
- * distance of up to CT_RST_SLACK either way is "near".
- */
-static inline int
-ct_seq_near(uint32_t a, uint32_t b)
-{
-	return a - b + CT_RST_SLACK <= 2 * CT_RST_SLACK;
-}
-
 void
 ct_tcp_seen(struct ct_table *t, const struct ct_conn *c, enum ct_dir dir,
 	    uint8_t tcp_flags, uint32_t end)
 {
-	struct ct_seq *s = &t->seq[ct_conn_index(t, c)];
-	uint32_t *e = &s->end[dir];
-
-	/* A SYN that (re)opened the connection starts both directions over
-	 * (a port reused after TIME_WAIT brings a new ISN); a SYN the state
-	 * machine ignored is judged as any other segment. */
-	if (unlikely(tcp_flags & RTE_TCP_SYN_FLAG)) {
-		if (dir == CT_DIR_ORIG && c->state == CT_SYN_SENT) {
-			s->end[CT_DIR_ORIG] = end;
-			s->end[CT_DIR_REPLY] = 0;
-			return;
-		}
-		if (dir == CT_DIR_REPLY && c->state == CT_SYN_RECV) {
-			*e = end;
-			return;
-		}
-	}
-	/* Forward only, and only by a step a real sender can make: a forged
-	 * segment far off cannot move the mark the next RST is judged by. */
-	if (*e == 0 || ((int32_t)(end - *e) > 0 && ct_seq_near(end, *e)))
-		*e = end;
+	ct_seq_seen(&t->seq[ct_conn_index(t, c)], c, dir, tcp_flags, end);
 }
 
 enum ct_rst_verdict

@@ -137,12 +137,59 @@ enum ct_state ct_update(struct ct_table *t, struct ct_conn *c, enum ct_dir dir,
  * ct_tcp_end: the mark of dir (0: none), for RSTs this box sends.
  */
 #define CT_RST_SLACK (1u << 24)
+#define CT_TCP_SYN 0x02u        /* the TCP flags byte's SYN bit */
 
 enum ct_rst_verdict {
 	CT_RST_EXACT,
 	CT_RST_WINDOW,
 	CT_RST_BLIND,
 };
+
+/* The marks of entry i, apart from the entry: UDP never reads them, and
+ * the 32-byte entry has no room. ct_seqs(): the array, indexed as the
+ * entries (ct_conns()); both fixed for the table's life, so the packet
+ * path keeps them and ct_seq_seen() inlines (a call per segment cost
+ * established traffic 7 %, docs/performance.md). */
+struct ct_seq {
+	uint32_t end[2];        /* by enum ct_dir; 0 while not seen */
+};
+
+struct ct_seq *ct_seqs(struct ct_table *t);
+struct ct_conn *ct_conns(struct ct_table *t);
+
+/* Serial-number distance of at most CT_RST_SLACK either way (RFC 1982). */
+static inline int
+ct_seq_near(uint32_t a, uint32_t b)
+{
+	return a - b + CT_RST_SLACK <= 2 * CT_RST_SLACK;
+}
+
+/* ct_tcp_seen() on c's marks s (c's entry in ct_seqs()). */
+static inline void
+ct_seq_seen(struct ct_seq *s, const struct ct_conn *c, enum ct_dir dir,
+	    uint8_t tcp_flags, uint32_t end)
+{
+	uint32_t *e = &s->end[dir];
+
+	/* A SYN that (re)opened the connection starts both directions over
+	 * (a port reused after TIME_WAIT brings a new ISN); a SYN the state
+	 * machine ignored is judged as any other segment. */
+	if (__builtin_expect((tcp_flags & CT_TCP_SYN) != 0, 0)) {
+		if (dir == CT_DIR_ORIG && c->state == CT_SYN_SENT) {
+			s->end[CT_DIR_ORIG] = end;
+			s->end[CT_DIR_REPLY] = 0;
+			return;
+		}
+		if (dir == CT_DIR_REPLY && c->state == CT_SYN_RECV) {
+			*e = end;
+			return;
+		}
+	}
+	/* Forward only, and only by a step a real sender can make: a forged
+	 * segment far off cannot move the mark the next RST is judged by. */
+	if (*e == 0 || ((int32_t)(end - *e) > 0 && ct_seq_near(end, *e)))
+		*e = end;
+}
 
 void ct_tcp_seen(struct ct_table *t, const struct ct_conn *c, enum ct_dir dir,
 		 uint8_t tcp_flags, uint32_t end);

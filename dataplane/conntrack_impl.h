@@ -66,12 +66,6 @@ struct ct_cold {
 	uint32_t wheel_prev;
 };
 
-/* TCP sequence tracking of entry i (ct_tcp_seen), apart from the entry:
- * UDP never reads it, and the 32-byte entry has no room. */
-struct ct_seq {
-	uint32_t end[2];        /* by enum ct_dir; 0 while not seen */
-};
-
 /*
  * Timer wheel: 4096 slots of 16 ms, a 65.5 s span. Timeouts shorter than
  * the span (SYN, FIN, CLOSE, most UDP) are visited once, when due; longer

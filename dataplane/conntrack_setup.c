@@ -138,6 +138,18 @@ ct_locals(const struct ct_table *t)
 	return t->laddrs;
 }
 
+struct ct_seq *
+ct_seqs(struct ct_table *t)
+{
+	return t->seq;
+}
+
+struct ct_conn *
+ct_conns(struct ct_table *t)
+{
+	return t->conns;
+}
+
 void
 ct_set_release(struct ct_table *t, ct_release_fn fn, void *arg)
 {

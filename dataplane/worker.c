@@ -827,7 +827,7 @@ wk_forward(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 	prev = (uint8_t)ct_update(w->ct, c, dir, fl, w->now);
 	/* An RST sends nothing new: it never moves the mark it is judged by. */
 	if (meta->proto == IPPROTO_TCP && !(meta->tcp_flags & RTE_TCP_RST_FLAG))
-		ct_tcp_seen(w->ct, c, dir, fl,
+		ct_seq_seen(&w->ct_seqs[c - w->ct_conns], c, dir, fl,
 			    meta->tcp_seq + (uint32_t)(meta->l4_len - meta->tcp_hlen) +
 			    !!(fl & RTE_TCP_SYN_FLAG) + !!(fl & RTE_TCP_FIN_FLAG));
 	if (ct_state_is_active(prev) != ct_state_is_active(c->state)) {

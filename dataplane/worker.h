@@ -111,6 +111,8 @@ struct worker {
 	struct sl_app *app;
 	struct ct_table *ct;
 	const uint32_t *ct_laddrs;   /* the table's local addresses (ct_locals) */
+	struct ct_seq *ct_seqs;      /* its TCP sequence marks (ct_seqs) */
+	struct ct_conn *ct_conns;    /* its entries, which they follow (ct_conns) */
 	void *ct_mem;                /* what ct lives in */
 	struct rte_ring *events;     /* to the control lcore */
 	struct rte_ring *mailbox;    /* from the API thread: struct mail * */

@@ -108,6 +108,8 @@ worker_create(struct sl_app *app, uint32_t id, unsigned int lcore,
 	/* A fresh table: the seed cannot be refused. */
 	(void)ct_set_seed(w->ct, rte_rand());
 	w->ct_laddrs = ct_locals(w->ct);
+	w->ct_seqs = ct_seqs(w->ct);
+	w->ct_conns = ct_conns(w->ct);
 	if (ct_set_locals(w->ct, snap->laddrs, snap->n_laddrs) != 0) {
 		SL_LOG(ERR, app, "worker %u: %u local addresses, at most %u",
 			id, snap->n_laddrs, SL_MAX_LADDRS);
