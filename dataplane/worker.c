@@ -179,18 +179,18 @@ wk_next_hop(struct worker *w, struct rte_mbuf *m, uint32_t dst, uint8_t *port)
  * A new connection from an on-link host the published table does not know:
  * remember its MAC locally and ask the control lcore to publish it. ARP
  * stays the authority: a published entry is never overridden from here.
+ * nh: the source's next hop, as wk_new_source_ok() found it (routed back
+ * out of the port it came in on, not a subnet's edge).
  */
 static void
-wk_learn_source(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta)
+wk_learn_source(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta,
+		uint32_t nh)
 {
-	uint8_t in_port = w->port_index[m->port], rport;
+	uint8_t in_port = w->port_index[m->port];
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	struct wk_neigh_cache *slot;
-	uint32_t nh;
 
-	if (snap_route(w->snap, meta->src_ip, &rport, &nh) != 0 || rport != in_port ||
-	    nh != meta->src_ip || neigh_lookup(w->neigh, in_port, nh) != NULL ||
-	    snap_subnet_edge(w->snap, nh))
+	if (nh != meta->src_ip || neigh_lookup(w->neigh, in_port, nh) != NULL)
 		return;
 	slot = wk_neigh_slot(w, in_port, nh);
 	slot->ip = nh;
@@ -564,13 +564,14 @@ wk_refuse(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta)
  * broadcast address) that this appliance routes back out of the port the
  * packet came in on (strict reverse path, RFC 3704): a backend's address
  * arriving on the client side, or a spoofed source of another segment,
- * makes no connection. Only misses pay for it. Drops and counts, or 1.
+ * makes no connection. Only misses pay for it. Drops and counts, or 1
+ * with *nh the source's next hop (for wk_learn_source).
  */
 static int
-wk_new_source_ok(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta)
+wk_new_source_ok(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *meta,
+		 uint32_t *nh)
 {
 	uint8_t rport;
-	uint32_t nh;
 
 	if (unlikely(snap_subnet_edge(w->snap, meta->src_ip))) {
 		wk_drop(w, m, SL_DROP_BCAST_SRC);
@@ -580,7 +581,7 @@ wk_new_source_ok(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *me
 		wk_drop(w, m, SL_DROP_LOCAL_SRC);
 		return 0;
 	}
-	if (unlikely(snap_route(w->snap, meta->src_ip, &rport, &nh) != 0 ||
+	if (unlikely(snap_route(w->snap, meta->src_ip, &rport, nh) != 0 ||
 		     rport != w->port_index[m->port])) {
 		wk_drop(w, m, SL_DROP_RPF);
 		return 0;
@@ -856,7 +857,7 @@ wk_l4(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
       const struct ct_tuple *key, struct ct_conn *c, enum ct_dir dir, int steered)
 {
 	const struct snap_service *svc;
-	uint32_t owner;
+	uint32_t owner, src_nh;
 
 	/* The bulk lookup ran before this burst's deletes, and an insert
 	 * reuses the entry a delete frees: the entry found for this packet may
@@ -912,13 +913,13 @@ wk_l4(struct worker *w, struct rte_mbuf *m, struct pkt_meta *meta,
 			wk_drop(w, m, SL_DROP_TTL_EXCEEDED);
 			return;
 		}
-		if (unlikely(!wk_new_source_ok(w, m, meta)))
+		if (unlikely(!wk_new_source_ok(w, m, meta, &src_nh)))
 			return;
 		c = wk_new_conn(w, svc, meta, key, m);
 		if (c == NULL)
 			return;
 		w->burst_new++;
-		wk_learn_source(w, m, meta);
+		wk_learn_source(w, m, meta, src_nh);
 		dir = CT_DIR_ORIG;
 	}
 forward:
