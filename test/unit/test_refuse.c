@@ -83,51 +83,14 @@ test_rst_other(void)
 	check_rst(0, 0, 0, 0, 0x11);       /* FIN|ACK */
 }
 
+/*
+ * The ICMP error refuse.c builds for a packet (UDP: port unreachable from
+ * its destination; mtu != 0, TCP with DF: fragmentation needed carrying
+ * mtu, from the VIP): MACs swapped, both checksums right, the packet's IP
+ * header and first 8 bytes quoted unchanged.
+ */
 static void
-check_unreach(int vlan, uint8_t ip_opt, uint16_t payload)
-{
-	uint8_t mem[PB_MAX_FRAME + 64], orig[PB_MAX_FRAME];
-	uint8_t *buf = mem + 64, *nf = buf - REFUSE_ICMP_HEADROOM;
-	struct pb_spec s;
-	struct pkt_meta m, r;
-	uint32_t len, out_len, l3, quoted;
-
-	pb_default(&s, IPPROTO_UDP);
-	s.vlan = vlan;
-	s.ip_opt_len = ip_opt;
-	s.payload_len = payload;
-	len = pb_ipv4(buf, &s);
-	memcpy(orig, buf, len);
-	l3 = pb_l3_off(&s);
-	CU_ASSERT_FATAL(pkt_parse(buf, len, 0, &m) == PKT_KIND_IPV4);
-	quoted = m.l3_len + 8u;
-	out_len = refuse_udp_unreachable(nf, &m);
-	CU_ASSERT_EQUAL(out_len, m.l2_len + 28u + quoted);
-	CU_ASSERT(pb_csums_ok(nf, out_len));
-	CU_ASSERT_FATAL(pkt_parse(nf, out_len, PKT_PARSE_VERIFY_IP_CSUM, &r) == PKT_KIND_IPV4);
-	CU_ASSERT_EQUAL(r.proto, IPPROTO_ICMP);
-	CU_ASSERT_EQUAL(r.icmp_type, 3);
-	CU_ASSERT_EQUAL(nf[m.l2_len + 21], 3);
-	CU_ASSERT_EQUAL(r.src_ip, m.dst_ip);
-	CU_ASSERT_EQUAL(r.dst_ip, m.src_ip);
-	CU_ASSERT(memcmp(nf, orig + 6, 6) == 0);
-	CU_ASSERT(memcmp(nf + 6, orig, 6) == 0);
-	/* the datagram's IP header and first 8 bytes, unchanged */
-	CU_ASSERT(memcmp(nf + m.l2_len + 28, orig + l3, quoted) == 0);
-}
-
-static void
-test_unreachable(void)
-{
-	check_unreach(0, 0, 0);
-	check_unreach(0, 0, 512);
-	check_unreach(1, 12, 40);
-}
-
-/* Fragmentation needed for a DF TCP segment: code 4, the next hop's MTU,
- * from the address given, the segment's header and first 8 bytes. */
-static void
-check_frag_needed(int vlan, uint8_t ip_opt, uint16_t payload, uint16_t mtu)
+check_icmp_error(int vlan, uint8_t ip_opt, uint16_t payload, uint16_t mtu)
 {
 	uint8_t mem[PB_MAX_FRAME + 64], orig[PB_MAX_FRAME];
 	uint8_t *buf = mem + 64, *nf = buf - REFUSE_ICMP_HEADROOM;
@@ -136,7 +99,7 @@ check_frag_needed(int vlan, uint8_t ip_opt, uint16_t payload, uint16_t mtu)
 	struct pkt_meta m, r;
 	uint32_t len, out_len, l3, quoted;
 
-	pb_default(&s, IPPROTO_TCP);
+	pb_default(&s, mtu != 0 ? IPPROTO_TCP : IPPROTO_UDP);
 	s.vlan = vlan;
 	s.ip_opt_len = ip_opt;
 	s.payload_len = payload;
@@ -145,18 +108,18 @@ check_frag_needed(int vlan, uint8_t ip_opt, uint16_t payload, uint16_t mtu)
 	l3 = pb_l3_off(&s);
 	CU_ASSERT_FATAL(pkt_parse(buf, len, 0, &m) == PKT_KIND_IPV4);
 	quoted = m.l3_len + 8u;
-	out_len = refuse_frag_needed(nf, &m, vip, mtu);
+	out_len = mtu != 0 ? refuse_frag_needed(nf, &m, vip, mtu) : refuse_udp_unreachable(nf, &m);
 	CU_ASSERT_EQUAL(out_len, m.l2_len + 28u + quoted);
 	CU_ASSERT(pb_csums_ok(nf, out_len));
 	CU_ASSERT_FATAL(pkt_parse(nf, out_len, PKT_PARSE_VERIFY_IP_CSUM, &r) == PKT_KIND_IPV4);
 	CU_ASSERT_EQUAL(r.proto, IPPROTO_ICMP);
 	CU_ASSERT_EQUAL(r.icmp_type, 3);
-	CU_ASSERT_EQUAL(nf[m.l2_len + 21], 4);
+	CU_ASSERT_EQUAL(nf[m.l2_len + 21], mtu != 0 ? 4 : 3);
 	CU_ASSERT_EQUAL(nf[m.l2_len + 24], 0);
 	CU_ASSERT_EQUAL(nf[m.l2_len + 25], 0);
 	CU_ASSERT_EQUAL(nf[m.l2_len + 26], mtu >> 8);
 	CU_ASSERT_EQUAL(nf[m.l2_len + 27], mtu & 0xff);
-	CU_ASSERT_EQUAL(r.src_ip, vip);
+	CU_ASSERT_EQUAL(r.src_ip, mtu != 0 ? vip : m.dst_ip);
 	CU_ASSERT_EQUAL(r.dst_ip, m.src_ip);
 	CU_ASSERT(memcmp(nf, orig + 6, 6) == 0);
 	CU_ASSERT(memcmp(nf + 6, orig, 6) == 0);
@@ -164,11 +127,19 @@ check_frag_needed(int vlan, uint8_t ip_opt, uint16_t payload, uint16_t mtu)
 }
 
 static void
+test_unreachable(void)
+{
+	check_icmp_error(0, 0, 0, 0);
+	check_icmp_error(0, 0, 512, 0);
+	check_icmp_error(1, 12, 40, 0);
+}
+
+static void
 test_frag_needed(void)
 {
-	check_frag_needed(0, 0, 1460, 1400);
-	check_frag_needed(0, 0, 1400, 576);
-	check_frag_needed(1, 12, 1000, 1006);
+	check_icmp_error(0, 0, 1460, 1400);
+	check_icmp_error(0, 0, 1400, 576);
+	check_icmp_error(1, 12, 1000, 1006);
 }
 
 int
