@@ -78,6 +78,9 @@ PY
 long_pid=$!
 for _ in $(seq 1 100); do [ -s "$ready" ] && break; sleep 0.1; done
 expect "reset-policy service served its first request" "$(cat "$IT_TMP/long.json")" [ "$(cat "$ready" 2>/dev/null)" = 200 ]
+# Read now: the walk resets the connection the moment its backend goes DOWN,
+# which may come while the checks below run.
+before=$(jget "$(slc_tel /sluice/stats)" .conns_reset)
 
 # state SERVICE ADDR: the backend's state in `sluicectl list`.
 state() { it_ctl list --json | jq -r --arg s "$1" --arg a "$2" \
@@ -154,7 +157,6 @@ expect "icmp check on a live backend stays up" "state $(state ghost 198.18.1.13)
 
 # Reset policy: the established connection is ended when its backend goes
 # DOWN, while its client sends nothing: the RST comes from the appliance.
-before=$(jget "$(slc_tel /sluice/stats)" .conns_reset)
 ms=$(wait_state resetme 198.18.1.11 down 25) || ms=never
 expect "reset-policy backend went DOWN" "state $(state resetme 198.18.1.11)" [ "$ms" != never ]
 for _ in $(seq 1 50); do kill -0 $long_pid 2>/dev/null || break; sleep 0.1; done
