@@ -164,6 +164,19 @@ from_client(struct pb_spec *s, uint32_t vip, uint8_t flags)
 	tcp_spec(s, SIDE_CLIENT, IP_CLIENT, CLIENT_PORT, vip, VIP_PORT, flags);
 }
 
+/* The client's datagram to VIP1's DNS service, from the same port. */
+void
+dns_from_client(struct pb_spec *s)
+{
+	pb_default(s, IPPROTO_UDP);
+	memcpy(s->dst_mac, app.ports[SIDE_CLIENT].mac.addr_bytes, 6);
+	memcpy(s->src_mac, gw_mac, 6);
+	s->src_ip = IP_CLIENT;
+	s->src_port = CLIENT_PORT;
+	s->dst_ip = IP_VIP1;
+	s->dst_port = DNS_PORT;
+}
+
 /* The backend's endpoint to the client's (NAT: the client sees the VIP). */
 static void
 from_backend(struct pb_spec *s, uint8_t flags)
@@ -582,13 +595,7 @@ test_sync_reports_changes(void)
 	}
 	CU_ASSERT_EQUAL(w->stats.sync_events, 2);
 
-	pb_default(&s, IPPROTO_UDP);
-	memcpy(s.dst_mac, app.ports[SIDE_CLIENT].mac.addr_bytes, 6);
-	memcpy(s.src_mac, gw_mac, 6);
-	s.src_ip = IP_CLIENT;
-	s.src_port = CLIENT_PORT;
-	s.dst_ip = IP_VIP1;
-	s.dst_port = DNS_PORT;
+	dns_from_client(&s);
 	pass(SIDE_CLIENT, &s, 1);
 	n = sync_take(r, RTE_DIM(r));
 	CU_ASSERT_EQUAL_FATAL(n, 1);
@@ -932,16 +939,10 @@ test_reset_policy_acts(void)
 	s.tcp_seq = 5001;
 	s.payload_len = 200;
 	pass(SIDE_BACKEND, &s, 1);
-	pb_default(&s, IPPROTO_UDP);
-	memcpy(s.dst_mac, app.ports[SIDE_CLIENT].mac.addr_bytes, 6);
-	memcpy(s.src_mac, gw_mac, 6);
-	s.src_ip = IP_CLIENT;
-	s.src_port = CLIENT_PORT;
-	s.dst_ip = IP_VIP1;
-	s.dst_port = 53;
+	dns_from_client(&s);
 	pass(SIDE_CLIENT, &s, 1);
 	c = conn_of(IPPROTO_TCP, IP_VIP1, VIP_PORT);
-	u = conn_of(IPPROTO_UDP, IP_VIP1, 53);
+	u = conn_of(IPPROTO_UDP, IP_VIP1, DNS_PORT);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(u);
 	CU_ASSERT_EQUAL_FATAL(c->state, CT_ESTABLISHED);
@@ -981,7 +982,7 @@ test_reset_policy_acts(void)
 	CU_ASSERT_EQUAL(w->stats.resets_sent, 1);
 	CU_ASSERT_EQUAL(w->stats.conns_reset, 2);
 	CU_ASSERT_EQUAL(c->state, CT_CLOSE);
-	CU_ASSERT_PTR_NULL(conn_of(IPPROTO_UDP, IP_VIP1, 53));
+	CU_ASSERT_PTR_NULL(conn_of(IPPROTO_UDP, IP_VIP1, DNS_PORT));
 
 	/* Published again: already closed, nothing sent twice. */
 	snap->gen++;

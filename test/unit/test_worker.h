@@ -51,6 +51,8 @@ void tcp_spec(struct pb_spec *s, enum side side, uint32_t src, uint16_t sport, u
 	      uint16_t dport, uint8_t flags);
 /* The client's endpoint to vip:80. */
 void from_client(struct pb_spec *s, uint32_t vip, uint8_t flags);
+/* The client's datagram to VIP1's DNS service, from the same port. */
+void dns_from_client(struct pb_spec *s);
 /* One loop pass that receives a single burst. */
 void pass(enum side side, const struct pb_spec *specs, unsigned int n);
 /* One frame received on `side`, within the current pass. */

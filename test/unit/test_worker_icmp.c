@@ -209,13 +209,7 @@ test_icmp_nat_backend_side(void)
 	uint32_t in_len, len;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
-	pb_default(&s, IPPROTO_UDP);
-	memcpy(s.dst_mac, port_mac(SIDE_CLIENT), 6);
-	memcpy(s.src_mac, gw_mac, 6);
-	s.src_ip = IP_CLIENT;
-	s.src_port = CLIENT_PORT;
-	s.dst_ip = IP_VIP1;
-	s.dst_port = DNS_PORT;
+	dns_from_client(&s);
 	pass(SIDE_CLIENT, &s, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(conn_of(IPPROTO_UDP, IP_VIP1, DNS_PORT));
 
